@@ -1,0 +1,227 @@
+#pragma once
+// The inventory: what ncbctl knows about one cluster. Plain data, filled and validated by
+// load_inventory() (src/inventory/), read by every other part. No secret is ever stored here: only
+// references (env var names, file paths) that are resolved at the moment of use.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ncbctl/error.hpp"
+
+namespace ncbctl {
+
+using Seconds = std::chrono::seconds;
+using Argv = std::vector<std::string>;
+
+// A secret given by reference. Exactly one of env/file is set (validated).
+struct SecretRef {
+    std::string env;   // name of an environment variable
+    std::string file;  // path of a file whose content (trimmed) is the secret
+    [[nodiscard]] bool empty() const { return env.empty() && file.empty(); }
+    [[nodiscard]] std::string describe() const;  // "env NCB_TOKEN" / "file /x" (never the value)
+};
+
+// Credentials for the NocoBase HTTP API: an API key token, or an account whose password is a reference.
+struct ApiAuth {
+    SecretRef token;      // token_env / token_file
+    std::string account;  // account + password_env/password_file => auth:signIn
+    SecretRef password;
+    std::string authenticator = "basic";
+};
+
+struct TlsOptions {
+    bool verify = true;  // false must be explicit and is warned about
+    std::string ca_file;
+    std::string cert_file;  // client certificate (docker tcp:// with TLS)
+    std::string key_file;
+};
+
+struct SshTarget {
+    std::string host;
+    int port = 22;
+    std::string user;
+    std::string identity_file;
+    std::string jump_host;                     // ProxyJump value: [user@]host[:port]
+    std::string host_key_checking = "strict";  // strict | accept-new
+    std::string known_hosts_file;              // optional UserKnownHostsFile
+    std::vector<std::string> options;          // extra -o key=value, validated
+};
+
+struct DockerNode {
+    std::string endpoint;                              // unix:///path | tcp://host:port | ssh://user@host[:port]
+    TlsOptions tls;                                    // for tcp://
+    SshTarget ssh;                                     // filled from an ssh:// endpoint (plus optional overrides)
+    std::string socket_path = "/var/run/docker.sock";  // remote socket for ssh://
+    std::string container;                             // container name
+    std::string image;                                 // repository without tag, e.g. nocobase/nocobase
+    SecretRef registry_auth;                           // base64 X-Registry-Auth JSON or user:password, by reference
+    Seconds stop_timeout{30};
+    std::string previous_suffix = "-ncbctl-prev";
+};
+
+// How an SSH node's NocoBase service is started/stopped/upgraded. A preset fills the commands.
+struct ServiceSpec {
+    std::string preset;       // systemd | docker-compose | pm2 | supervisord | custom
+    std::string unit;         // systemd unit
+    std::string project_dir;  // docker-compose
+    std::string compose_service;
+    std::string image_var;  // docker-compose: env var in .env holding the tag
+    std::string process;    // pm2 / supervisord program name
+    std::string app_dir;    // NocoBase app directory (version probe, upgrade)
+    // custom (and overrides for presets); {{version}} and {{node}} are substituted per argument.
+    std::string start, stop, status, upgrade, version;
+};
+
+struct SshNode {
+    SshTarget target;
+    ServiceSpec service;
+};
+
+enum class DriverKind { Docker, Ssh };
+
+struct Node {
+    std::string name;
+    std::string url;  // direct API base URL of this node, e.g. http://10.0.0.11:13000
+    DriverKind driver = DriverKind::Docker;
+    DockerNode docker;
+    SshNode ssh;
+    TlsOptions tls;  // for the node's API URL
+    std::map<std::string, std::string> labels;
+};
+
+struct BypassSpec {
+    std::string header;  // e.g. X-Ncbctl-Bypass
+    SecretRef secret;    // header value by reference
+    std::string source;  // optional source address / CIDR
+};
+
+struct TrafficSpec {
+    std::string driver = "none";  // haproxy | nginx | command | none
+    std::string via_node;         // run on this node over SSH instead of locally
+    // haproxy
+    std::string socket;  // admin socket path
+    std::string backend;
+    std::map<std::string, std::string> servers;  // node name -> haproxy server name
+    // nginx
+    std::string include_file;  // file ncbctl owns and switches atomically
+    std::string upstream = "ncbctl_nocobase";
+    Argv test_command;                             // default: nginx -t
+    Argv reload_command;                           // default: nginx -s reload
+    std::map<std::string, std::string> upstreams;  // node name -> host:port for nginx
+    // command
+    Argv cmd_maintenance, cmd_live, cmd_pin, cmd_status;  // cmd_pin gets {{node}}
+    // all
+    int retry_after = 120;
+    std::string maintenance_page;  // path to an HTML file; a default is generated
+    std::optional<BypassSpec> bypass;
+};
+
+struct DatabaseSpec {
+    std::string dialect = "postgres";  // postgres | mysql | mariadb
+    std::string host = "127.0.0.1";
+    int port = 5432;
+    std::string name;
+    std::string user;
+    SecretRef password;
+    std::string run_on = "local";  // local | node:NAME | container:NAME (where pg_dump runs)
+    std::string dump_command;      // override, e.g. /usr/lib/postgresql/15/bin/pg_dump
+    std::string restore_command;
+};
+
+struct Retention {
+    int keep_last = 0;
+    int keep_daily = 0;
+    int keep_weekly = 0;
+};
+
+struct BackupSpec {
+    std::string method = "database";  // database | api
+    std::string destination;          // local directory for backup files
+    std::string storage_path;         // shared storage/ to archive too (optional)
+    Retention retention;
+    std::vector<std::string> ping_start, ping_success, ping_failure;  // URLs (healthchecks-style)
+};
+
+struct HttpCheck {
+    std::string path;  // relative to a node's URL (or the LB URL when through_lb)
+    int status = 200;
+    std::string json_pointer;  // optional
+    std::string equals;        // optional expected value (string compare of the JSON value)
+    bool through_lb = false;
+};
+
+struct CommandCheck {
+    std::string node;  // empty => every node
+    Argv argv;
+};
+
+struct Check {
+    std::string name;
+    std::optional<HttpCheck> http;
+    std::vector<std::string> plugins_enabled;
+    std::optional<CommandCheck> command;
+};
+
+struct Timeouts {
+    Seconds stop{60};
+    Seconds start{120};
+    Seconds ready{600};
+    Seconds backup{3600};
+    Seconds upgrade{600};
+    Seconds command{300};
+    Seconds connect{10};
+};
+
+struct Hooks {
+    // Local commands (argv) run at workflow points; non-zero exit fails the step.
+    std::map<std::string, std::vector<Argv>> commands;  // event name -> commands
+};
+
+struct LockSpec {
+    std::string backend = "local";  // local | node
+    std::string node;               // for backend node (default: the first node)
+    std::string dir = "/var/lib/ncbctl/lock";
+    Seconds stale_after{120};
+};
+
+struct Inventory {
+    std::string source_path;  // file it was loaded from
+    std::string cluster;
+    std::string lb_url;  // the load-balanced URL
+    TlsOptions api_tls;
+    ApiAuth auth;
+    std::vector<Node> nodes;
+    std::string canary;  // defaults to the first node
+    TrafficSpec traffic;
+    DatabaseSpec database;
+    BackupSpec backup;
+    std::vector<Check> checks;
+    Timeouts timeouts;
+    Hooks hooks;
+    LockSpec lock;
+    std::string content_hash;  // hex SHA-256 of the file's bytes: journals and plan fingerprints
+
+    [[nodiscard]] const Node* find_node(std::string_view name) const;
+    [[nodiscard]] const Node& canary_node() const;  // validated to exist
+};
+
+// One diagnostic of the loader: FILE:LINE:COL: message. Line/column are 1-based; 0 when unknown.
+struct Diagnostic {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string message;
+    [[nodiscard]] std::string to_string() const;
+};
+
+// Loads and validates; returns every problem found (not just the first) when the inventory is invalid.
+std::expected<Inventory, std::vector<Diagnostic>> load_inventory(const std::string& path);
+std::expected<Inventory, std::vector<Diagnostic>> parse_inventory(const std::string& yaml_text,
+                                                                  const std::string& file_name);
+
+// Reads a secret by reference at the moment of use. Never logs the value.
+Result<std::string> resolve_secret(const SecretRef& ref);
+
+}  // namespace ncbctl

@@ -1,0 +1,37 @@
+#pragma once
+// The port for the load balancer in front of the nodes (src/traffic/: haproxy, nginx, command, none).
+// Every change is verified by reading the LB's real state back; `verify` compares it with a wanted mode.
+#include <string>
+#include <vector>
+
+#include "ncbctl/deadline.hpp"
+#include "ncbctl/error.hpp"
+
+namespace ncbctl {
+
+enum class TrafficMode { Live, Maintenance, Pinned, Unmanaged, Unknown };
+std::string_view to_string(TrafficMode m) noexcept;
+
+struct TrafficState {
+    TrafficMode mode = TrafficMode::Unknown;
+    std::string pinned_node;                 // when Pinned
+    std::vector<std::string> serving_nodes;  // nodes currently receiving traffic
+    std::string detail;                      // driver-specific description
+};
+
+class TrafficSwitch {
+public:
+    virtual ~TrafficSwitch() = default;
+    TrafficSwitch() = default;
+    TrafficSwitch(const TrafficSwitch&) = delete;
+    TrafficSwitch& operator=(const TrafficSwitch&) = delete;
+
+    virtual Result<TrafficState> status(const Deadline&) = 0;
+    virtual Status maintenance(const Deadline&) = 0;                   // every request: 503 + Retry-After + page
+    virtual Status pin(const std::string& node, const Deadline&) = 0;  // only this node serves
+    virtual Status live(const Deadline&) = 0;                          // every node serves
+    // Reads back the real state and compares it with the wanted one; Verification error when different.
+    virtual Status verify(const TrafficState& wanted, const Deadline&) = 0;
+};
+
+}  // namespace ncbctl

@@ -1,0 +1,17 @@
+#include "cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace ncbctl::cli {
+
+// One line per subcommand, each defined in its own cmd_<name>.cpp.
+void register_validate(CLI::App&, Context&);
+
+void register_commands(CLI::App& app, Context& ctx) {
+    static constexpr RegisterFn kCommands[] = {
+        register_validate,
+    };
+    for (RegisterFn fn : kCommands) fn(app, ctx);
+}
+
+}  // namespace ncbctl::cli

@@ -1,0 +1,272 @@
+#include "net/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "ncbctl/cancel.hpp"
+#include "net/fd.hpp"
+
+extern char** environ;
+
+namespace ncbctl::net {
+namespace {
+
+bool make_pipe(Fd& r, Fd& w) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return false;
+    r = Fd(p[0]);
+    w = Fd(p[1]);
+    return true;
+}
+
+std::vector<std::string> build_env(const ProcessOptions& o) {
+    std::vector<std::string> out;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        std::string key(kv.substr(0, eq));
+        if (o.env.contains(key)) continue;
+        bool unset = false;
+        for (const auto& u : o.unset_env) unset = unset || u == key;
+        if (!unset) out.emplace_back(kv);
+    }
+    for (const auto& [k, v] : o.env) out.push_back(k + "=" + v);
+    return out;
+}
+
+void append_capped(std::string& buf, std::string_view chunk, std::size_t cap) {
+    buf.append(chunk);
+    if (buf.size() > cap) buf.erase(0, buf.size() - cap);  // keep the tail: errors are at the end
+}
+
+}  // namespace
+
+Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& deadline) {
+    if (opts.argv.empty()) return fail(ErrorCode::Internal, "run_process: empty argv");
+    const auto started = Clock::now();
+
+    Fd in_r, in_w, out_r, out_w, err_r, err_w;
+    if (!make_pipe(in_r, in_w) || !make_pipe(out_r, out_w) || !make_pipe(err_r, err_w))
+        return fail(ErrorCode::Io, std::string("pipe: ") + std::strerror(errno));
+    Fd out_file;
+    if (!opts.stdout_file.empty()) {
+        out_file = Fd(::open(opts.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        if (out_file.get() < 0)
+            return fail(ErrorCode::Io, "cannot write " + opts.stdout_file + ": " + std::strerror(errno));
+    }
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
+    posix_spawn_file_actions_adddup2(&fa, out_file.get() >= 0 ? out_file.get() : out_w.get(), 1);
+    posix_spawn_file_actions_adddup2(&fa, err_w.get(), 2);
+    if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts.cwd.c_str());
+
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGCHLD);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setpgroup(&attr, 0);  // own group: terminal Ctrl-C does not hit it, we kill it as a unit
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+    std::vector<std::string> env_store = build_env(opts);
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_store = opts.argv;
+    std::vector<char*> argv;
+    for (auto& a : argv_store) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    pid_t pid = -1;
+    const int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        return fail(rc == ENOENT ? ErrorCode::NotFound : ErrorCode::Io,
+                    "cannot run " + opts.argv[0] + ": " + std::strerror(rc));
+    }
+    in_r.reset();
+    out_w.reset();
+    err_w.reset();
+    out_file.reset();
+
+    // stdin: written from the poll loop so a large input cannot deadlock against a full output pipe.
+    std::size_t in_off = 0;
+    if (opts.stdin_data.empty())
+        in_w.reset();
+    else
+        ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
+
+    ProcessResult res;
+    bool killed_for_timeout = false, killed_for_abort = false;
+    std::optional<Clock::time_point> sigkill_at;
+    int status = 0;
+    bool exited = false;
+
+    auto kill_group = [&](int sig) { ::kill(-pid, sig); };
+
+    while (true) {
+        std::array<pollfd, 3> fds{};
+        nfds_t n = 0;
+        int idx_out = -1, idx_err = -1, idx_in = -1;
+        if (out_r.get() >= 0) {
+            fds[n] = {out_r.get(), POLLIN, 0};
+            idx_out = static_cast<int>(n++);
+        }
+        if (err_r.get() >= 0) {
+            fds[n] = {err_r.get(), POLLIN, 0};
+            idx_err = static_cast<int>(n++);
+        }
+        if (in_w.get() >= 0) {
+            fds[n] = {in_w.get(), POLLOUT, 0};
+            idx_in = static_cast<int>(n++);
+        }
+        if (n == 0) break;
+
+        if (!killed_for_timeout && !killed_for_abort) {
+            if (deadline.expired()) {
+                killed_for_timeout = true;
+                kill_group(SIGTERM);
+                sigkill_at = Clock::now() + opts.kill_grace;
+            } else if (abort_requested()) {
+                killed_for_abort = true;
+                kill_group(SIGTERM);
+                sigkill_at = Clock::now() + opts.kill_grace;
+            }
+        } else if (sigkill_at && Clock::now() >= *sigkill_at) {
+            kill_group(SIGKILL);
+            sigkill_at.reset();
+        }
+
+        int wait_ms = 100;
+        auto rem = deadline.remaining();
+        if (rem < Duration(wait_ms)) wait_ms = static_cast<int>(std::max<long long>(1, rem.count()));
+        const int pr = ::poll(fds.data(), n, wait_ms);
+        if (pr < 0 && errno != EINTR) break;
+        if (pr <= 0) continue;
+
+        auto drain = [&](Fd& fd, std::string& sink, const std::function<void(std::string_view)>& cb) {
+            char buf[65536];
+            const ssize_t got = ::read(fd.get(), buf, sizeof buf);
+            if (got <= 0) {
+                if (got < 0 && (errno == EINTR || errno == EAGAIN)) return;
+                fd.reset();
+                return;
+            }
+            std::string_view chunk(buf, static_cast<std::size_t>(got));
+            if (cb)
+                cb(chunk);
+            else
+                append_capped(sink, chunk, opts.max_capture);
+        };
+        if (idx_out >= 0 && (fds[static_cast<std::size_t>(idx_out)].revents & (POLLIN | POLLHUP | POLLERR)))
+            drain(out_r, res.out, opts.on_stdout);
+        if (idx_err >= 0 && (fds[static_cast<std::size_t>(idx_err)].revents & (POLLIN | POLLHUP | POLLERR)))
+            drain(err_r, res.err, opts.on_stderr);
+        if (idx_in >= 0) {
+            auto re = fds[static_cast<std::size_t>(idx_in)].revents;
+            if (re & (POLLERR | POLLHUP)) {
+                in_w.reset();
+            } else if (re & POLLOUT) {
+                const ssize_t w = ::write(in_w.get(), opts.stdin_data.data() + in_off, opts.stdin_data.size() - in_off);
+                if (w > 0) in_off += static_cast<std::size_t>(w);
+                if (w < 0 && errno != EAGAIN && errno != EINTR) in_w.reset();
+                if (in_off >= opts.stdin_data.size()) in_w.reset();
+            }
+        }
+    }
+
+    // Pipes closed: the process (or at least its stdio) is done; reap it, still honouring the deadline.
+    while (!exited) {
+        const pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid) {
+            exited = true;
+            break;
+        }
+        if (w < 0 && errno != EINTR) break;
+        if (!killed_for_timeout && !killed_for_abort && (deadline.expired() || abort_requested())) {
+            (deadline.expired() ? killed_for_timeout : killed_for_abort) = true;
+            kill_group(SIGTERM);
+            sigkill_at = Clock::now() + opts.kill_grace;
+        } else if (sigkill_at && Clock::now() >= *sigkill_at) {
+            kill_group(SIGKILL);
+            sigkill_at.reset();
+        }
+        ::usleep(10000);
+    }
+    if (killed_for_timeout || killed_for_abort) kill_group(SIGKILL);  // leave no stray grandchildren
+
+    res.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (exited) {
+        if (WIFEXITED(status))
+            res.exit_code = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+            res.term_signal = WTERMSIG(status);
+    }
+    if (killed_for_timeout)
+        return fail(ErrorCode::Timeout, opts.argv[0] + " did not finish before its deadline; stopped it", true);
+    if (killed_for_abort) return fail(ErrorCode::Cancelled, opts.argv[0] + " interrupted");
+    return res;
+}
+
+std::string shell_quote(std::string_view arg) {
+    if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789@%_-+=:,./") == std::string_view::npos)
+        return std::string(arg);
+    std::string out = "'";
+    for (char c : arg) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    out += '\'';
+    return out;
+}
+
+std::string shell_join(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv) {
+        if (!out.empty()) out += ' ';
+        out += shell_quote(a);
+    }
+    return out;
+}
+
+std::string last_lines(std::string_view text, std::size_t lines, std::size_t max_chars) {
+    std::vector<std::string_view> kept;
+    while (!text.empty() && kept.size() < lines) {
+        auto nl = text.rfind('\n');
+        std::string_view line = nl == std::string_view::npos ? text : text.substr(nl + 1);
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(0, nl);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+        if (!line.empty()) kept.insert(kept.begin(), line);
+    }
+    std::string out;
+    for (auto l : kept) {
+        if (!out.empty()) out += " | ";
+        out += l;
+    }
+    if (out.size() > max_chars) out = "..." + out.substr(out.size() - max_chars);
+    return out;
+}
+
+}  // namespace ncbctl::net
