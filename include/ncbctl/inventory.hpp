@@ -70,8 +70,10 @@ struct ServiceSpec {
     std::string image_var;  // docker-compose: env var in .env holding the tag
     std::string process;    // pm2 / supervisord program name
     std::string app_dir;    // NocoBase app directory (version probe, upgrade)
-    // custom (and overrides for presets); {{version}} and {{node}} are substituted per argument.
-    std::string start, stop, status, upgrade, version;
+    // custom (and overrides for presets): argv vectors run on the node, quoted once with shell_quote;
+    // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
+    // Empty => the preset's command.
+    Argv start, stop, status, upgrade, version;
 };
 
 struct SshNode {
