@@ -47,6 +47,7 @@ struct SshTarget {
     std::string host_key_checking = "strict";  // strict | accept-new
     std::string known_hosts_file;              // optional UserKnownHostsFile
     std::vector<std::string> options;          // extra -o key=value, validated
+    std::string config_file;                   // ssh -F FILE; empty => the operator's ~/.ssh/config
 };
 
 struct DockerNode {
@@ -74,6 +75,8 @@ struct ServiceSpec {
     // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
     // Empty => the preset's command.
     Argv start, stop, status, upgrade, version;
+    std::string supervisor_config;           // supervisorctl -c FILE (empty => its default search)
+    std::map<std::string, std::string> env;  // set for every service command (remote `env K=V argv`)
 };
 
 struct SshNode {
