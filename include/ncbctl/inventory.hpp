@@ -97,9 +97,10 @@ struct Node {
 };
 
 struct BypassSpec {
-    std::string header;  // e.g. X-Ncbctl-Bypass
-    SecretRef secret;    // header value by reference
-    std::string source;  // optional source address / CIDR
+    std::string header;           // e.g. X-Ncbctl-Bypass
+    SecretRef secret;             // header value by reference
+    std::string source;           // optional source address / CIDR
+    std::string haproxy_backend;  // haproxy: backend the bypass ACL routes to (default: <backend>_bypass)
 };
 
 struct TrafficSpec {
@@ -115,6 +116,7 @@ struct TrafficSpec {
     Argv test_command;                             // default: nginx -t
     Argv reload_command;                           // default: nginx -s reload
     std::map<std::string, std::string> upstreams;  // node name -> host:port for nginx
+    std::string maintenance_listen;                // nginx 503 responder (default: unix:<include_file>.sock)
     // command
     Argv cmd_maintenance, cmd_live, cmd_pin, cmd_status;  // cmd_pin gets {{node}}
     // all
