@@ -60,6 +60,10 @@ struct DockerNode {
     SecretRef registry_auth;                           // base64 X-Registry-Auth JSON or user:password, by reference
     Seconds stop_timeout{30};
     std::string previous_suffix = "-ncbctl-prev";
+    // NocoBase storage directory inside the container (e.g. /app/storage). When set, upgrade drops an empty
+    // `.upgrading` there (PUT archive) into the recreated container, for images whose entrypoint does not
+    // upgrade by itself on start (the official image does; a plain `start` entrypoint needs the marker).
+    std::string upgrade_marker_dir;
 };
 
 // How an SSH node's NocoBase service is started/stopped/upgraded. A preset fills the commands.
