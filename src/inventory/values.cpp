@@ -59,7 +59,7 @@ Problem check_authority_host_port(std::string_view hp, std::string_view whole, b
         if (auto p = check_host(host)) return shown(whole) + ": host " + *p;
     }
     if (!port.empty() || hp.ends_with(':')) {
-        if (!parse_port(port)) return shown(whole) + " has a port out of range (1-65535)";
+        if (!parse_port(port)) return shown(whole) + " has a port out of range (1 to 65535)";
     } else if (need_port) {
         return shown(whole) + " needs a port (host:port)";
     }
