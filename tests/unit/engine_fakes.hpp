@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -11,6 +12,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <cstdlib>
 
 #include "ncbctl/action_runner.hpp"
 #include "ncbctl/cancel.hpp"
@@ -135,6 +138,24 @@ public:
     mutable std::mutex mu;
     std::vector<Event> events;
 };
+
+// A fresh directory under /tmp, removed with everything in it.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/ncbctl-engine-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
+
+inline std::vector<std::string> phase_names(const Plan& p) {
+    std::vector<std::string> out;
+    for (const auto& ph : p.phases) out.push_back(ph.name);
+    return out;
+}
 
 inline Inventory make_inventory(int nodes, const std::string& hash = "hash-a") {
     Inventory inv;

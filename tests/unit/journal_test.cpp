@@ -15,17 +15,9 @@
 using namespace ncbctl;
 using ncbctl::testing::make_inventory;
 using ncbctl::testing::RecordingRunner;
+using ncbctl::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/ncbctl-journal-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);

@@ -3,21 +3,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine_fakes.hpp"
 #include "run/cluster_lock.hpp"
 
 using namespace ncbctl;
+using ncbctl::testing::TempDir;
 using namespace std::chrono_literals;
-
-namespace {
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/ncbctl-lock-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-}  // namespace
 
 TEST_CASE("local lock: one holder at a time, named to the others", "[lock]") {
     TempDir dir;

@@ -6,28 +6,24 @@
 
 using namespace ncbctl;
 using ncbctl::testing::make_inventory;
+using ncbctl::testing::phase_names;
 
 namespace {
 Plan upgrade() {
     return *plan::build_upgrade(make_inventory(3), {.to = "2.2.16"});
-}
-std::vector<std::string> names(const Plan& p) {
-    std::vector<std::string> out;
-    for (const auto& ph : p.phases) out.push_back(ph.name);
-    return out;
 }
 }  // namespace
 
 TEST_CASE("phase selection keeps the range plus preflight", "[plan][selection]") {
     auto until = plan::select_phases(upgrade(), {.until = "verify"}, {});
     REQUIRE(until);
-    CHECK(names(*until) ==
+    CHECK(phase_names(*until) ==
           std::vector<std::string>{"preflight", "maintenance", "stop", "backup", "upgrade", "canary", "verify"});
     CHECK(until->args.at("until-phase") == "verify");
     CHECK(until->fingerprint != upgrade().fingerprint);
     auto only = plan::select_phases(upgrade(), {.only = "preflight"}, {});
     REQUIRE(only);
-    CHECK(names(*only) == std::vector<std::string>{"preflight"});
+    CHECK(phase_names(*only) == std::vector<std::string>{"preflight"});
     auto none = plan::select_phases(upgrade(), {}, {});
     REQUIRE(none);
     CHECK(none->fingerprint == upgrade().fingerprint);
@@ -43,7 +39,7 @@ TEST_CASE("phase selection refuses fan-out before a verified canary", "[plan][se
     // An earlier run of the same plan verified the canary: continuing from fan-out is allowed.
     auto ok = plan::select_phases(upgrade(), {.from = "fanout"}, {"verify"});
     REQUIRE(ok);
-    CHECK(names(*ok) == std::vector<std::string>{"preflight", "fanout", "live"});
+    CHECK(phase_names(*ok) == std::vector<std::string>{"preflight", "fanout", "live"});
     // Backup or upgrade without stopped nodes, stop without maintenance: refused too.
     CHECK_FALSE(plan::select_phases(upgrade(), {.only = "backup"}, {}));
     CHECK_FALSE(plan::select_phases(upgrade(), {.from = "stop"}, {}));

@@ -6,14 +6,7 @@
 
 using namespace ncbctl;
 using ncbctl::testing::make_inventory;
-
-namespace {
-std::vector<std::string> phase_names(const Plan& p) {
-    std::vector<std::string> out;
-    for (const auto& ph : p.phases) out.push_back(ph.name);
-    return out;
-}
-}  // namespace
+using ncbctl::testing::phase_names;
 
 TEST_CASE("upgrade plan follows the documented phase order", "[plan]") {
     auto plan = plan::build_upgrade(make_inventory(3), {.to = "2.2.16"});

@@ -10,19 +10,12 @@
 #include "run/session.hpp"
 
 using namespace ncbctl;
+using ncbctl::testing::TempDir;
 using namespace std::chrono_literals;
 using ncbctl::testing::make_inventory;
 using ncbctl::testing::RecordingRunner;
 
 namespace {
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/ncbctl-resume-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 run::SessionOptions session(const std::string& dir, std::ostringstream& out, std::ostringstream& err,
                             const std::string& run_id = "") {
