@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,7 +25,8 @@ namespace ssh_it {
 inline const std::map<std::string, std::string>& env() {
     static const auto m = [] {
         std::map<std::string, std::string> out;
-        std::ifstream in(std::string(NCBCTL_SSH_PEERS) + "/env");
+        const char* dir = std::getenv("NCBCTL_SSH_PEERS_DIR");  // bench/ssh runs its own peers
+        std::ifstream in(std::string(dir != nullptr ? dir : NCBCTL_SSH_PEERS) + "/env");
         std::string line;
         while (std::getline(in, line)) {
             auto eq = line.find('=');
