@@ -1,0 +1,1 @@
+// NocoBase in a container: see docker-nocobase.sh
