@@ -47,6 +47,7 @@ struct SshTarget {
     std::string host_key_checking = "strict";  // strict | accept-new
     std::string known_hosts_file;              // optional UserKnownHostsFile
     std::vector<std::string> options;          // extra -o key=value, validated
+    std::string config_file;                   // ssh -F FILE; empty => the operator's ~/.ssh/config
 };
 
 struct DockerNode {
@@ -74,8 +75,12 @@ struct ServiceSpec {
     std::string image_var;  // docker-compose: env var in .env holding the tag
     std::string process;    // pm2 / supervisord program name
     std::string app_dir;    // NocoBase app directory (version probe, upgrade)
-    // custom (and overrides for presets); {{version}} and {{node}} are substituted per argument.
-    std::string start, stop, status, upgrade, version;
+    // custom (and overrides for presets): argv vectors run on the node, quoted once with shell_quote;
+    // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
+    // Empty => the preset's command.
+    Argv start, stop, status, upgrade, version;
+    std::string supervisor_config;           // supervisorctl -c FILE (empty => its default search)
+    std::map<std::string, std::string> env;  // set for every service command (remote `env K=V argv`)
 };
 
 struct SshNode {
@@ -96,9 +101,10 @@ struct Node {
 };
 
 struct BypassSpec {
-    std::string header;  // e.g. X-Ncbctl-Bypass
-    SecretRef secret;    // header value by reference
-    std::string source;  // optional source address / CIDR
+    std::string header;           // e.g. X-Ncbctl-Bypass
+    SecretRef secret;             // header value by reference
+    std::string source;           // optional source address / CIDR
+    std::string haproxy_backend;  // haproxy: backend the bypass ACL routes to (default: <backend>_bypass)
 };
 
 struct TrafficSpec {
@@ -114,6 +120,7 @@ struct TrafficSpec {
     Argv test_command;                             // default: nginx -t
     Argv reload_command;                           // default: nginx -s reload
     std::map<std::string, std::string> upstreams;  // node name -> host:port for nginx
+    std::string maintenance_listen;                // nginx 503 responder (default: unix:<include_file>.sock)
     // command
     Argv cmd_maintenance, cmd_live, cmd_pin, cmd_status;  // cmd_pin gets {{node}}
     // all
