@@ -60,13 +60,19 @@ registry_start() {
   dapi -X DELETE "http://d/v1.41/images/$TEST_REPO:3.0" >/dev/null
 }
 
+docker_remove_containers() {
+  local id
+  [ -n "${DW:-}" ] && [ -S "$DW/docker.sock" ] || return 0
+  for id in $(dapi 'http://d/v1.41/containers/json?all=1' |
+    python3 -c 'import json,sys;[print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
+    dapi -X POST "http://d/v1.41/containers/$id/stop?t=20" >/dev/null 2>&1   # graceful first
+    dapi -X DELETE "http://d/v1.41/containers/$id?force=1&v=1" >/dev/null 2>&1
+  done
+}
+
 docker_cleanup() {
   set +e
-  if [ -n "${DW:-}" ] && [ -S "$DW/docker.sock" ]; then
-    for id in $(dapi 'http://d/v1.41/containers/json?all=1' | python3 -c 'import json,sys;[print(c["Id"]) for c in json.load(sys.stdin)]' 2>/dev/null); do
-      dapi -X DELETE "http://d/v1.41/containers/$id?force=1&v=1" >/dev/null 2>&1
-    done
-  fi
+  docker_remove_containers
   if [ -n "${REGISTRY_PID:-}" ]; then kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; fi
   if [ -n "${DOCKERD_PID:-}" ]; then
     kill "$DOCKERD_PID" 2>/dev/null

@@ -15,7 +15,7 @@ done
 nocobase_cleanup() { :; }
 # shellcheck source=docker-nocobase.sh
 [ "$nocobase" = 1 ] && . "$here/docker-nocobase.sh"
-trap 'rc=$?; nocobase_cleanup; docker_cleanup; exit $rc' EXIT
+trap 'rc=$?; set +e; nocobase_cleanup; docker_cleanup; exit $rc' EXIT
 if ! docker_start; then echo "SKIP: dockerd cannot start on this machine" >&2; exit 77; fi
 docker_images
 registry_start
