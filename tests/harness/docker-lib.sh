@@ -4,6 +4,7 @@
 # shellcheck shell=bash
 
 DOCKER_REGISTRY_PORT=${DOCKER_REGISTRY_PORT:-13198}
+DOCKER_SSH_PORT=${DOCKER_SSH_PORT:-13197}
 TEST_REPO=127.0.0.1:$DOCKER_REGISTRY_PORT/ncb-test/app   # loopback registries are plain HTTP for dockerd
 
 dapi() { curl -sS --unix-socket "$DW/docker.sock" -H 'Content-Type: application/json' "$@"; }
@@ -60,6 +61,26 @@ registry_start() {
   dapi -X DELETE "http://d/v1.41/images/$TEST_REPO:3.0" >/dev/null
 }
 
+# sshd on 127.0.0.1:$DOCKER_SSH_PORT as root, key-only, for ssh:// endpoints (the engine socket is forwarded).
+# Root's .bashrc is hidden in a private mount namespace (it can cost ~1 s per ssh session here).
+sshd_start() {
+  local s=$DW/ssh
+  mkdir -p "$s"; mkdir -p -m 0755 /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$s/hostkey"; ssh-keygen -q -t ed25519 -N '' -f "$s/id"
+  cp "$s/id.pub" "$s/authorized_keys"; : >"$s/empty_bashrc"
+  printf '%s\n' "Port $DOCKER_SSH_PORT" 'ListenAddress 127.0.0.1' "HostKey $s/hostkey" "PidFile $s/sshd.pid" \
+    "AuthorizedKeysFile $s/authorized_keys" 'StrictModes no' 'PermitRootLogin prohibit-password' \
+    'PasswordAuthentication no' 'KbdInteractiveAuthentication no' 'UsePAM no' 'AllowStreamLocalForwarding yes' \
+    >"$s/sshd_config"
+  unshare -m --propagation private sh -c "[ -f /root/.bashrc ] && mount --bind $s/empty_bashrc /root/.bashrc; \
+    exec /usr/sbin/sshd -D -e -f $s/sshd_config" >"$s/sshd.log" 2>&1 &
+  SSHD_PID=$!
+  echo "[127.0.0.1]:$DOCKER_SSH_PORT $(cut -d' ' -f1-2 "$s/hostkey.pub")" >"$s/known_hosts"
+  dwait ssh -F /dev/null -p "$DOCKER_SSH_PORT" -i "$s/id" -o IdentitiesOnly=yes -o BatchMode=yes \
+    -o UserKnownHostsFile="$s/known_hosts" root@127.0.0.1 true || { tail "$s/sshd.log" >&2; return 1; }
+  export NCB_SSH_PORT=$DOCKER_SSH_PORT NCB_SSH_ID=$s/id NCB_SSH_KNOWN_HOSTS=$s/known_hosts
+}
+
 docker_remove_containers() {
   local id
   [ -n "${DW:-}" ] && [ -S "$DW/docker.sock" ] || return 0
@@ -73,6 +94,7 @@ docker_remove_containers() {
 docker_cleanup() {
   set +e
   docker_remove_containers
+  if [ -n "${SSHD_PID:-}" ]; then kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null; fi
   if [ -n "${REGISTRY_PID:-}" ]; then kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; fi
   if [ -n "${DOCKERD_PID:-}" ]; then
     kill "$DOCKERD_PID" 2>/dev/null

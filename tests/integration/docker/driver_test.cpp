@@ -352,3 +352,35 @@ TEST_CASE("faults: engine socket missing, unknown container, missing image tag, 
     REQUIRE_FALSE(m);
     CHECK(m.error().code == ErrorCode::Inventory);
 }
+
+TEST_CASE("an ssh:// endpoint reaches the engine through an SSH socket forward", "[busybox]") {
+    Engine e;
+    e.create("ncbt-ssh", body("1.0", 13168));
+    Node n = node("ncbt-ssh", "ssh://root@127.0.0.1:" + env("NCB_SSH_PORT"));
+    n.docker.socket_path = sock();
+    n.docker.ssh.identity_file = env("NCB_SSH_ID");
+    n.docker.ssh.known_hosts_file = env("NCB_SSH_KNOWN_HOSTS");
+    auto d = driver(n);
+    auto st = d->probe(soon());
+    REQUIRE(st);
+    INFO(st->detail);
+    CHECK(st->reachable);
+    CHECK(st->deployed_version == "1.0");
+    REQUIRE(d->start(soon()));
+    CHECK(served_version(13168) == "1.0");
+    auto x = d->exec({"cat", "/www/version"}, soon());
+    REQUIRE(x);
+    CHECK(x->out == "1.0\n");
+    REQUIRE(d->stop(soon()));
+    CHECK(status_of(e, "ncbt-ssh") == "exited");
+
+    Node wrong = n;
+    wrong.docker.ssh.known_hosts_file = env("NCB_DOCKER_WORK") + "/empty_known_hosts";
+    std::FILE* f = std::fopen(wrong.docker.ssh.known_hosts_file.c_str(), "w");
+    if (f) std::fclose(f);
+    auto refused = driver(wrong)->stop(soon());
+    REQUIRE_FALSE(refused);
+    INFO(refused.error().message);
+    CHECK(refused.error().code == ErrorCode::HostKey);
+    e.remove("ncbt-ssh");
+}
