@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "lb_peers.hpp"
 #include "ncbctl/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
@@ -12,60 +13,9 @@
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
+using namespace ncbctl::traffic_test;
 
 namespace {
-
-const std::string kPeers = NCBCTL_TRAFFIC_PEERS;
-const std::string kSecret = "test-bypass-secret-0123456789";  // the harness's HAProxy ACL holds the same
-constexpr const char* kNginxUrl = "http://127.0.0.1:18010/";
-constexpr const char* kHaproxyUrl = "http://127.0.0.1:18020/";
-
-Deadline soon() {
-    return Deadline::after(20s);
-}
-
-void harness(const std::string& cmd) {
-    auto r = net::run_process({.argv = {NCBCTL_TRAFFIC_HARNESS, cmd, kPeers}}, soon());
-    REQUIRE(r);
-    INFO(r->err);
-    REQUIRE(r->exit_code == 0);
-}
-
-Inventory base_inventory(const std::string& lb_url) {
-    Inventory inv;
-    inv.cluster = "traffic-test";
-    inv.lb_url = lb_url;
-    for (const char* n : {"app1", "app2", "app3"}) inv.nodes.push_back(Node{.name = n});
-    inv.canary = "app1";
-    ::setenv("NCBCTL_TEST_BYPASS", kSecret.c_str(), 1);
-    inv.traffic.bypass = BypassSpec{.header = "X-Ncbctl-Bypass", .secret = {.env = "NCBCTL_TEST_BYPASS"}};
-    return inv;
-}
-
-Argv nginx_argv(std::initializer_list<std::string> extra) {
-    Argv a{"nginx", "-p", kPeers + "/nginx", "-c", "conf/nginx.conf", "-e", "logs/error.log"};
-    a.insert(a.end(), extra);
-    return a;
-}
-
-Inventory nginx_inventory() {
-    Inventory inv = base_inventory(kNginxUrl);
-    inv.traffic.driver = "nginx";
-    inv.traffic.include_file = kPeers + "/nginx/conf/ncbctl-traffic.conf";
-    inv.traffic.upstreams = {{"app1", "127.0.0.1:18001"}, {"app2", "127.0.0.1:18002"}, {"app3", "127.0.0.1:18003"}};
-    inv.traffic.test_command = nginx_argv({"-t"});
-    inv.traffic.reload_command = nginx_argv({"-s", "reload"});
-    return inv;
-}
-
-Inventory haproxy_inventory() {
-    Inventory inv = base_inventory(kHaproxyUrl);
-    inv.traffic.driver = "haproxy";
-    inv.traffic.socket = kPeers + "/haproxy.sock";
-    inv.traffic.backend = "be";
-    inv.traffic.servers = {{"app1", "srv-app1"}, {"app2", "srv-app2"}, {"app3", "srv-app3"}};
-    return inv;
-}
 
 struct Answer {
     long status = 0;
