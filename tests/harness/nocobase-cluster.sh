@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Runs real NocoBase nodes on loopback for tests: a private PostgreSQL cluster, fresh databases,
+# schema installs and app nodes, all under one state directory DIR (keep it short: unix sockets).
+# Every process is started with its PID recorded and is stopped by PID (process group).
+#
+#   nocobase-cluster.sh pg-start    DIR PGPORT        private PG cluster; prints the postmaster PID
+#   nocobase-cluster.sh db-create   DIR DB            user nocobase + database DB (empty)
+#   nocobase-cluster.sh app-install DIR DB            `yarn nocobase install` into DB (schema + root user)
+#   nocobase-cluster.sh node-start  DIR NAME PORT [DB] one node (APP_LAUNCH_MODE=node); prints its PID
+#   nocobase-cluster.sh node-exec   DIR NAME PORT [DB] the same in the foreground (exec): for a supervisor
+#   nocobase-cluster.sh node-wait   DIR PORT [SECS]   until /api/__health_check answers 200
+#   nocobase-cluster.sh node-stop   DIR NAME          SIGTERM to the node's process group, SIGKILL after 30 s
+#   nocobase-cluster.sh apikey      DIR PORT FILE     signs in as root, creates an API key, writes it to FILE (0600)
+#   nocobase-cluster.sh pg-stop     DIR
+#   nocobase-cluster.sh up          DIR PGPORT PORT... all of the above for database "nocobase" + an API key in DIR/apikey
+#   nocobase-cluster.sh prepare     DIR PGPORT        fresh DIR: PG + installed database "nocobase" + empty database "empty"
+#   nocobase-cluster.sh down        DIR               stops every node and PostgreSQL recorded under DIR
+#
+# Nodes share the cached app directory (nocobase-install.sh) but each gets its own SOCKET_PATH,
+# PM2_HOME and LOGGER_BASE_PATH (nocobase-v1 deletes SOCKET_PATH and PM2_HOME when it starts); the
+# cluster shares STORAGE_PATH=DIR/storage and APP_KEY, as a real cluster shares storage. Settings go
+# through the environment (real env beats the app's .env), so the cache is never edited.
+# Root credentials: admin@nocobase.com / admin123 (INIT_ROOT_*), database user nocobase/nocobase.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+die() { echo "nocobase-cluster: $*" >&2; exit 1; }
+need_dir() { [ -n "${1:-}" ] || die "missing DIR"; mkdir -p "$1"; cd "$1" && pwd; }
+pg_port() { cat "$1/pg/port" 2>/dev/null || die "no PostgreSQL under $1: run pg-start first"; }
+psql_su() { psql -X -q -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d postgres -v ON_ERROR_STOP=1 "${@:2}"; }
+
+app_dir() { "$here/nocobase-install.sh"; }
+yarn_bin() { echo "${NCBCTL_CACHE:-$HOME/.cache/ncbctl}/yarn-1.22.22/node_modules/.bin/yarn"; }
+
+# The per-cluster settings every NocoBase process of DIR gets.
+node_env() {  # DIR DB
+  local dir=$1 db=$2
+  [ -f "$dir/app_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/app_key")
+  printf '%s\n' "APP_ENV=production" "APP_KEY=$(cat "$dir/app_key")" \
+    "DB_DIALECT=postgres" "DB_HOST=127.0.0.1" "DB_PORT=$(pg_port "$dir")" "DB_DATABASE=$db" \
+    "DB_USER=nocobase" "DB_PASSWORD=nocobase" "DB_LOGGING=off" \
+    "STORAGE_PATH=$dir/storage" "PLUGIN_STORAGE_PATH=$dir/storage/plugins" \
+    "INIT_ROOT_EMAIL=admin@nocobase.com" "INIT_ROOT_PASSWORD=admin123" "INIT_ROOT_USERNAME=nocobase" \
+    "INIT_ROOT_NICKNAME=Super Admin" "INIT_LANG=en-US" "TZ=UTC" "DB_TIMEZONE=+00:00" \
+    "PATH=$(dirname "$(yarn_bin)"):$PATH"
+}
+
+cmd_pg_start() {
+  local dir; dir=$(need_dir "${1:-}"); local port=${2:?PGPORT}
+  [ -x "$PGBIN/initdb" ] || die "PostgreSQL server binaries missing: run scripts/deps nocobase"
+  chmod o+x "$dir"
+  su postgres -s /bin/sh -c "test -x '$dir'" || die "$dir is not reachable by user postgres: use a directory under /tmp"
+  install -d -o postgres -m 700 "$dir/pg" "$dir/pg/sock"
+  if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
+    install -d -o postgres -m 700 "$dir/pg/data"
+    su postgres -s /bin/sh -c "'$PGBIN/initdb' -D '$dir/pg/data' -A trust -U postgres" >/dev/null
+  fi
+  echo "$port" > "$dir/pg/port"
+  install -o postgres /dev/null "$dir/pg/pg.log"
+  su postgres -s /bin/sh -c "'$PGBIN/pg_ctl' -D '$dir/pg/data' -o '-p $port -k $dir/pg/sock -c listen_addresses=127.0.0.1' -l '$dir/pg/pg.log' -w -t 60 start" >/dev/null \
+    || die "PostgreSQL did not start on port $port: see $dir/pg/pg.log"
+  head -1 "$dir/pg/data/postmaster.pid"
+}
+
+cmd_pg_stop() {
+  local dir; dir=$(need_dir "${1:-}")
+  [ -f "$dir/pg/data/postmaster.pid" ] || return 0
+  local pid; pid=$(head -1 "$dir/pg/data/postmaster.pid")
+  su postgres -s /bin/sh -c "'$PGBIN/pg_ctl' -D '$dir/pg/data' -m fast -w -t 30 stop" >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+cmd_db_create() {
+  local dir; dir=$(need_dir "${1:-}"); local db=${2:?DB}
+  psql_su "$dir" -tc "select 1 from pg_roles where rolname='nocobase'" | grep -q 1 \
+    || psql_su "$dir" -c "create user nocobase password 'nocobase' superuser"
+  psql_su "$dir" -tc "select 1 from pg_database where datname='$db'" | grep -q 1 \
+    || psql_su "$dir" -c "create database \"$db\" owner nocobase"
+}
+
+cmd_app_install() {
+  local dir; dir=$(need_dir "${1:-}"); local db=${2:?DB}
+  local app; app=$(app_dir)
+  mkdir -p "$dir/storage" "$dir/install"
+  # Own socket path: with a node listening on the default socket, install would be sent to it over IPC.
+  (cd "$app" && while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db") &&
+    SOCKET_PATH="$dir/install/gateway.sock" PM2_HOME="$dir/install/pm2" LOGGER_BASE_PATH="$dir/install/logs" \
+    "$(yarn_bin)" -s nocobase install > "$dir/install/install.log" 2>&1) \
+    || die "yarn nocobase install into $db failed: see $dir/install/install.log"
+}
+
+cmd_node_start() {
+  local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME} port=${3:?PORT} db=${4:-nocobase}
+  local app; app=$(app_dir)
+  local n="$dir/nodes/$name"
+  mkdir -p "$n" "$dir/storage"
+  if [ -f "$n/pid" ] && kill -0 "$(cat "$n/pid")" 2>/dev/null; then die "node $name already runs (PID $(cat "$n/pid"))"; fi
+  (cd "$app" && while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db") &&
+    export APP_PORT="$port" APP_LAUNCH_MODE=node SOCKET_PATH="$n/gateway.sock" PM2_HOME="$n/pm2" \
+      LOGGER_BASE_PATH="$n/logs" &&
+    exec setsid "$(yarn_bin)" start > "$n/server.log" 2>&1 < /dev/null) &
+  local pid=$!
+  echo "$pid" > "$n/pid"
+  echo "$port" > "$n/port"
+  echo "$pid"
+}
+
+cmd_node_exec() {
+  local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME} port=${3:?PORT} db=${4:-nocobase}
+  local app; app=$(app_dir)
+  local n="$dir/nodes/$name"
+  mkdir -p "$n" "$dir/storage"
+  cd "$app"
+  while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db")
+  export APP_PORT="$port" APP_LAUNCH_MODE=node SOCKET_PATH="$n/gateway.sock" PM2_HOME="$n/pm2" LOGGER_BASE_PATH="$n/logs"
+  if [ -n "${NCB_FAULT_DB_PORT:-}" ]; then export DB_PORT=$NCB_FAULT_DB_PORT; fi  # fault injection (e2e)
+  exec "$(yarn_bin)" start < /dev/null
+}
+
+cmd_node_wait() {
+  local port=${2:?PORT} secs=${3:-180}
+  local end=$((SECONDS + secs))
+  while [ $SECONDS -lt $end ]; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/__health_check")" = 200 ] && return 0
+    sleep 0.5
+  done
+  die "node on port $port not healthy after ${secs}s"
+}
+
+cmd_node_stop() {
+  local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME}
+  local n="$dir/nodes/$name"
+  [ -f "$n/pid" ] || return 0
+  local pid; pid=$(cat "$n/pid")
+  kill -TERM -- "-$pid" 2>/dev/null || { rm -f "$n/pid"; return 0; }
+  local i
+  for i in $(seq 300); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  while kill -0 -- "-$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$n/pid"
+}
+
+cmd_apikey() {
+  local dir; dir=$(need_dir "${1:-}"); local port=${2:?PORT} file=${3:?FILE}
+  local base="http://127.0.0.1:$port/api"
+  local user_token
+  user_token=$(curl -sf -X POST "$base/auth:signIn" -H 'X-Authenticator: basic' -H 'Content-Type: application/json' \
+    -d '{"account":"admin@nocobase.com","password":"admin123"}' |
+    node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0)).data.token)') || die "sign-in on port $port failed"
+  (umask 077; curl -sf -X POST "$base/apiKeys:create" -H "Authorization: Bearer $user_token" -H 'X-Role: root' \
+    -H 'Content-Type: application/json' -d '{"name":"ncbctl-test","role":{"name":"root"},"expiresIn":"never"}' |
+    node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0)).data.token)' > "$file.tmp") \
+    || die "apiKeys:create on port $port failed"
+  chmod 600 "$file.tmp"; mv "$file.tmp" "$file"
+}
+
+cmd_up() {
+  local dir; dir=$(need_dir "${1:-}"); local pgport=${2:?PGPORT}; shift 2
+  [ $# -gt 0 ] || die "up: give at least one node port"
+  app_dir >/dev/null
+  cmd_pg_start "$dir" "$pgport" >/dev/null
+  cmd_db_create "$dir" nocobase
+  cmd_app_install "$dir" nocobase
+  local i=1 p
+  for p in "$@"; do cmd_node_start "$dir" "node$i" "$p" >/dev/null; cmd_node_wait "$dir" "$p"; i=$((i + 1)); done
+  cmd_apikey "$dir" "$1" "$dir/apikey"
+}
+
+cmd_prepare() {
+  local dir=${1:?DIR} pgport=${2:?PGPORT}
+  [ -d "$dir" ] && cmd_down "$dir"
+  rm -rf "$dir"
+  dir=$(need_dir "$dir")
+  local app; app=$(app_dir)
+  # pm:add links plugins from the shared node_modules into a cluster's storage; pm:remove leaves the
+  # link behind. Drop links whose cluster is gone so the next pm:add starts clean.
+  find "$app/node_modules/@nocobase" -maxdepth 1 -xtype l -delete 2>/dev/null || true
+  cmd_pg_start "$dir" "$pgport" >/dev/null
+  cmd_db_create "$dir" nocobase
+  cmd_app_install "$dir" nocobase
+  cmd_db_create "$dir" empty
+}
+
+cmd_down() {
+  local dir; dir=$(need_dir "${1:-}")
+  local f
+  for f in "$dir"/nodes/*/pid; do [ -f "$f" ] && cmd_node_stop "$dir" "$(basename "$(dirname "$f")")"; done
+  cmd_pg_stop "$dir"
+}
+
+sub=${1:-}; shift || true
+case "$sub" in
+  pg-start) cmd_pg_start "$@" ;;
+  pg-stop) cmd_pg_stop "$@" ;;
+  db-create) cmd_db_create "$@" ;;
+  app-install) cmd_app_install "$@" ;;
+  node-start) cmd_node_start "$@" ;;
+  node-exec) cmd_node_exec "$@" ;;
+  node-wait) cmd_node_wait "$@" ;;
+  node-stop) cmd_node_stop "$@" ;;
+  apikey) cmd_apikey "$@" ;;
+  up) cmd_up "$@" ;;
+  prepare) cmd_prepare "$@" ;;
+  down) cmd_down "$@" ;;
+  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+esac
