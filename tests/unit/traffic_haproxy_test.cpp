@@ -155,3 +155,23 @@ TEST_CASE("haproxy driver: a half-switched backend reads as Unknown", "[traffic]
     REQUIRE(sw->maintenance(soon()));  // every server of the backend goes to maint, mapped or not
     CHECK(lb.admin["be/s3"] == 1);
 }
+
+TEST_CASE("haproxy driver through a runner: socat's complaints become errors that say what to do",
+          "[traffic][haproxy]") {
+    test::RunnerLog log;
+    std::string err =
+        "2026/11/26 socat[1] E connect(5, AF=1 \"/run/haproxy/admin.sock\", 25): No such file or directory\n";
+    auto sw = make_traffic_switch(haproxy_inventory(),
+                                  std::make_unique<test::FakeRunner>(log, [&](const Argv&, const std::string&) {
+                                      return ExecResult{1, "", err};
+                                  }));
+    auto r = sw->status(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Unreachable);
+    CHECK(r.error().transient);
+    CHECK(r.error().message.find("level admin") != std::string::npos);
+    err = "sh: 1: socat: not found\n";
+    r = sw->status(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Unsupported);
+}
