@@ -52,7 +52,7 @@ TEST_CASE("command driver substitutes per argument and verifies with the status 
     CHECK_FALSE(sw->verify({.mode = TrafficMode::Maintenance}, soon()));
 }
 
-TEST_CASE("command driver: exit 75 is a transient failure, others are permanent", "[traffic][command]") {
+TEST_CASE("command driver: exit 75 is a transient failure and other codes are permanent", "[traffic][command]") {
     test::RunnerLog log;
     int code = 75;
     auto runner = std::make_unique<test::FakeRunner>(log, [&](const Argv&, const std::string&) {
@@ -82,7 +82,7 @@ TEST_CASE("command driver: a state the LB does not confirm fails verification", 
     CHECK(r.error().code == ErrorCode::Verification);
 }
 
-TEST_CASE("command driver: a missing command is Unsupported; pinning an unknown node is refused",
+TEST_CASE("command driver: a missing command is Unsupported and pinning an unknown node is refused",
           "[traffic][command]") {
     test::RunnerLog log;
     Inventory inv = command_inventory();

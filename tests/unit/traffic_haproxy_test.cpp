@@ -109,7 +109,7 @@ TEST_CASE("check_set_reply turns HAProxy's text errors into errors", "[traffic][
     CHECK(denied.error().message.find("level admin") != std::string::npos);
 }
 
-TEST_CASE("haproxy driver: pin readies first, then maint; bypass backend keeps the canary", "[traffic][haproxy]") {
+TEST_CASE("haproxy driver: pin readies before maint and the bypass backend keeps the canary", "[traffic][haproxy]") {
     test::RunnerLog log;
     FakeHaproxy lb;
     auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));

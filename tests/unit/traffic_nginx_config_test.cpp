@@ -24,7 +24,7 @@ bool has(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("nginx live variant: every node in the upstream, marker first", "[traffic][nginx]") {
+TEST_CASE("nginx live variant: every node in the upstream and the marker first", "[traffic][nginx]") {
     auto f = traffic::render_nginx_include(settings(), TrafficMode::Live, "");
     REQUIRE(f);
     CHECK(f->starts_with("# ncbctl-traffic mode=live node=\n"));
@@ -81,7 +81,7 @@ TEST_CASE("nginx bypass: map on the header and geo on the source reach the canar
     CHECK(has(*f, "keep it mode 0600"));
 }
 
-TEST_CASE("nginx variants refuse values nginx would not take literally, without quoting the secret",
+TEST_CASE("nginx variants refuse values nginx would not take literally without quoting the secret",
           "[traffic][nginx]") {
     NginxSettings s = settings();
     s.bypass_header = "X-Bypass";

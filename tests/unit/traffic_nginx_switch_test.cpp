@@ -33,7 +33,7 @@ Deadline soon() {
 
 }  // namespace
 
-TEST_CASE("nginx driver: write, test, reload, then read the marker back", "[traffic][nginx]") {
+TEST_CASE("nginx driver: write then test then reload then read the marker back", "[traffic][nginx]") {
     test::RunnerLog log;
     auto handler = [&](const Argv& a, const std::string&) {
         if (a[0] == "cat") {

@@ -81,12 +81,12 @@ void switch_round(TrafficSwitch& sw, const std::string& url) {
 
 }  // namespace
 
-TEST_CASE("nginx driver switches live, maintenance, pinned, live through the real LB", "[traffic][nginx]") {
+TEST_CASE("nginx driver switches live to maintenance to pinned to live through the real LB", "[traffic][nginx]") {
     auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
     switch_round(*sw, kNginxUrl);
 }
 
-TEST_CASE("haproxy driver switches live, maintenance, pinned, live through the real LB", "[traffic][haproxy]") {
+TEST_CASE("haproxy driver switches live to maintenance to pinned to live through the real LB", "[traffic][haproxy]") {
     auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
     switch_round(*sw, kHaproxyUrl);
 }
@@ -155,7 +155,7 @@ TEST_CASE("nginx state survives a reload and the probe sees a file that was not 
     CHECK(get(kNginxUrl).status == 200);
 }
 
-TEST_CASE("haproxy forgets runtime state on reload; verify notices and re-asserting restores it",
+TEST_CASE("haproxy forgets runtime state on reload and re-asserting restores it after verify notices",
           "[traffic][haproxy]") {
     auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
     require_ok(sw->maintenance(soon()));
@@ -170,7 +170,7 @@ TEST_CASE("haproxy forgets runtime state on reload; verify notices and re-assert
     require_ok(sw->live(soon()));
 }
 
-TEST_CASE("haproxy: a missing admin socket is Unreachable, naming the socket", "[traffic][haproxy]") {
+TEST_CASE("haproxy: a missing admin socket is Unreachable and named", "[traffic][haproxy]") {
     Inventory inv = haproxy_inventory();
     inv.traffic.socket = kPeers + "/missing.sock";
     auto sw = make_traffic_switch(inv, nullptr);
