@@ -196,3 +196,17 @@ TEST_CASE("haproxy: an unknown server name fails before anything is changed", "[
     CHECK(r.error().message.find("app3") != std::string::npos);
     CHECK(get(kHaproxyUrl).status == 200);
 }
+
+TEST_CASE("nginx bypass by source address reaches the canary in maintenance", "[traffic][nginx]") {
+    Inventory inv = nginx_inventory();
+    inv.traffic.bypass->source = "127.0.0.2";  // not us: still the 503 page
+    require_ok(make_traffic_switch(inv, nullptr)->maintenance(soon()));
+    CHECK(get(kNginxUrl).status == 503);
+    inv.traffic.bypass->source = "127.0.0.0/8";  // the harness's proxy sets X-Real-IP to our address
+    auto sw = make_traffic_switch(inv, nullptr);
+    require_ok(sw->maintenance(soon()));
+    auto a = get(kNginxUrl);
+    CHECK(a.status == 200);
+    CHECK(a.body == "backend-app1");
+    require_ok(sw->live(soon()));
+}
