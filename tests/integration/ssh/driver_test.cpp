@@ -16,16 +16,14 @@ namespace {
 ServiceSpec ctl_service(const std::string& dir, int port) {
     ServiceSpec s;
     s.preset = "custom";
-    const std::string base = E("CTL") + " ACTION '" + dir + "' " + std::to_string(port) + " {{node}}";
-    auto with = [&](const std::string& action, const std::string& tail = "") {
-        std::string c = base;
-        c.replace(c.find("ACTION"), 6, action);
-        return c + tail;
+    auto with = [&](const std::string& action) {
+        return Argv{E("CTL"), action, dir, std::to_string(port), "{{node}}"};
     };
     s.start = with("start");
     s.stop = with("stop");
     s.status = with("status");
-    s.upgrade = with("upgrade", " {{version}}");
+    s.upgrade = with("upgrade");
+    s.upgrade.push_back("{{version}}");
     s.version = with("version");
     return s;
 }
@@ -88,7 +86,7 @@ TEST_CASE("custom preset: real busybox httpd, idempotent stop/start, hostile nod
 
 TEST_CASE("custom preset: a failing command is a Remote error naming the node", "[ssh][driver]") {
     auto s = ctl_service(E("DIR") + "/app-fail", 2253);
-    s.start = "sh -c 'echo cannot bind >&2; exit 5'";
+    s.start = {"sh", "-c", "echo cannot bind >&2; exit 5"};
     auto inv = inventory();
     auto drv = make_ssh_driver(ssh_node("fail1", lo_target(), s), inv);
     auto r = drv->start(Deadline::after(20s));
