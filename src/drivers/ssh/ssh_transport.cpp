@@ -18,6 +18,8 @@ namespace ncbctl::ssh {
 namespace {
 
 constexpr int kControlPersistSeconds = 120;  // idle life of a master if we die without `-O exit`
+// The host's `timeout` fires this long after our own deadline, so the local Timeout normally wins.
+constexpr Duration kRemoteTimeoutSlack{2000};
 
 // Control sockets live here; never freed so the atexit hook can still use it during static teardown.
 // After fork() a child inherits this state: dir_pid/owner pids keep it from touching the parent's masters.
@@ -91,6 +93,14 @@ std::string octal(int mode) {
 }
 
 }  // namespace
+
+Argv with_remote_timeout(const Argv& remote, Duration remaining) {
+    if (remaining >= Duration(std::chrono::hours(24))) return remote;
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(remaining + kRemoteTimeoutSlack).count();
+    Argv a{"timeout", "-k", "2", std::to_string(std::max<long long>(1, secs))};
+    a.insert(a.end(), remote.begin(), remote.end());
+    return a;
+}
 
 std::string_view to_string(SshFault f) noexcept {
     switch (f) {
@@ -378,15 +388,20 @@ Result<ExecResult> SshTransport::run_impl(const Argv& remote, const Deadline& de
                                           const std::string& stdout_file) {
     if (remote.empty()) return fail(ErrorCode::Internal, who() + ": empty remote command");
     if (auto c = connect(deadline); !c) return fail(c.error());
-    auto r =
-        net::run_process({.argv = ssh_argv(remote), .stdin_data = stdin_data, .stdout_file = stdout_file}, deadline);
+    const auto timeout_error = [&] {
+        return fail(ErrorCode::Timeout,
+                    who() + ": '" + remote.front() + "' did not finish before its deadline; stopped it on the host");
+    };
+    auto r = net::run_process({.argv = ssh_argv(with_remote_timeout(remote, deadline.remaining())),
+                               .stdin_data = stdin_data,
+                               .stdout_file = stdout_file},
+                              deadline);
     if (!r) {
-        if (r.error().code == ErrorCode::Timeout)
-            return fail(ErrorCode::Timeout,
-                        who() + ": '" + remote.front() +
-                            "' did not finish before its deadline; stopped waiting (it may still run on the host)");
+        if (r.error().code == ErrorCode::Timeout) return timeout_error();
         return fail(r.error().with_context(who() + ": "));
     }
+    if ((r->exit_code == 124 || r->exit_code == 137) && deadline.remaining() < kRemoteTimeoutSlack)
+        return timeout_error();
     if (r->exit_code == 255 || r->term_signal != 0) {
         auto f = classify_ssh_stderr(r->err);
         // Through a master the client prints nothing when the connection dies: ask the master.

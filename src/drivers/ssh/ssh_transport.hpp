@@ -7,6 +7,11 @@
 // that times out never takes the master down with it. close() runs `ssh -O exit`; the destructor and an
 // atexit hook call it, and ControlPersist bounds the master's life if the process is killed outright.
 //
+// Deadlines: a mux client hands its stdio to the master, so killing the local client alone would leave
+// our pipes open until the remote command ends. Every remote command with a finite deadline therefore
+// runs under the host's `timeout -k 2 SECS` (coreutils/busybox), set 2 s past the local deadline: the
+// command is stopped on the host too, and the local call returns within ~4 s of its deadline.
+//
 // Failure semantics (all Errors name the node): exit 255 of the client is classified from its stderr into
 // SshFault; a 255 with no client message while the master went away is a dropped connection; a 255 with
 // the master still up is the remote command's own exit code. Remote non-zero exits are normal ExecResults.
@@ -32,6 +37,9 @@ std::string_view to_string(SshFault f) noexcept;
 SshFault classify_ssh_stderr(std::string_view err);
 // The one-line Error for a fault on `who` ("node app1 (root@h:22)"), with code and transience.
 Error fault_error(SshFault f, std::string_view who, std::string_view detail);
+
+// `timeout -k 2 SECS argv...` for a finite deadline (SECS = remaining + 2 s), else argv unchanged.
+Argv with_remote_timeout(const Argv& remote, Duration remaining);
 
 // Checks host/user/options/jump for values that could smuggle ssh options or newlines (Inventory error).
 Status validate_target(const SshTarget& t);
