@@ -1,5 +1,6 @@
 #include "drivers/ssh/ssh_transport.hpp"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,10 +9,13 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <vector>
 
+#include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
 
 namespace ncbctl::ssh {
@@ -83,6 +87,13 @@ bool socket_exists(const std::string& path) {
 std::string one_line(std::string_view text) {
     std::string s = net::last_lines(text, 1, 200);
     std::ranges::replace(s, '\r', ' ');
+    return s;
+}
+
+std::string read_cmdline(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ranges::replace(s, '\0', ' ');
     return s;
 }
 
@@ -364,6 +375,11 @@ Status SshTransport::connect(const Deadline& deadline) {
         return fail(fault_error(f == SshFault::None ? SshFault::Dropped : f, who(), one_line(r->err)));
     }
     master_started_ = true;
+    master_pid_ = 0;  // for close() when spawning `ssh -O exit` is not possible (second Ctrl-C)
+    auto chk = net::run_process({.argv = ssh_argv({}, true, {"-O", "check"})}, deadline.capped(Duration(5000)));
+    if (chk && chk->exit_code == 0) {
+        if (auto p = chk->err.find("pid="); p != std::string::npos) master_pid_ = std::atol(chk->err.c_str() + p + 4);
+    }
     return {};
 }
 
@@ -378,8 +394,17 @@ void SshTransport::close() noexcept {
         std::lock_guard g(master_mu_);
         if (!master_started_ || owner_pid_ != ::getpid()) return;
         master_started_ = false;
-        if (!socket_exists(control_path_)) return;
-        (void)net::run_process({.argv = ssh_argv({}, true, {"-O", "exit"})}, Deadline::after(Duration(5000)));
+        bool done = false;
+        if (!abort_requested() && socket_exists(control_path_)) {  // an abort would kill `ssh -O exit` at once
+            auto r = net::run_process({.argv = ssh_argv({}, true, {"-O", "exit"})}, Deadline::after(Duration(5000)));
+            done = r && r->exit_code == 0;
+        }
+        // Fallback: signal the master itself, only if that PID still runs ssh with our ControlPath.
+        if (!done && master_pid_ > 0 &&
+            read_cmdline(master_pid_).find("ControlPath=" + control_path_) != std::string::npos)
+            ::kill(static_cast<pid_t>(master_pid_), SIGTERM);
+        master_pid_ = 0;
+        ::unlink(control_path_.c_str());
     } catch (...) {  // NOLINT(bugprone-empty-catch): called from destructors and atexit
     }
 }

@@ -4,8 +4,9 @@
 //
 // Multiplexing: every transport owns one ControlMaster (ControlPath in a private 0700 directory made once
 // per process). The master is started explicitly (`ssh -f -N`) before the first command, so a command
-// that times out never takes the master down with it. close() runs `ssh -O exit`; the destructor and an
-// atexit hook call it, and ControlPersist bounds the master's life if the process is killed outright.
+// that times out never takes the master down with it. close() runs `ssh -O exit` (after a second Ctrl-C,
+// when a spawned child would be killed at once, it SIGTERMs the master's PID, checked against its
+// ControlPath); the destructor and an atexit hook call it; ControlPersist bounds a master if we are killed.
 //
 // Deadlines: a mux client hands its stdio to the master, so killing the local client alone would leave
 // our pipes open until the remote command ends. Every remote command with a finite deadline therefore
@@ -98,6 +99,7 @@ private:
     std::string control_path_;
     std::mutex master_mu_;
     bool master_started_ = false;
+    long master_pid_ = 0;
     int owner_pid_;  // a child after fork() must not close the parent's master
 };
 
