@@ -199,3 +199,29 @@ TEST_CASE("fan-out across namespace hosts in parallel", "[ssh][driver][netns]") 
     REQUIRE(all([](NodeDriver& d) { return d.stop(Deadline::after(30s)); }));
     for (const auto& h : hosts) CHECK_FALSE(port_open(h, 2250));
 }
+
+TEST_CASE("docker-compose preset: upgrade and rollback rewrite the tag in .env only", "[ssh][driver]") {
+    const std::string dir = E("DIR") + "/compose project";
+    std::filesystem::create_directories(dir);
+    const std::string env_file = dir + "/.env";
+    std::ofstream(env_file) << "# secrets stay\nDB_PASSWORD=s3cr3t\nNOCOBASE_TAG=2.2.15\nAPP_PORT=13000\n";
+    std::filesystem::permissions(env_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    ServiceSpec s;
+    s.preset = "docker-compose";
+    s.project_dir = dir;
+    s.compose_service = "app";
+    s.image_var = "NOCOBASE_TAG";
+    auto inv = inventory();
+    auto drv = make_ssh_driver(ssh_node("compose1", lo_target(), s), inv);
+
+    REQUIRE(drv->upgrade("2.2.16-full", Deadline::after(20s)));
+    CHECK(slurp(env_file) == "# secrets stay\nDB_PASSWORD=s3cr3t\nNOCOBASE_TAG=2.2.16-full\nAPP_PORT=13000\n");
+    CHECK((std::filesystem::status(env_file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    auto bad = drv->upgrade("2.2.16\nEVIL=1", Deadline::after(20s));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == ErrorCode::Usage);
+    REQUIRE(drv->rollback("2.2.15", Deadline::after(20s)));
+    CHECK(slurp(env_file).find("NOCOBASE_TAG=2.2.15\n") != std::string::npos);
+    CHECK(slurp(env_file).find("EVIL") == std::string::npos);
+}
