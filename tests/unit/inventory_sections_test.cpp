@@ -58,7 +58,7 @@ TEST_CASE("content_hash is the SHA-256 of the file's bytes and source_path its n
     CHECK(inv.source_path == path.string());
 }
 
-TEST_CASE("api section: token file, authenticator, tls", "[inventory][sections]") {
+TEST_CASE("lb_url, api_tls and auth with a token file", "[inventory][sections]") {
     const Inventory inv = load_good("full.yaml");
     CHECK(inv.cluster == "full");
     CHECK(inv.lb_url == "https://lb.example.com:8443/base");
@@ -69,9 +69,10 @@ TEST_CASE("api section: token file, authenticator, tls", "[inventory][sections]"
     CHECK(inv.api_tls.ca_file == "/etc/ca.pem");
 }
 
-TEST_CASE("api section: account with a password reference", "[inventory][sections]") {
+TEST_CASE("auth with an account and a password reference", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-api: {lb_url: "http://lb", account: admin@example.com, password_env: NCB_PASSWORD}
+lb_url: "http://lb"
+auth: {account: admin@example.com, password_env: NCB_PASSWORD}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 )",
@@ -84,7 +85,7 @@ backup: {method: api, destination: /b}
 
 TEST_CASE("docker nodes: tcp+TLS and ssh:// endpoints", "[inventory][sections]") {
     const Inventory inv = load_good("full.yaml");
-    REQUIRE(inv.nodes.size() == 5);
+    REQUIRE(inv.nodes.size() == 6);
     const Node& d1 = inv.nodes[0];
     CHECK(d1.name == "d1");
     CHECK(d1.url == "http://10.0.0.1:13000");
@@ -111,6 +112,9 @@ TEST_CASE("docker nodes: tcp+TLS and ssh:// endpoints", "[inventory][sections]")
     CHECK(d2.docker.ssh.known_hosts_file == "/keys/known_hosts");
     CHECK(d2.docker.ssh.options == std::vector<std::string>{"ServerAliveInterval=10", "ConnectTimeout=5"});
     CHECK(d2.docker.socket_path == "/run/user/1000/docker.sock");
+    CHECK(d2.docker.ssh.config_file == "/keys/ssh_config");
+    CHECK(d2.docker.upgrade_marker_dir == "/app/storage");
+    CHECK(d1.docker.upgrade_marker_dir.empty());
 }
 
 TEST_CASE("ssh nodes: target and every service preset", "[inventory][sections]") {
@@ -139,17 +143,25 @@ TEST_CASE("ssh nodes: target and every service preset", "[inventory][sections]")
     CHECK(custom.status == Argv{"/opt/ncb/bin/status"});
     CHECK(custom.upgrade == Argv{"/opt/ncb/bin/upgrade", "--to={{version}}"});
     CHECK(custom.version == Argv{"cat", "/opt/ncb/VERSION"});
+    CHECK(custom.env == std::map<std::string, std::string>{{"NODE_ENV", "production"}, {"EXTRA", ""}});
 
     const ServiceSpec& pm2 = inv.nodes[4].ssh.service;
     CHECK(pm2.preset == "pm2");
     CHECK(pm2.process == "ncb");
     CHECK(pm2.app_dir == "/opt/ncb");
     CHECK(pm2.start.empty());
+
+    const ServiceSpec& sv = inv.nodes[5].ssh.service;
+    CHECK(sv.preset == "supervisord");
+    CHECK(sv.process == "ncb-s4");
+    CHECK(sv.supervisor_config == "/etc/supervisor/ncb.conf");
+    CHECK(sv.app_dir.empty());
 }
 
 TEST_CASE("systemd and supervisord presets", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-api: {lb_url: "http://lb", token_env: T}
+lb_url: "http://lb"
+auth: {token_env: T}
 nodes:
   - {name: a, url: "http://a", driver: ssh, ssh: {host: a}, service: {preset: systemd, unit: nocobase.service, app_dir: /opt/a}}
   - {name: b, url: "http://b", driver: ssh, ssh: {host: b}, service: {preset: supervisord, process: ncb-b, app_dir: /opt/b}}
@@ -175,17 +187,20 @@ TEST_CASE("canary, traffic (nginx) and bypass", "[inventory][sections]") {
     CHECK(t.bypass->header == "X-Ncbctl-Bypass");
     CHECK(t.bypass->secret.file == "/etc/bypass");
     CHECK(t.bypass->source == "10.0.0.0/8");
+    CHECK(t.bypass->haproxy_backend == "be_bypass");
+    CHECK(t.maintenance_listen == "unix:/run/ncbctl-503.sock");
     CHECK(t.include_file == "/etc/nginx/ncbctl/mode.conf");
     CHECK(t.upstream == "ncb_up");
     CHECK(t.test_command == Argv{"/usr/sbin/nginx", "-t", "-q"});
     CHECK(t.reload_command == Argv{"/usr/sbin/nginx", "-s", "reload"});
-    CHECK(t.upstreams.size() == 5);
+    CHECK(t.upstreams.size() == 6);
     CHECK(t.upstreams.at("s3") == "[::1]:13000");
 }
 
 TEST_CASE("traffic drivers haproxy and command", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-api: {lb_url: "http://lb", token_env: T}
+lb_url: "http://lb"
+auth: {token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 traffic: {driver: haproxy, haproxy: {socket: /run/haproxy.sock, backend: be, servers: {a: srv_a}}}
 backup: {method: api, destination: /b}
@@ -197,7 +212,8 @@ backup: {method: api, destination: /b}
     CHECK(inv->traffic.servers == std::map<std::string, std::string>{{"a", "srv_a"}});
 
     auto cmd = parse_inventory(R"(cluster: c
-api: {lb_url: "http://lb", token_env: T}
+lb_url: "http://lb"
+auth: {token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 traffic:
   driver: command
@@ -279,7 +295,8 @@ TEST_CASE("timeouts, hooks and lock", "[inventory][sections]") {
 
 TEST_CASE("a node lock without a node defaults to the first node", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-api: {lb_url: "http://lb", token_env: T}
+lb_url: "http://lb"
+auth: {token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 lock: {backend: node}
@@ -291,7 +308,8 @@ lock: {backend: node}
 
 TEST_CASE("durations accept compound units", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-api: {lb_url: "http://lb", token_env: T}
+lb_url: "http://lb"
+auth: {token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 timeouts: {stop: 1h30m, start: 1d, ready: "45"}
