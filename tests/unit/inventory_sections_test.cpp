@@ -320,3 +320,20 @@ timeouts: {stop: 1h30m, start: 1d, ready: "45"}
     CHECK(inv->timeouts.start == 86400s);
     CHECK(inv->timeouts.ready == 45s);
 }
+
+TEST_CASE("top-level x- keys hold anchors that nodes alias", "[inventory][sections]") {
+    auto inv = parse_inventory(R"(cluster: c
+x-ssh: &ssh {host: 10.0.0.5, port: 2222, user: deploy}
+lb_url: "http://lb"
+auth: {token_env: T}
+nodes:
+  - {name: a, url: "http://a", driver: ssh, ssh: *ssh, service: {preset: systemd, unit: nocobase}}
+  - {name: b, url: "http://b", driver: ssh, ssh: *ssh, service: {preset: systemd, unit: nocobase}}
+backup: {method: api, destination: /b}
+)",
+                               "x.yaml");
+    REQUIRE(inv);
+    CHECK(inv->nodes[1].ssh.target.host == "10.0.0.5");
+    CHECK(inv->nodes[1].ssh.target.port == 2222);
+    CHECK(inv->nodes[1].ssh.target.user == "deploy");
+}
