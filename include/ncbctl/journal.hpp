@@ -71,6 +71,6 @@ Result<RunRecord> read_journal(const std::string& path);
 std::vector<RunRecord> list_runs(const std::string& state_dir);
 std::string runs_dir(const std::string& state_dir);
 std::string journal_path(const std::string& state_dir, const std::string& run_id);
-std::string new_run_id();  // "20261126T024512Z-3f9a": sortable, unique enough per cluster
+std::string new_run_id();  // "20261126T024512Z-3f9a1c": sortable, unique enough per cluster
 
 }  // namespace ncbctl

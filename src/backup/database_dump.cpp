@@ -242,8 +242,9 @@ Result<std::string> query_one(const DatabaseSpec& db, const std::string& sql, co
     auto r = run(argv, *env, deadline);
     if (!r) return fail(r.error());
     if (!r->ok())
-        return fail(ErrorCode::Unreachable, "database " + db.name + " at " + db.host + ":" + std::to_string(db.port) +
-                                                ": " + net::last_lines(r->err, 1),
+        return fail(ErrorCode::Unreachable,
+                    "database " + db.name + " at " + db.host + ":" + std::to_string(db.port) + ": " +
+                        net::last_lines(r->err, 1),
                     true);
     return net::last_lines(r->out, 1);
 }

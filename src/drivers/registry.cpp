@@ -23,7 +23,9 @@ Result<NodeDriverPtr> make_node_driver(const Node& node, const Inventory& inv) {
     for (const auto& d : kDrivers) {
         if (d.kind != node.driver) continue;
         auto p = d.make(node, inv);
-        if (!p) return fail(ErrorCode::Internal, "node " + node.name + ": cannot create the " + std::string(d.name) + " driver");
+        if (!p)
+            return fail(ErrorCode::Internal,
+                        "node " + node.name + ": cannot create the " + std::string(d.name) + " driver");
         return p;
     }
     return fail(ErrorCode::Internal, "node " + node.name + ": no driver for its kind");

@@ -69,8 +69,8 @@ void parse_docker(const MapView& node, Node& n) {
 
 void parse_service(const MapView& node, Node& n) {
     auto s = node.map("service",
-                      {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "config", "app_dir",
-                       "env", "start", "stop", "status", "upgrade", "version"},
+                      {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "supervisor_config",
+                       "app_dir", "env", "start", "stop", "status", "upgrade", "version"},
                       true);
     if (!s) return;
     ServiceSpec& sv = n.ssh.service;
@@ -87,7 +87,7 @@ void parse_service(const MapView& node, Node& n) {
         {"compose_service", {"docker-compose"}},
         {"image_var", {"docker-compose"}},
         {"process", {"pm2", "supervisord"}},
-        {"config", {"supervisord"}},
+        {"supervisor_config", {"supervisord"}},
         {"app_dir", {"systemd", "pm2", "supervisord", "custom"}},
     };
     for (const auto& a : kApplies) {
@@ -110,7 +110,7 @@ void parse_service(const MapView& node, Node& n) {
     }
     if (process) s->string("process", sv.process, {.check = check_safe_name, .required = true});
     if (sv.preset == "supervisord")
-        s->string("config", sv.supervisor_config, {.check = check_remote_path, .expand = Expand::Yes});
+        s->string("supervisor_config", sv.supervisor_config, {.check = check_remote_path, .expand = Expand::Yes});
     if (systemd || process || custom)
         s->string("app_dir", sv.app_dir, {.check = check_remote_path, .expand = Expand::Yes});
     if (auto e = s->open_map("env"))

@@ -252,23 +252,34 @@ struct NocoBaseClient::Impl {
         util::Sha256 sha;
         std::string write_error;
         std::string head;  // first bytes, to explain a non-200 answer
-        net::HttpRequest r = base_request("GET", action, query);
-        r.headers.erase(r.headers.begin());  // Accept: application/json would be wrong for a file
-        r.on_body = [&](std::string_view chunk) {
-            if (head.size() < 4096) head.append(chunk.substr(0, 4096 - head.size()));
-            sha.update(chunk);
-            while (!chunk.empty()) {
-                const ssize_t n = ::write(fd.get(), chunk.data(), chunk.size());
+        // Writes go out in 1 MiB blocks (few syscalls, constant memory); one fsync before the rename.
+        constexpr std::size_t kBlock = 1U << 20U;
+        std::string block;
+        block.reserve(kBlock);
+        auto flush = [&]() {
+            std::string_view rest(block);
+            while (!rest.empty()) {
+                const ssize_t n = ::write(fd.get(), rest.data(), rest.size());
                 if (n < 0) {
                     if (errno == EINTR) continue;
                     write_error = std::strerror(errno);
                     return false;
                 }
-                chunk.remove_prefix(static_cast<std::size_t>(n));
+                rest.remove_prefix(static_cast<std::size_t>(n));
             }
+            block.clear();
             return true;
         };
+        net::HttpRequest r = base_request("GET", action, query);
+        r.headers.erase(r.headers.begin());  // Accept: application/json would be wrong for a file
+        r.on_body = [&](std::string_view chunk) {
+            if (head.size() < 4096) head.append(chunk.substr(0, 4096 - head.size()));
+            sha.update(chunk);
+            block.append(chunk);
+            return block.size() < kBlock || flush();
+        };
         auto resp = send(r, d);
+        if (resp && write_error.empty()) flush();
         if (!write_error.empty()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + write_error);
         if (!resp) return fail(resp.error());
         if (resp->status != 200) {
@@ -353,8 +364,8 @@ Result<AppStatus> NocoBaseClient::wait_ready(const std::optional<std::string>& v
                                              const ProgressFn& progress) {
     const auto& o = impl_->opt;
     int ready = 0;
-    AppStatus last;
     std::string last_shown;
+    std::string wrong_version;  // the version a ready node reported, when it was not the one expected
     for (;;) {
         if (stop_requested()) return fail(ErrorCode::Cancelled, o.node + ": interrupted while waiting for readiness");
         AppStatus s = check(d);
@@ -364,7 +375,7 @@ Result<AppStatus> NocoBaseClient::wait_ready(const std::optional<std::string>& v
             if (shown != last_shown) progress(s);
             last_shown = shown;
         }
-        last = s;
+        if (s.phase == AppPhase::Ready && !at_version) wrong_version = s.version;
         if (s.phase == AppPhase::Ready && at_version) {
             if (++ready >= o.consecutive_ready) return s;
         } else {
@@ -375,9 +386,9 @@ Result<AppStatus> NocoBaseClient::wait_ready(const std::optional<std::string>& v
         if (s.phase == AppPhase::Stopped)
             return fail(ErrorCode::Conflict, o.node + " is stopped (" + s.message + "): start it first");
         if (d.expired()) {
-            std::string why = s.phase == AppPhase::Ready && !at_version
-                                  ? "it runs version " + s.version + ", expected " + *version
-                                  : "last state " + describe(s);
+            // The last probe may itself have been cut by the deadline: the version seen explains more.
+            std::string why = !wrong_version.empty() ? "it runs version " + wrong_version + ", expected " + *version
+                                                     : "last state " + describe(s);
             return fail(ErrorCode::Timeout, o.node + " not ready before the deadline: " + why);
         }
         if (auto sl = sleep_for(o.poll_interval, d); !sl) return fail(sl.error());

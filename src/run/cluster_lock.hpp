@@ -17,6 +17,8 @@
 namespace ncbctl::run {
 
 std::unique_ptr<LockBackend> make_local_lock(const std::string& state_dir);
+// The inventory's backend: `local` (state dir) or `node` (shared, on lock.node over SSH).
+Result<std::unique_ptr<LockBackend>> make_lock_backend(const Inventory& inv, const std::string& state_dir);
 
 LockHolder make_holder(const std::string& run_id, const std::string& command);
 // Heartbeat older than stale_after, or the holder was a process of this host that no longer exists.

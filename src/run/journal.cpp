@@ -187,8 +187,8 @@ std::string new_run_id() {
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     std::random_device rd;
-    char suffix[8];
-    std::snprintf(suffix, sizeof suffix, "%04x", rd() & 0xffffU);
+    char suffix[12];
+    std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffffU);
     return std::string(stamp) + "-" + suffix;
 }
 
