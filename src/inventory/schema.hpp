@@ -44,13 +44,12 @@ struct RefMarks {
 };
 
 // Top-level keys, in the order the reference documents them.
-inline const std::vector<std::string_view> kTopKeys = {"cluster",  "lb_url",  "api_tls",  "auth",   "nodes",
-                                                       "canary",   "traffic", "database", "backup", "checks",
-                                                       "timeouts", "hooks",   "lock"};
+inline const std::vector<std::string_view> kTopKeys = {"cluster", "api",    "nodes",    "canary", "traffic", "database",
+                                                       "backup",  "checks", "timeouts", "hooks",  "lock"};
 
 // The `tls:` block of a section (client certificate keys only for docker tcp:// endpoints).
 void parse_tls_options(const MapView& parent, TlsOptions& tls, bool client_cert);
-// lb_url, api_tls, auth.
+// api: lb_url, credentials, tls.
 void parse_api(const MapView& root, Inventory& inv);
 void parse_nodes(const MapView& root, Inventory& inv, NodeIndex& index);
 void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks);

@@ -180,10 +180,10 @@ void parse_checks(const MapView& root, Inventory& inv, RefMarks& marks) {
         }
         if (m.strings("plugins_enabled", c.plugins_enabled, {.check = check_plugin_name}) && c.name.empty())
             c.name = "plugins enabled";
-        if (auto cm = m.map("command", {"node", "argv"})) {
+        if (auto cm = m.map("command", {"node", "run"})) {
             CommandCheck cc;
             if (cm->string("node", cc.node, {.check = check_safe_name})) node_mark = cm->value_mark("node");
-            cm->argv("argv", cc.argv, {"node", "version"}, true);
+            cm->argv("run", cc.argv, {"node", "version"}, true);
             if (c.name.empty()) c.name = "command";
             c.command = std::move(cc);
         }

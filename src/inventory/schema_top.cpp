@@ -1,4 +1,4 @@
-// Sections without node references of their own: lb_url/auth/api_tls, timeouts, hooks, lock.
+// Sections without node references of their own: api, timeouts, hooks, lock.
 #include "inventory/schema.hpp"
 
 namespace ncbctl::inv {
@@ -25,32 +25,31 @@ void parse_tls_options(const MapView& parent, TlsOptions& tls, bool client_cert)
 }
 
 void parse_api(const MapView& root, Inventory& inv) {
-    root.string("lb_url", inv.lb_url, {.check = check_http_url, .expand = Expand::Yes, .required = true});
-    if (auto t = root.map("api_tls", {"verify", "ca_file"})) {
-        t->boolean("verify", inv.api_tls.verify);
-        t->local_path("ca_file", inv.api_tls.ca_file);
-    }
-    auto a = root.map("auth", {"token_env", "token_file", "account", "password_env", "password_file", "authenticator"},
-                      true);
-    if (!a) return;
+    auto api = root.map(
+        "api",
+        {"lb_url", "token_env", "token_file", "account", "password_env", "password_file", "authenticator", "tls"},
+        true);
+    if (!api) return;
+    api->string("lb_url", inv.lb_url, {.check = check_http_url, .expand = Expand::Yes, .required = true});
     // An inline `token:`/`password:` was already reported; it still counts as "given" here.
-    const bool token = a->has("token_env") || a->has("token_file") || a->has("token");
-    const bool account = a->has("account");
-    const bool password = a->has("password_env") || a->has("password_file") || a->has("password");
-    a->secret("token", inv.auth.token);
-    a->string("account", inv.auth.account, {.expand = Expand::Yes});
-    a->secret("password", inv.auth.password);
-    a->string("authenticator", inv.auth.authenticator, {.check = check_safe_name});
+    const bool token = api->has("token_env") || api->has("token_file") || api->has("token");
+    const bool account = api->has("account");
+    const bool password = api->has("password_env") || api->has("password_file") || api->has("password");
+    api->secret("token", inv.auth.token);
+    api->string("account", inv.auth.account, {.expand = Expand::Yes});
+    api->secret("password", inv.auth.password);
+    api->string("authenticator", inv.auth.authenticator, {.check = check_safe_name});
     if (token && (account || password)) {
-        a->error(account ? "account" : (a->has("password_env") ? "password_env" : "password_file"),
-                 "give either a token (`token_env`/`token_file`) or `account` with a password, not both");
+        api->error(account ? "account" : (api->has("password_env") ? "password_env" : "password_file"),
+                   "give either a token (`token_env`/`token_file`) or `account` with a password, not both");
     } else if (account && !password) {
-        a->missing("password_env` or `password_file");
+        api->missing("password_env` or `password_file");
     } else if (password && !account) {
-        a->missing("account");
+        api->missing("account");
     } else if (!token && !account) {
-        a->missing("token_env` or `token_file");
+        api->missing("token_env` or `token_file");
     }
+    parse_tls(*api, inv.api_tls, false);
 }
 
 void parse_timeouts(const MapView& root, Inventory& inv) {

@@ -46,7 +46,7 @@ TEST_CASE("validate on a bad inventory exits 2, errors on stderr, nothing on std
     while (std::getline(lines, line))
         if (std::regex_match(line, pos)) ++positioned;
     CHECK(positioned == 3);
-    CHECK(r.err.find(file + ":13:5: traffic.haproxy.servers: no entry for node `app3`") != std::string::npos);
+    CHECK(r.err.find(file + ":12:5: traffic.haproxy.servers: no entry for node `app3`") != std::string::npos);
     CHECK(r.err.find("ncbctl: 3 errors in " + file) != std::string::npos);
 }
 
@@ -58,7 +58,7 @@ TEST_CASE("validate --output json prints one document with every error", "[inven
     CHECK(j["valid"] == false);
     CHECK(j["inventory"] == file);
     REQUIRE(j["errors"].size() == 1);
-    CHECK(j["errors"][0]["line"] == 7);
+    CHECK(j["errors"][0]["line"] == 6);
     CHECK(j["errors"][0]["column"] == 9);
     CHECK(j["errors"][0]["file"] == file);
     CHECK(j["errors"][0]["message"] == "canary: `app3` is not a node; did you mean `app1`?");

@@ -76,5 +76,5 @@ TEST_CASE("load_inventory reads a file and positions errors in it", "[inventory]
     auto inv = load_inventory(path.string());
     REQUIRE_FALSE(inv.has_value());
     REQUIRE(inv.error().size() == 1);
-    CHECK(inv.error()[0].to_string() == path.string() + ":7:9: canary: `app3` is not a node; did you mean `app1`?");
+    CHECK(inv.error()[0].to_string() == path.string() + ":6:9: canary: `app3` is not a node; did you mean `app1`?");
 }

@@ -9,7 +9,7 @@ using namespace ncbctl;
 namespace {
 
 std::string inventory_with(const std::string& api_extra, const std::string& node_url, const std::string& tail = "") {
-    return "cluster: c\nlb_url: \"http://lb\"\nauth: {token_env: T" + api_extra +
+    return "cluster: c\napi: {lb_url: \"http://lb\", token_env: T" + api_extra +
            "}\nnodes:\n  - name: a\n    url: " + node_url +
            "\n    driver: docker\n    docker: {container: a, image: nocobase/nocobase}\n"
            "backup: {method: api, destination: /b}\n" +
@@ -22,8 +22,7 @@ TEST_CASE("${VAR} is expanded in urls, hosts and paths", "[inventory][expand]") 
     test::EnvGuard host("NCBCTL_T_HOST", "10.9.8.7");
     test::EnvGuard dir("NCBCTL_T_DIR", "/srv/backups");
     auto inv = parse_inventory(R"(cluster: c
-lb_url: "https://${NCBCTL_T_HOST}:8443"
-auth: {token_env: T}
+api: {lb_url: "https://${NCBCTL_T_HOST}:8443", token_env: T}
 nodes:
   - name: a
     url: http://${NCBCTL_T_HOST}:13000
@@ -43,8 +42,7 @@ backup: {method: api, destination: "${NCBCTL_T_DIR}/ncb"}
 
 TEST_CASE("$${ is a literal ${ and a lone $ stays as it is", "[inventory][expand]") {
     auto acc = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {account: "a$${b}$c", password_env: P}
+api: {lb_url: "http://lb", account: "a$${b}$c", password_env: P}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 )",
@@ -59,13 +57,13 @@ TEST_CASE("an unset variable is an error at its own column, plain or quoted", "[
     auto plain = parse_inventory(inventory_with("", "http://${NCBCTL_T_SET}${NCBCTL_T_UNSET}:1"), "p.yaml");
     REQUIRE_FALSE(plain);
     REQUIRE(plain.error().size() == 1);
-    // line 6 is "    url: http://${NCBCTL_T_SET}${NCBCTL_T_UNSET}:1"; the unset one starts at column 32.
+    // line 5 is "    url: http://${NCBCTL_T_SET}${NCBCTL_T_UNSET}:1"; the unset one starts at column 32.
     CHECK(
         plain.error()[0].to_string() ==
-        "p.yaml:6:32: nodes[0].url: environment variable `NCBCTL_T_UNSET` is not set (write `$${` for a literal `${`)");
+        "p.yaml:5:32: nodes[0].url: environment variable `NCBCTL_T_UNSET` is not set (write `$${` for a literal `${`)");
     auto quoted = parse_inventory(inventory_with("", "\"http://${NCBCTL_T_UNSET}\""), "q.yaml");
     REQUIRE_FALSE(quoted);
-    CHECK(quoted.error()[0].line == 6);
+    CHECK(quoted.error()[0].line == 5);
     CHECK(quoted.error()[0].column == 18);
 }
 

@@ -58,7 +58,7 @@ TEST_CASE("content_hash is the SHA-256 of the file's bytes and source_path its n
     CHECK(inv.source_path == path.string());
 }
 
-TEST_CASE("lb_url, api_tls and auth with a token file", "[inventory][sections]") {
+TEST_CASE("api section: token file, authenticator, tls", "[inventory][sections]") {
     const Inventory inv = load_good("full.yaml");
     CHECK(inv.cluster == "full");
     CHECK(inv.lb_url == "https://lb.example.com:8443/base");
@@ -69,10 +69,9 @@ TEST_CASE("lb_url, api_tls and auth with a token file", "[inventory][sections]")
     CHECK(inv.api_tls.ca_file == "/etc/ca.pem");
 }
 
-TEST_CASE("auth with an account and a password reference", "[inventory][sections]") {
+TEST_CASE("api section: account with a password reference", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {account: admin@example.com, password_env: NCB_PASSWORD}
+api: {lb_url: "http://lb", account: admin@example.com, password_env: NCB_PASSWORD}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 )",
@@ -160,8 +159,7 @@ TEST_CASE("ssh nodes: target and every service preset", "[inventory][sections]")
 
 TEST_CASE("systemd and supervisord presets", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {token_env: T}
+api: {lb_url: "http://lb", token_env: T}
 nodes:
   - {name: a, url: "http://a", driver: ssh, ssh: {host: a}, service: {preset: systemd, unit: nocobase.service, app_dir: /opt/a}}
   - {name: b, url: "http://b", driver: ssh, ssh: {host: b}, service: {preset: supervisord, process: ncb-b, app_dir: /opt/b}}
@@ -199,8 +197,7 @@ TEST_CASE("canary, traffic (nginx) and bypass", "[inventory][sections]") {
 
 TEST_CASE("traffic drivers haproxy and command", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {token_env: T}
+api: {lb_url: "http://lb", token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 traffic: {driver: haproxy, haproxy: {socket: /run/haproxy.sock, backend: be, servers: {a: srv_a}}}
 backup: {method: api, destination: /b}
@@ -212,8 +209,7 @@ backup: {method: api, destination: /b}
     CHECK(inv->traffic.servers == std::map<std::string, std::string>{{"a", "srv_a"}});
 
     auto cmd = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {token_env: T}
+api: {lb_url: "http://lb", token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 traffic:
   driver: command
@@ -295,8 +291,7 @@ TEST_CASE("timeouts, hooks and lock", "[inventory][sections]") {
 
 TEST_CASE("a node lock without a node defaults to the first node", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {token_env: T}
+api: {lb_url: "http://lb", token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 lock: {backend: node}
@@ -308,8 +303,7 @@ lock: {backend: node}
 
 TEST_CASE("durations accept compound units", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
-lb_url: "http://lb"
-auth: {token_env: T}
+api: {lb_url: "http://lb", token_env: T}
 nodes: [{name: a, url: "http://a", driver: docker, docker: {container: a, image: nocobase/nocobase}}]
 backup: {method: api, destination: /b}
 timeouts: {stop: 1h30m, start: 1d, ready: "45"}
@@ -324,8 +318,7 @@ timeouts: {stop: 1h30m, start: 1d, ready: "45"}
 TEST_CASE("top-level x- keys hold anchors that nodes alias", "[inventory][sections]") {
     auto inv = parse_inventory(R"(cluster: c
 x-ssh: &ssh {host: 10.0.0.5, port: 2222, user: deploy}
-lb_url: "http://lb"
-auth: {token_env: T}
+api: {lb_url: "http://lb", token_env: T}
 nodes:
   - {name: a, url: "http://a", driver: ssh, ssh: *ssh, service: {preset: systemd, unit: nocobase}}
   - {name: b, url: "http://b", driver: ssh, ssh: *ssh, service: {preset: systemd, unit: nocobase}}
