@@ -2,6 +2,11 @@
 // The inventory: what ncbctl knows about one cluster. Plain data, filled and validated by
 // load_inventory() (src/inventory/), read by every other part. No secret is ever stored here: only
 // references (env var names, file paths) that are resolved at the moment of use.
+// The YAML keys behind each field, their defaults and rules: docs/inventory.md. After a successful
+// load every name is safe ([A-Za-z0-9][A-Za-z0-9_.@-]*), every node reference names a node, remote
+// paths are absolute and shell-safe, relative local paths are absolute (resolved against the
+// inventory's directory), and commands are argv vectors whose only {{placeholders}} are the
+// documented ones.
 #include <chrono>
 #include <map>
 #include <optional>
@@ -47,6 +52,7 @@ struct SshTarget {
     std::string host_key_checking = "strict";  // strict | accept-new
     std::string known_hosts_file;              // optional UserKnownHostsFile
     std::vector<std::string> options;          // extra -o key=value, validated
+    std::string config_file;                   // ssh -F FILE; empty => the operator's ~/.ssh/config
 };
 
 struct DockerNode {
@@ -59,6 +65,10 @@ struct DockerNode {
     SecretRef registry_auth;                           // base64 X-Registry-Auth JSON or user:password, by reference
     Seconds stop_timeout{30};
     std::string previous_suffix = "-ncbctl-prev";
+    // NocoBase storage directory inside the container (e.g. /app/storage). When set, upgrade drops an empty
+    // `.upgrading` there (PUT archive) into the recreated container, for images whose entrypoint does not
+    // upgrade by itself on start (the official image does; a plain `start` entrypoint needs the marker).
+    std::string upgrade_marker_dir;
 };
 
 // How an SSH node's NocoBase service is started/stopped/upgraded. A preset fills the commands.
@@ -70,8 +80,12 @@ struct ServiceSpec {
     std::string image_var;  // docker-compose: env var in .env holding the tag
     std::string process;    // pm2 / supervisord program name
     std::string app_dir;    // NocoBase app directory (version probe, upgrade)
-    // custom (and overrides for presets); {{version}} and {{node}} are substituted per argument.
-    std::string start, stop, status, upgrade, version;
+    // custom (and overrides for presets): argv vectors run on the node, quoted once with shell_quote;
+    // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
+    // Empty => the preset's command.
+    Argv start, stop, status, upgrade, version;
+    std::string supervisor_config;           // supervisorctl -c FILE (empty => its default search)
+    std::map<std::string, std::string> env;  // set for every service command (remote `env K=V argv`)
 };
 
 struct SshNode {
@@ -92,9 +106,10 @@ struct Node {
 };
 
 struct BypassSpec {
-    std::string header;  // e.g. X-Ncbctl-Bypass
-    SecretRef secret;    // header value by reference
-    std::string source;  // optional source address / CIDR
+    std::string header;           // e.g. X-Ncbctl-Bypass
+    SecretRef secret;             // header value by reference
+    std::string source;           // optional source address / CIDR
+    std::string haproxy_backend;  // haproxy: backend the bypass ACL routes to (default: <backend>_bypass)
 };
 
 struct TrafficSpec {
@@ -110,6 +125,7 @@ struct TrafficSpec {
     Argv test_command;                             // default: nginx -t
     Argv reload_command;                           // default: nginx -s reload
     std::map<std::string, std::string> upstreams;  // node name -> host:port for nginx
+    std::string maintenance_listen;                // nginx 503 responder (default: unix:<include_file>.sock)
     // command
     Argv cmd_maintenance, cmd_live, cmd_pin, cmd_status;  // cmd_pin gets {{node}}
     // all

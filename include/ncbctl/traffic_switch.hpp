@@ -1,6 +1,7 @@
 #pragma once
 // The port for the load balancer in front of the nodes (src/traffic/: haproxy, nginx, command, none).
 // Every change is verified by reading the LB's real state back; `verify` compares it with a wanted mode.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,13 @@ public:
     // Reads back the real state and compares it with the wanted one; Verification error when different.
     virtual Status verify(const TrafficState& wanted, const Deadline&) = 0;
 };
+
+struct Inventory;
+class CommandRunner;
+
+// Picks the driver named by inventory.traffic.driver from an explicit table (src/traffic/factory.cpp).
+// `runner` is where LB commands run: the local runner, or the SSH runner of traffic.via_node; null means
+// local. Never null: an unknown driver name yields a switch whose every call fails with an Inventory error.
+std::unique_ptr<TrafficSwitch> make_traffic_switch(const Inventory& inventory, std::unique_ptr<CommandRunner> runner);
 
 }  // namespace ncbctl

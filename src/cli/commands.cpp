@@ -6,10 +6,18 @@ namespace ncbctl::cli {
 
 // One line per subcommand, each defined in its own cmd_<name>.cpp.
 void register_validate(CLI::App&, Context&);
+void register_plan(CLI::App&, Context&);
+void register_runs(CLI::App&, Context&);
+void register_lock(CLI::App&, Context&);
+void register_resume(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     static constexpr RegisterFn kCommands[] = {
         register_validate,
+        register_plan,
+        register_runs,
+        register_lock,
+        register_resume,
     };
     for (RegisterFn fn : kCommands) fn(app, ctx);
 }

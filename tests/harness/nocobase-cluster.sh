@@ -7,6 +7,7 @@
 #   nocobase-cluster.sh db-create   DIR DB            user nocobase + database DB (empty)
 #   nocobase-cluster.sh app-install DIR DB            `yarn nocobase install` into DB (schema + root user)
 #   nocobase-cluster.sh node-start  DIR NAME PORT [DB] one node (APP_LAUNCH_MODE=node); prints its PID
+#   nocobase-cluster.sh node-exec   DIR NAME PORT [DB] the same in the foreground (exec): for a supervisor
 #   nocobase-cluster.sh node-wait   DIR PORT [SECS]   until /api/__health_check answers 200
 #   nocobase-cluster.sh node-stop   DIR NAME          SIGTERM to the node's process group, SIGKILL after 30 s
 #   nocobase-cluster.sh apikey      DIR PORT FILE     signs in as root, creates an API key, writes it to FILE (0600)
@@ -105,6 +106,18 @@ cmd_node_start() {
   echo "$pid"
 }
 
+cmd_node_exec() {
+  local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME} port=${3:?PORT} db=${4:-nocobase}
+  local app; app=$(app_dir)
+  local n="$dir/nodes/$name"
+  mkdir -p "$n" "$dir/storage"
+  cd "$app"
+  while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db")
+  export APP_PORT="$port" APP_LAUNCH_MODE=node SOCKET_PATH="$n/gateway.sock" PM2_HOME="$n/pm2" LOGGER_BASE_PATH="$n/logs"
+  if [ -n "${NCB_FAULT_DB_PORT:-}" ]; then export DB_PORT=$NCB_FAULT_DB_PORT; fi  # fault injection (e2e)
+  exec "$(yarn_bin)" start < /dev/null
+}
+
 cmd_node_wait() {
   local port=${2:?PORT} secs=${3:-180}
   local end=$((SECONDS + secs))
@@ -183,6 +196,7 @@ case "$sub" in
   db-create) cmd_db_create "$@" ;;
   app-install) cmd_app_install "$@" ;;
   node-start) cmd_node_start "$@" ;;
+  node-exec) cmd_node_exec "$@" ;;
   node-wait) cmd_node_wait "$@" ;;
   node-stop) cmd_node_stop "$@" ;;
   apikey) cmd_apikey "$@" ;;

@@ -1,0 +1,63 @@
+// `ncbctl resume [RUN]`: continue an interrupted run from its journal (finished steps skipped, the step in
+// flight re-run). Hidden from --help until make_action_runner() can run real steps.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/context.hpp"
+#include "cli/run_options.hpp"
+#include "run/action_runner_factory.hpp"
+#include "run/cluster_lock.hpp"
+
+namespace ncbctl::cli {
+namespace {
+
+struct ResumeFlags {
+    std::string run_id;
+    bool force = false;
+    RunFlags run;
+};
+
+ExitCode resume(const Context& ctx, const ResumeFlags& flags) {
+    auto inv = ctx.load();
+    if (!inv) return ExitCode::Usage;
+    auto opts = session_options(ctx, *inv, flags.run);
+    if (!opts) {
+        std::cerr << "ncbctl: " << opts.error().message << '\n';
+        return ExitCode::Usage;
+    }
+    auto record = run::find_resumable(opts->state_dir, flags.run_id, inv->content_hash, flags.force);
+    if (!record) {
+        std::cerr << "ncbctl: " << record.error().message << '\n';
+        return ExitCode::Usage;
+    }
+    if (record->inventory_hash != inv->content_hash)
+        std::cerr << "ncbctl: warning: the inventory changed since run " << record->run_id
+                  << " started; resuming anyway (--force)\n";
+    auto runner = run::make_action_runner(*inv);
+    if (!runner) {
+        std::cerr << "ncbctl: " << runner.error().message << '\n';
+        return ExitCode::Failed;
+    }
+    auto lock = run::make_lock_backend(*inv, opts->state_dir);
+    if (!lock) {
+        std::cerr << "ncbctl: " << lock.error().message << '\n';
+        return ExitCode::Usage;
+    }
+    return run::resume_run(*record, **runner, **lock, *opts);
+}
+
+}  // namespace
+
+void register_resume(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("resume", "Continue an interrupted run (default: the newest resumable one)");
+    cmd->group("");  // hidden until the real action runner exists
+    auto flags = std::make_shared<ResumeFlags>();
+    cmd->add_option("RUN", flags->run_id, "Run id (see runs list)");
+    cmd->add_flag("--force", flags->force, "Resume even though the inventory changed since the run started");
+    add_run_flags(*cmd, flags->run);
+    cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return resume(ctx, *flags); }; });
+}
+
+}  // namespace ncbctl::cli

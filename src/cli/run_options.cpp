@@ -1,0 +1,49 @@
+#include "cli/run_options.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "inventory/values.hpp"
+#include "net/process.hpp"
+
+namespace ncbctl::cli {
+
+void add_run_flags(CLI::App& cmd, RunFlags& flags) {
+    cmd.add_option("--parallel", flags.parallel, "Steps run at once within a phase")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    cmd.add_option("--lock-wait", flags.lock_wait, "Wait this long for the cluster lock (e.g. 30s, 5m); 0: do not")
+        ->capture_default_str();
+    cmd.add_option("--max-out-of-service", flags.max_out_of_service,
+                   "Most nodes taken out of service at once by steps that count (0: no limit)")
+        ->check(CLI::NonNegativeNumber);
+}
+
+Result<run::SessionOptions> session_options(const Context& ctx, const Inventory& inv, const RunFlags& flags) {
+    run::SessionOptions o;
+    o.state_dir = ctx.state_dir_for(inv.cluster);
+    o.ncbctl_prefix = "ncbctl";
+    if (!ctx.opts.inventory.empty()) o.ncbctl_prefix += " -i " + net::shell_quote(ctx.opts.inventory);
+    if (!ctx.opts.state_dir.empty()) o.ncbctl_prefix += " --state-dir " + net::shell_quote(ctx.opts.state_dir);
+    o.parallel = flags.parallel;
+    o.max_out_of_service = flags.max_out_of_service;
+    if (flags.lock_wait != "0") {
+        auto d = ncbctl::inv::parse_duration(flags.lock_wait);
+        if (!d) return fail(ErrorCode::Usage, "--lock-wait " + flags.lock_wait + ": not a duration (30s, 5m, 1h)");
+        o.lock_wait = std::chrono::duration_cast<Duration>(*d);
+    }
+    o.stale_after = inv.lock.stale_after;
+    o.color = ctx.color();
+    if (ctx.format() == OutputFormat::Json)
+        o.reporter = run::ReporterKind::Json;
+    else if (ctx.opts.quiet)
+        o.reporter = run::ReporterKind::Quiet;
+    else if (::isatty(STDERR_FILENO) != 0)
+        o.reporter = run::ReporterKind::Tty;
+    else
+        o.reporter = run::ReporterKind::Plain;
+    return o;
+}
+
+}  // namespace ncbctl::cli

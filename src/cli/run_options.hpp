@@ -1,0 +1,21 @@
+#pragma once
+// Flags shared by every command that runs a plan (upgrade, start, stop, resume...): --parallel,
+// --lock-wait, --max-out-of-service, and how they turn into run::SessionOptions for an inventory.
+#include <string>
+
+#include "cli/context.hpp"
+#include "run/session.hpp"
+
+namespace ncbctl::cli {
+
+struct RunFlags {
+    int parallel = 4;
+    std::string lock_wait = "0";
+    int max_out_of_service = 0;
+};
+
+void add_run_flags(CLI::App& cmd, RunFlags& flags);
+// Usage error when --lock-wait is malformed.
+Result<run::SessionOptions> session_options(const Context& ctx, const Inventory& inv, const RunFlags& flags);
+
+}  // namespace ncbctl::cli

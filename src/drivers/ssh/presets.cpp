@@ -1,0 +1,357 @@
+#include "drivers/ssh/presets.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "net/process.hpp"
+
+namespace ncbctl::ssh {
+namespace {
+
+Argv words(std::initializer_list<std::string> w) {
+    return Argv(w);
+}
+
+void append(Argv& a, const Argv& b) {
+    a.insert(a.end(), b.begin(), b.end());
+}
+
+std::string trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+    return std::string(s);
+}
+
+bool valid_env_name(std::string_view n) {
+    if (n.empty() || std::isdigit(static_cast<unsigned char>(n.front())) != 0) return false;
+    return std::ranges::all_of(n, [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+}
+
+const Argv& override_for(const ServiceSpec& s, Action a) {
+    static const Argv none;
+    switch (a) {
+        case Action::Start:
+            return s.start;
+        case Action::Stop:
+            return s.stop;
+        case Action::Status:
+            return s.status;
+        case Action::Upgrade:
+            return s.upgrade;
+        case Action::Version:
+            return s.version;
+        case Action::Prepare:
+            break;
+    }
+    return none;
+}
+
+// `cd DIR && exec ARGV...` with DIR as a positional parameter: the directory never enters script text.
+Argv in_dir(const std::string& dir, const Argv& argv) {
+    Argv a{"sh", "-c", "cd -- \"$1\" && shift && exec \"$@\"", "sh", dir};
+    append(a, argv);
+    return a;
+}
+
+Argv supervisorctl(const ServiceSpec& s, const std::string& verb) {
+    Argv a{"supervisorctl"};
+    if (!s.supervisor_config.empty()) append(a, {"-c", s.supervisor_config});
+    append(a, {verb, s.process});
+    return a;
+}
+
+std::optional<Argv> preset_argv(Preset p, const ServiceSpec& s, Action a, std::string_view version) {
+    switch (p) {
+        case Preset::Systemd:
+            if (a == Action::Start) return words({"systemctl", "start", s.unit});
+            if (a == Action::Stop) return words({"systemctl", "stop", s.unit});
+            if (a == Action::Status) return words({"systemctl", "is-active", s.unit});
+            return std::nullopt;
+        case Preset::DockerCompose:
+            if (a == Action::Start) return in_dir(s.project_dir, {"docker", "compose", "up", "-d", s.compose_service});
+            if (a == Action::Stop) return in_dir(s.project_dir, {"docker", "compose", "stop", s.compose_service});
+            if (a == Action::Status)
+                return in_dir(s.project_dir,
+                              {"docker", "compose", "ps", "--status", "running", "--quiet", s.compose_service});
+            if (a == Action::Prepare)  // the shell environment beats .env in compose: pulls the target tag only
+                return in_dir(s.project_dir, {"env", s.image_var + "=" + std::string(version), "docker", "compose",
+                                              "pull", s.compose_service});
+            return std::nullopt;
+        case Preset::Pm2:
+            if (a == Action::Start) return words({"pm2", "start", s.process});
+            if (a == Action::Stop) return words({"pm2", "stop", s.process});
+            if (a == Action::Status) return words({"pm2", "jlist"});
+            return std::nullopt;
+        case Preset::Supervisord:
+            if (a == Action::Start) return supervisorctl(s, "start");
+            if (a == Action::Stop) return supervisorctl(s, "stop");
+            if (a == Action::Status) return supervisorctl(s, "status");
+            return std::nullopt;
+        case Preset::Custom:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<Preset> parse_preset(std::string_view name) {
+    if (name == "systemd") return Preset::Systemd;
+    if (name == "docker-compose") return Preset::DockerCompose;
+    if (name == "pm2") return Preset::Pm2;
+    if (name == "supervisord") return Preset::Supervisord;
+    if (name == "custom") return Preset::Custom;
+    return fail(ErrorCode::Inventory, "service preset '" + std::string(name) +
+                                          "' is unknown: use systemd, docker-compose, pm2, supervisord or custom");
+}
+
+std::string_view to_string(Action a) noexcept {
+    switch (a) {
+        case Action::Start:
+            return "start";
+        case Action::Stop:
+            return "stop";
+        case Action::Status:
+            return "status";
+        case Action::Prepare:
+            return "prepare";
+        case Action::Upgrade:
+            return "upgrade";
+        case Action::Version:
+            return "version";
+    }
+    return "status";
+}
+
+Result<Argv> split_words(std::string_view command) {
+    Argv out;
+    std::string cur;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : command) {
+        if (quote != 0) {
+            if (c == quote)
+                quote = 0;
+            else
+                cur += c;
+            continue;
+        }
+        if (c == '\'' || c == '"') {
+            quote = c;
+            in_word = true;
+        } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+            if (in_word) out.push_back(std::move(cur));
+            cur.clear();
+            in_word = false;
+        } else {
+            cur += c;
+            in_word = true;
+        }
+    }
+    if (quote != 0)
+        return fail(ErrorCode::Inventory, "command '" + std::string(command) + "' has an unbalanced " + quote);
+    if (in_word) out.push_back(std::move(cur));
+    if (out.empty()) return fail(ErrorCode::Inventory, "command is empty");
+    return out;
+}
+
+Argv substitute(const Argv& in, std::string_view node, std::string_view version) {
+    Argv out;
+    out.reserve(in.size());
+    for (const auto& w : in) {
+        std::string s;
+        for (std::size_t i = 0; i < w.size();) {
+            if (w.compare(i, 11, "{{version}}") == 0) {
+                s += version;
+                i += 11;
+            } else if (w.compare(i, 8, "{{node}}") == 0) {
+                s += node;
+                i += 8;
+            } else {
+                s += w[i++];
+            }
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Status validate_service(const ServiceSpec& s) {
+    auto p = parse_preset(s.preset);
+    if (!p) return fail(p.error());
+    auto need = [](const std::string& v, std::string_view key) -> Status {
+        if (v.empty()) return fail(ErrorCode::Inventory, "service preset needs '" + std::string(key) + "'");
+        return {};
+    };
+    Status st;
+    switch (*p) {
+        case Preset::Systemd:
+            st = need(s.unit, "unit");
+            break;
+        case Preset::DockerCompose:
+            if (st = need(s.project_dir, "project_dir"); st) st = need(s.compose_service, "compose_service");
+            if (st) st = need(s.image_var, "image_var");
+            if (st && !valid_env_name(s.image_var))
+                st = fail(ErrorCode::Inventory, "image_var '" + s.image_var + "' is not a variable name");
+            break;
+        case Preset::Pm2:
+        case Preset::Supervisord:
+            st = need(s.process, "process");
+            break;
+        case Preset::Custom:
+            for (const auto& [argv, key] : {std::pair{&s.start, "start"}, {&s.stop, "stop"}, {&s.status, "status"}})
+                if (st && argv->empty())
+                    st = fail(ErrorCode::Inventory, std::string("service preset custom needs '") + key + "'");
+            break;
+    }
+    if (!st) return st;
+    for (const auto& [k, v] : s.env) {
+        if (!valid_env_name(k)) return fail(ErrorCode::Inventory, "service env name '" + k + "' is not valid");
+    }
+    return {};
+}
+
+Result<std::optional<Argv>> service_argv(const ServiceSpec& s, Action a, std::string_view node,
+                                         std::string_view version) {
+    auto p = parse_preset(s.preset);
+    if (!p) return fail(p.error());
+    std::optional<Argv> argv;
+    if (const auto& o = override_for(s, a); !o.empty()) {
+        argv = substitute(o, node, version);
+    } else {
+        argv = preset_argv(*p, s, a, version);
+    }
+    if (!argv || s.env.empty()) return argv;
+    Argv with_env{"env"};
+    for (const auto& [k, v] : s.env) with_env.push_back(k + "=" + v);
+    append(with_env, *argv);
+    return std::optional<Argv>(std::move(with_env));
+}
+
+Result<ServiceStatus> interpret_status(const ServiceSpec& s, const ExecResult& r) {
+    auto p = parse_preset(s.preset);
+    if (!p) return fail(p.error());
+    const std::string out = trim(r.out);
+    const std::string why = net::last_lines(r.err.empty() ? r.out : r.err);
+    if (r.exit_code == 126 || r.exit_code == 127)
+        return fail(ErrorCode::Remote, "status command not found or not executable: " + why);
+    if (!s.status.empty() || *p == Preset::Custom) {  // LSB init-script convention
+        if (r.exit_code == 0) return ServiceStatus{ServiceState::Running, out};
+        if (r.exit_code >= 1 && r.exit_code <= 3) return ServiceStatus{ServiceState::Stopped, out};
+        return ServiceStatus{ServiceState::Unknown, "status exit " + std::to_string(r.exit_code) + ": " + why};
+    }
+    switch (*p) {
+        case Preset::Systemd: {
+            if (out == "active" || out == "reloading") return ServiceStatus{ServiceState::Running, out};
+            if (out == "inactive" || out == "failed" || out == "deactivating")
+                return ServiceStatus{ServiceState::Stopped, out};
+            if (out.empty()) return fail(ErrorCode::Remote, "systemctl is-active failed: " + why);
+            return ServiceStatus{ServiceState::Unknown, out};
+        }
+        case Preset::DockerCompose:
+            if (r.exit_code != 0) return fail(ErrorCode::Remote, "docker compose ps failed: " + why);
+            return ServiceStatus{out.empty() ? ServiceState::Stopped : ServiceState::Running, out};
+        case Preset::Pm2: {
+            if (r.exit_code != 0) return fail(ErrorCode::Remote, "pm2 jlist failed: " + why);
+            auto start = r.out.find('[');  // pm2 may print notices before the JSON
+            auto j = nlohmann::json::parse(
+                start == std::string::npos ? std::string_view() : std::string_view(r.out).substr(start), nullptr,
+                false);
+            if (j.is_discarded() || !j.is_array()) return fail(ErrorCode::Protocol, "pm2 jlist answered no JSON list");
+            for (const auto& proc : j) {
+                if (!proc.is_object() || proc.value("name", std::string()) != s.process) continue;
+                std::string st;
+                if (proc.contains("pm2_env") && proc["pm2_env"].is_object())
+                    st = proc["pm2_env"].value("status", std::string());
+                if (st == "online") return ServiceStatus{ServiceState::Running, st};
+                if (st == "launching" || st == "stopping") return ServiceStatus{ServiceState::Unknown, st};
+                return ServiceStatus{ServiceState::Stopped, st};
+            }
+            return ServiceStatus{ServiceState::Missing, "pm2 has no process " + s.process};
+        }
+        case Preset::Supervisord: {
+            if (out.find("no such process") != std::string::npos)
+                return ServiceStatus{ServiceState::Missing, "supervisord has no program " + s.process};
+            for (std::string_view st : {"RUNNING"})
+                if (out.find(st) != std::string::npos) return ServiceStatus{ServiceState::Running, out};
+            for (std::string_view st : {"STOPPED", "EXITED", "FATAL"})
+                if (out.find(st) != std::string::npos) return ServiceStatus{ServiceState::Stopped, out};
+            for (std::string_view st : {"STARTING", "BACKOFF", "STOPPING"})
+                if (out.find(st) != std::string::npos) return ServiceStatus{ServiceState::Unknown, out};
+            return fail(ErrorCode::Remote, "supervisorctl status failed: " + why);
+        }
+        case Preset::Custom:
+            break;
+    }
+    return ServiceStatus{ServiceState::Unknown, out};
+}
+
+std::string compose_env_file(const ServiceSpec& s) {
+    std::string d = s.project_dir;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return d + "/.env";
+}
+
+bool valid_image_tag(std::string_view tag) {
+    if (tag.empty() || tag.size() > 128) return false;
+    auto ok = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-'; };
+    return (std::isalnum(static_cast<unsigned char>(tag.front())) != 0 || tag.front() == '_') &&
+           std::ranges::all_of(tag, ok);
+}
+
+std::optional<std::string> env_file_get(std::string_view text, std::string_view var) {
+    std::optional<std::string> found;  // the last assignment wins, as in compose
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        auto nl = text.find('\n', pos);
+        std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
+        std::string t = trim(line);
+        if (t.starts_with("export ")) t = trim(std::string_view(t).substr(7));
+        if (t.size() > var.size() && t.compare(0, var.size(), var) == 0 && t[var.size()] == '=') {
+            std::string v = trim(std::string_view(t).substr(var.size() + 1));
+            if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+                v = v.substr(1, v.size() - 2);
+            found = v;
+        }
+    }
+    return found;
+}
+
+std::string env_file_set(std::string_view text, std::string_view var, std::string_view value) {
+    std::string out;
+    bool replaced = false;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+        std::string t = trim(line);
+        if (t.starts_with("export ")) t = trim(std::string_view(t).substr(7));
+        if (t.size() > var.size() && t.compare(0, var.size(), var) == 0 && t[var.size()] == '=') {
+            if (!replaced) out += std::string(var) + "=" + std::string(value) + "\n";
+            replaced = true;
+            continue;
+        }
+        out += line;
+        out += '\n';
+    }
+    if (!replaced) out += std::string(var) + "=" + std::string(value) + "\n";
+    return out;
+}
+
+std::string nocobase_package_json(const ServiceSpec& s) {
+    if (s.app_dir.empty()) return {};
+    std::string d = s.app_dir;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    return d + "/node_modules/@nocobase/server/package.json";
+}
+
+std::string version_from_package_json(std::string_view json_text) {
+    auto j = nlohmann::json::parse(json_text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return {};
+    return j.value("version", std::string());
+}
+
+}  // namespace ncbctl::ssh

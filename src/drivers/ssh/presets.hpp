@@ -1,0 +1,58 @@
+#pragma once
+// Service presets of an SSH node: which remote argv starts, stops, queries, upgrades the NocoBase service,
+// and how a status answer reads. Pure functions (no I/O), so every preset's exact commands are unit-tested
+// and documented in docs/drivers.md.
+//
+// Command templates (custom preset, and per-action overrides of any preset) are split into words FIRST
+// ('...' and "..." group words, nothing is expanded), THEN {{version}} and {{node}} are replaced inside each
+// word: a value can never add a word or shell syntax, because the argv is quoted once at the ssh boundary.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ncbctl/error.hpp"
+#include "ncbctl/inventory.hpp"
+#include "ncbctl/node_driver.hpp"
+
+namespace ncbctl::ssh {
+
+enum class Preset { Systemd, DockerCompose, Pm2, Supervisord, Custom };
+Result<Preset> parse_preset(std::string_view name);
+
+enum class Action { Start, Stop, Status, Prepare, Upgrade, Version };
+std::string_view to_string(Action a) noexcept;
+
+// Inventory error on an unbalanced quote or an empty command.
+Result<Argv> split_words(std::string_view command);
+Argv substitute(const Argv& words, std::string_view node, std::string_view version);
+
+// Checks the fields the preset needs (unit, project_dir + compose_service + image_var, process, or the
+// custom start/stop/status commands) and the env names. Inventory error naming the missing key.
+Status validate_service(const ServiceSpec& spec);
+
+// The remote argv for `action` (env prefix applied), or nullopt when the preset has no such command
+// (upgrade/version of docker-compose are .env edits done by the driver; systemd/pm2/supervisord upgrade
+// needs an explicit `upgrade` command).
+Result<std::optional<Argv>> service_argv(const ServiceSpec& spec, Action action, std::string_view node,
+                                         std::string_view version);
+
+struct ServiceStatus {
+    ServiceState state = ServiceState::Unknown;
+    std::string detail;
+};
+// Reads the answer of the Status argv. Error (Remote) when the status command itself could not work
+// (not installed, daemon down), so "stopped" is never reported for a tool that failed.
+Result<ServiceStatus> interpret_status(const ServiceSpec& spec, const ExecResult& r);
+
+// docker-compose: the `.env` file, the tag variable in it, and tag syntax (a tag is written into .env, so
+// only [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} is accepted).
+std::string compose_env_file(const ServiceSpec& spec);
+bool valid_image_tag(std::string_view tag);
+std::optional<std::string> env_file_get(std::string_view text, std::string_view var);
+std::string env_file_set(std::string_view text, std::string_view var, std::string_view value);
+
+// The deployed NocoBase version from APP_DIR/node_modules/@nocobase/server/package.json ("" when unknown).
+std::string nocobase_package_json(const ServiceSpec& spec);
+std::string version_from_package_json(std::string_view json_text);
+
+}  // namespace ncbctl::ssh

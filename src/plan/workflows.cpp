@@ -1,0 +1,259 @@
+// The upgrade, start and stop workflows as data (procedures.md §1 and §2, design.md "Workflows are data").
+#include "plan/workflows.hpp"
+
+#include <algorithm>
+
+namespace ncbctl::plan {
+namespace {
+
+constexpr std::string_view kCluster = kClusterTarget;
+
+Step step(std::string id, std::string target, std::string action, Duration timeout, int attempts = 1,
+          Duration backoff = Duration{2000}) {
+    Step s;
+    s.id = std::move(id);
+    s.target = std::move(target);
+    s.action = std::move(action);
+    s.timeout = timeout;
+    s.retry = {attempts, backoff};
+    return s;
+}
+
+UndoAction undo(std::string action, Params params = {}) {
+    return UndoAction{std::move(action), std::move(params)};
+}
+
+Phase phase(std::string name, std::string title, bool parallel, OnFailure on_failure, ExitCode exit,
+            std::vector<std::string> needs = {}) {
+    Phase p;
+    p.name = std::move(name);
+    p.title = std::move(title);
+    p.parallel = parallel;
+    p.on_failure = on_failure;
+    p.failure_exit = exit;
+    p.needs = std::move(needs);
+    return p;
+}
+
+bool valid_version(const std::string& v) {
+    if (v.empty() || v.size() > 128 || v.front() == '-') return false;
+    return std::all_of(v.begin(), v.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
+               c == '_' || c == '+';
+    });
+}
+
+Status check_nodes(const Inventory& inv) {
+    if (inv.nodes.empty()) return fail(ErrorCode::Inventory, "inventory " + inv.source_path + " lists no node");
+    return {};
+}
+
+// Preflight: reads only. Any failure: exit 3, nothing changed.
+Phase preflight(const Inventory& inv, const std::string& version) {
+    auto p = phase("preflight", "check every node, the LB, the database and the API; change nothing", true,
+                   OnFailure::Stop, ExitCode::Preflight);
+    p.always = true;
+    const auto t = std::chrono::duration_cast<Duration>(inv.timeouts.command);
+    for (const auto& n : inv.nodes) p.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", t, 3));
+    p.steps.push_back(step("preflight/traffic", std::string(kCluster), "traffic.status", t, 3));
+    if (!version.empty()) {
+        p.steps.push_back(step("preflight/database", std::string(kCluster), "database.check", t, 3));
+        p.steps.push_back(step("preflight/app", std::string(kCluster), "app.record", t, 3));
+        p.steps.push_back(step("preflight/disk", std::string(kCluster), "backup.space", t, 2));
+        for (const auto& n : inv.nodes) {
+            auto s = step("preflight/prepare/" + n.name, n.name, "node.prepare",
+                          std::chrono::duration_cast<Duration>(inv.timeouts.upgrade), 3);
+            s.params["version"] = version;
+            p.steps.push_back(std::move(s));
+        }
+    }
+    return p;
+}
+
+Phase maintenance(const Inventory& inv, OnFailure on_failure, ExitCode exit) {
+    auto p = phase("maintenance", "load balancer to 503 + Retry-After, verified through the LB", false, on_failure,
+                   exit, {"preflight"});
+    auto s = step("maintenance/traffic", std::string(kCluster), "traffic.maintenance",
+                  std::chrono::duration_cast<Duration>(inv.timeouts.command), 3);
+    s.undo = undo("traffic.live");
+    p.steps.push_back(std::move(s));
+    return p;
+}
+
+Phase stop_all(const Inventory& inv, OnFailure on_failure, ExitCode exit, bool with_undo) {
+    auto p = phase("stop", "stop every node, verified stopped", true, on_failure, exit, {"maintenance"});
+    const auto t = std::chrono::duration_cast<Duration>(inv.timeouts.stop);
+    for (std::size_t i = 0; i < inv.nodes.size(); ++i) {
+        const auto& n = inv.nodes[i];
+        auto s = step("stop/" + n.name, n.name, "node.stop", t, 3);
+        // Undone in reverse order: the last node's start is undone first and must be ready before the
+        // others start (first-start rule, procedures.md §1).
+        if (with_undo)
+            s.undo = undo("node.start", i + 1 == inv.nodes.size() ? Params{{"wait_ready", "true"}} : Params{});
+        p.steps.push_back(std::move(s));
+    }
+    return p;
+}
+
+}  // namespace
+
+Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
+    if (auto ok = check_nodes(inv); !ok) return fail(ok.error());
+    if (!valid_version(args.to))
+        return fail(ErrorCode::Usage,
+                    "upgrade: --to '" + args.to + "' is not a version (letters, digits, . - _ +), e.g. --to 2.2.16");
+    const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
+    if (canary == nullptr)
+        return fail(ErrorCode::Usage, "upgrade: --canary " + args.canary + " is not a node of " + inv.source_path);
+
+    // Once the window is open, a failure either takes everything back or waits for a human.
+    const OnFailure undo_or_stop = args.no_rollback ? OnFailure::Stop : OnFailure::Undo;
+    const ExitCode back_live = args.no_rollback ? ExitCode::NeedsHuman : ExitCode::Failed;
+    const ExitCode rolled_back = args.no_rollback ? ExitCode::NeedsHuman : ExitCode::RolledBack;
+    const auto ms = [](Seconds s) { return std::chrono::duration_cast<Duration>(s); };
+
+    Plan plan;
+    plan.workflow = "upgrade";
+    plan.args["to"] = args.to;
+    if (!args.canary.empty()) plan.args["canary"] = args.canary;
+    if (args.no_rollback) plan.args["no-rollback"] = "true";
+    plan.inventory_hash = inv.content_hash;
+
+    plan.phases.push_back(preflight(inv, args.to));
+    plan.phases.push_back(maintenance(inv, undo_or_stop, back_live));
+    plan.phases.push_back(stop_all(inv, undo_or_stop, back_live, true));
+
+    auto backup = phase("backup", "database-level backup (+ storage/), checksummed and checked restorable", false,
+                        undo_or_stop, back_live, {"stop"});
+    auto db = step("backup/database", std::string(kCluster), "backup.database", ms(inv.timeouts.backup));
+    db.undo = undo("backup.restore");
+    backup.steps.push_back(std::move(db));
+    if (!inv.backup.storage_path.empty()) {
+        auto st = step("backup/storage", std::string(kCluster), "backup.storage", ms(inv.timeouts.backup));
+        st.undo = undo("backup.restore_storage");
+        backup.steps.push_back(std::move(st));
+    }
+    plan.phases.push_back(std::move(backup));
+
+    auto upgrade = phase("upgrade", "deploy " + args.to + " on every node without starting it", true, undo_or_stop,
+                         back_live, {"stop", "backup"});
+    for (const auto& n : inv.nodes) {
+        auto s = step("upgrade/" + n.name, n.name, "node.upgrade", ms(inv.timeouts.upgrade), 2);
+        s.params["version"] = args.to;
+        s.undo = undo("node.rollback");
+        upgrade.steps.push_back(std::move(s));
+    }
+    plan.phases.push_back(std::move(upgrade));
+
+    auto can = phase("canary", "start " + canary->name + " alone; wait until it is ready at " + args.to, false,
+                     undo_or_stop, rolled_back, {"upgrade"});
+    auto cs = step("canary/start/" + canary->name, canary->name, "node.start", ms(inv.timeouts.start), 3);
+    cs.undo = undo("node.stop");
+    can.steps.push_back(std::move(cs));
+    auto cr = step("canary/ready/" + canary->name, canary->name, "app.wait_ready", ms(inv.timeouts.ready));
+    cr.params["version"] = args.to;
+    can.steps.push_back(std::move(cr));
+    plan.phases.push_back(std::move(can));
+
+    auto ver = phase("verify", "readiness, version, plugin set unchanged, the inventory's checks", false, undo_or_stop,
+                     rolled_back, {"canary"});
+    auto vs = step("verify/" + canary->name, canary->name, "verify", ms(inv.timeouts.command));
+    vs.params["version"] = args.to;
+    ver.steps.push_back(std::move(vs));
+    plan.phases.push_back(std::move(ver));
+
+    // After a verified canary the new version is the way forward: a fan-out failure waits for a human.
+    auto fan = phase("fanout", "start the other nodes, each ready at " + args.to, true, OnFailure::Stop,
+                     ExitCode::NeedsHuman, {"verify"});
+    for (const auto& n : inv.nodes) {
+        if (n.name == canary->name) continue;
+        auto s = step("fanout/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
+        auto r = step("fanout/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        r.params["version"] = args.to;
+        r.after = {s.id};
+        fan.steps.push_back(std::move(s));
+        fan.steps.push_back(std::move(r));
+    }
+    plan.phases.push_back(std::move(fan));
+
+    auto live = phase("live", "every node at " + args.to + ", then traffic back live, verified", false, OnFailure::Stop,
+                      ExitCode::NeedsHuman, {"fanout"});
+    auto same = step("live/versions", std::string(kCluster), "verify.versions", ms(inv.timeouts.command), 3);
+    same.params["version"] = args.to;
+    live.steps.push_back(std::move(same));
+    live.steps.push_back(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3));
+    plan.phases.push_back(std::move(live));
+
+    plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
+    return plan;
+}
+
+Result<Plan> build_start(const Inventory& inv) {
+    if (auto ok = check_nodes(inv); !ok) return fail(ok.error());
+    const auto ms = [](Seconds s) { return std::chrono::duration_cast<Duration>(s); };
+    const Node& first = inv.canary_node();
+    Plan plan;
+    plan.workflow = "start";
+    plan.inventory_hash = inv.content_hash;
+    plan.phases.push_back(preflight(inv, ""));
+    plan.phases.push_back(maintenance(inv, OnFailure::Stop, ExitCode::Failed));
+
+    // Several nodes booting on an empty database race the installation: one first, alone.
+    auto one = phase("first", "start " + first.name + " alone; wait until its plugins are installed and it is ready",
+                     false, OnFailure::Stop, ExitCode::NeedsHuman, {"maintenance"});
+    one.steps.push_back(step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
+    one.steps.push_back(step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready)));
+    plan.phases.push_back(std::move(one));
+
+    auto rest =
+        phase("rest", "start the other nodes, each ready", true, OnFailure::Stop, ExitCode::NeedsHuman, {"first"});
+    for (const auto& n : inv.nodes) {
+        if (n.name == first.name) continue;
+        auto s = step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
+        auto r = step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        r.after = {s.id};
+        rest.steps.push_back(std::move(s));
+        rest.steps.push_back(std::move(r));
+    }
+    plan.phases.push_back(std::move(rest));
+
+    auto live =
+        phase("live", "traffic live on every node, verified", false, OnFailure::Stop, ExitCode::NeedsHuman, {"rest"});
+    live.steps.push_back(step("live/versions", std::string(kCluster), "verify.versions", ms(inv.timeouts.command), 3));
+    live.steps.push_back(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3));
+    plan.phases.push_back(std::move(live));
+    plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
+    return plan;
+}
+
+Result<Plan> build_stop(const Inventory& inv) {
+    if (auto ok = check_nodes(inv); !ok) return fail(ok.error());
+    Plan plan;
+    plan.workflow = "stop";
+    plan.inventory_hash = inv.content_hash;
+    plan.phases.push_back(preflight(inv, ""));
+    plan.phases.push_back(maintenance(inv, OnFailure::Stop, ExitCode::Failed));
+    plan.phases.push_back(stop_all(inv, OnFailure::Stop, ExitCode::NeedsHuman, false));
+    plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
+    return plan;
+}
+
+std::vector<std::string> workflow_names() {
+    return {"upgrade", "start", "stop"};
+}
+
+Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
+                            const std::map<std::string, std::string>& args) {
+    auto arg = [&args](const std::string& k) {
+        auto it = args.find(k);
+        return it == args.end() ? std::string() : it->second;
+    };
+    if (workflow == "upgrade")
+        return build_upgrade(inv,
+                             {.to = arg("to"), .canary = arg("canary"), .no_rollback = arg("no-rollback") == "true"});
+    if (workflow == "start") return build_start(inv);
+    if (workflow == "stop") return build_stop(inv);
+    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop)");
+}
+
+}  // namespace ncbctl::plan

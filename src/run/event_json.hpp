@@ -1,0 +1,12 @@
+#pragma once
+// The one JSON form of an event (schema v1, docs/events.md): journal lines and `--output json` NDJSON.
+#include <nlohmann/json.hpp>
+
+#include "ncbctl/events.hpp"
+
+namespace ncbctl::run {
+
+nlohmann::json event_to_json(const Event& e);
+Result<EventKind> event_kind_from(std::string_view type);
+
+}  // namespace ncbctl::run

@@ -1,0 +1,195 @@
+// Append-only JSONL journal: written through the executor's event stream, read back by runs/resume.
+#include "ncbctl/journal.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "plan/render.hpp"
+#include "run/event_json.hpp"
+
+namespace ncbctl {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() {
+    return std::strerror(errno);
+}
+
+Status write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        auto n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return fail(ErrorCode::Io, errno_text());
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    if (ec) return fail(ErrorCode::Io, "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
+    ::chmod(fs::path(path).parent_path().c_str(), 0700);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(ErrorCode::Io, "cannot open journal " + path + ": " + errno_text());
+    ::fchmod(fd, 0600);
+    std::unique_ptr<Journal> j(new Journal(fd, path));
+    // A process killed mid-write leaves a torn last line: end it so the next event starts a fresh line.
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+        char last = '\n';
+        if (::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+            if (auto ok = write_all(fd, "\n"); !ok)
+                return fail(ErrorCode::Io, "cannot write journal " + path + ": " + ok.error().message);
+        }
+    }
+    return j;
+}
+
+Journal::~Journal() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void Journal::on_event(const Event& e) {
+    if (e.kind == EventKind::StepProgress || !error_.empty()) return;
+    std::string line = run::event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    if (auto ok = write_all(fd_, line); !ok) {
+        error_ = "cannot write journal " + path_ + ": " + ok.error().message;
+        return;
+    }
+    if (::fsync(fd_) != 0) error_ = "cannot fsync journal " + path_ + ": " + errno_text();
+}
+
+bool RunRecord::resumable() const {
+    return undos == 0 && (!finished || exit_code == to_int(ExitCode::NeedsHuman));
+}
+
+Result<RunRecord> read_journal(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return fail(ErrorCode::Io, "cannot read journal " + path);
+    RunRecord r;
+    r.path = path;
+    std::string line;
+    bool first = true;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;  // torn line of a killed process
+        auto kind = run::event_kind_from(j.value("type", ""));
+        if (!kind) continue;
+        if (first && *kind != EventKind::RunStarted)
+            return fail(ErrorCode::Protocol, "journal " + path + " does not start with run.started");
+        first = false;
+        r.last_event_ms = j.value("ts", std::int64_t{0});
+        const std::string step = j.value("step", "");
+        const std::string result = j.value("result", "");
+        switch (*kind) {
+            case EventKind::RunStarted: {
+                r.run_id = j.value("run", "");
+                r.started_ms = r.last_event_ms;
+                r.command = j.value("message", "");
+                auto d = j.value("details", Params{});
+                r.ncbctl_version = d["ncbctl_version"];
+                r.workflow = d["workflow"];
+                r.inventory_hash = d["inventory_hash"];
+                r.fingerprint = d["fingerprint"];
+                if (j.contains("plan")) {
+                    auto p = plan::plan_from_json(j["plan"]);
+                    if (!p) return fail(p.error().with_context("journal " + path + ": "));
+                    r.plan = std::move(*p);
+                }
+                r.sessions = 1;
+                break;
+            }
+            case EventKind::RunResumed:
+                ++r.sessions;
+                r.finished = false;
+                r.interrupted = false;
+                r.exit_code = -1;
+                r.result.clear();
+                break;
+            case EventKind::StepStarted:
+                r.steps[step].state = StepState::InFlight;
+                break;
+            case EventKind::StepFinished: {
+                auto& s = r.steps[step];
+                s.duration_ms = j.value("duration_ms", std::int64_t{0});
+                s.details = j.value("details", Params{});
+                s.error = j.contains("error") ? j["error"].value("message", "") : "";
+                s.state = result == "ok" ? StepState::Ok : result == "failed" ? StepState::Failed : StepState::InFlight;
+                break;
+            }
+            case EventKind::UndoFinished:
+                ++r.undos;
+                if (result == "ok") r.steps[step].state = StepState::Undone;
+                break;
+            case EventKind::PhaseFinished:
+                if (result == "ok") r.phases_ok.push_back(j.value("phase", ""));
+                break;
+            case EventKind::RunInterrupted:
+                r.interrupted = true;
+                r.exit_code = j.value("exit_code", to_int(ExitCode::Interrupted));
+                r.result = "interrupted";
+                break;
+            case EventKind::RunFinished:
+                r.finished = true;
+                r.result = result;
+                r.exit_code = j.value("exit_code", -1);
+                break;
+            default:
+                break;
+        }
+    }
+    if (first) return fail(ErrorCode::Protocol, "journal " + path + " is empty");
+    if (!r.finished && !r.interrupted) r.result = "incomplete";
+    return r;
+}
+
+std::string runs_dir(const std::string& state_dir) {
+    return state_dir + "/runs";
+}
+
+std::string journal_path(const std::string& state_dir, const std::string& run_id) {
+    return runs_dir(state_dir) + "/" + run_id + ".jsonl";
+}
+
+std::vector<RunRecord> list_runs(const std::string& state_dir) {
+    std::vector<RunRecord> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(runs_dir(state_dir), ec)) {
+        if (entry.path().extension() != ".jsonl") continue;
+        if (auto r = read_journal(entry.path().string())) out.push_back(std::move(*r));
+    }
+    std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) {
+        return a.started_ms != b.started_ms ? a.started_ms > b.started_ms : a.run_id > b.run_id;
+    });
+    return out;
+}
+
+std::string new_run_id() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    std::random_device rd;
+    char suffix[12];
+    std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffffU);
+    return std::string(stamp) + "-" + suffix;
+}
+
+}  // namespace ncbctl

@@ -1,0 +1,103 @@
+#include <charconv>
+#include <map>
+
+#include "traffic/haproxy_runtime.hpp"
+
+namespace ncbctl::traffic {
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= s.size(); ++i) {
+        if (i == s.size() || s[i] == sep) {
+            out.push_back(s.substr(start, i - start));
+            start = i + 1;
+        }
+    }
+    return out;
+}
+
+std::vector<std::string_view> lines(std::string_view s) {
+    auto out = split(s, '\n');
+    for (auto& l : out)
+        if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    return out;
+}
+
+int to_int(std::string_view s) {
+    int v = -1;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc{} && p == s.data() + s.size() ? v : -1;
+}
+
+std::string first_text_line(std::string_view reply) {
+    for (auto l : lines(reply))
+        if (l.find_first_not_of(" \t") != std::string_view::npos) return std::string(l);
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<HaproxyServer>> parse_servers_state(std::string_view text) {
+    auto ls = lines(text);
+    std::size_t i = 0;
+    while (i < ls.size() && ls[i].empty()) ++i;
+    if (i == ls.size() || ls[i] != "1")
+        return fail(ErrorCode::Protocol, "haproxy 'show servers state' answered '" + first_text_line(text) +
+                                             "' instead of format 1; is the socket at level admin?");
+    ++i;
+    if (i == ls.size() || !ls[i].starts_with("# "))
+        return fail(ErrorCode::Protocol, "haproxy 'show servers state' has no header line");
+    auto header = split(ls[i].substr(2), ' ');
+    std::map<std::string_view, std::size_t> col;
+    for (std::size_t c = 0; c < header.size(); ++c) col[header[c]] = c;
+    for (auto name : {"be_name", "srv_name", "srv_op_state", "srv_admin_state"})
+        if (!col.contains(name))
+            return fail(ErrorCode::Protocol, std::string("haproxy 'show servers state' lacks column ") + name);
+    std::vector<HaproxyServer> out;
+    for (++i; i < ls.size(); ++i) {
+        if (ls[i].empty() || ls[i].starts_with('#')) continue;
+        auto f = split(ls[i], ' ');
+        if (f.size() < header.size())
+            return fail(ErrorCode::Protocol, "haproxy 'show servers state' line is truncated: " + std::string(ls[i]));
+        HaproxyServer s;
+        s.backend = f[col["be_name"]];
+        s.name = f[col["srv_name"]];
+        s.op_state = to_int(f[col["srv_op_state"]]);
+        s.admin_state = to_int(f[col["srv_admin_state"]]);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+Status merge_show_stat(std::string_view csv, std::vector<HaproxyServer>& servers) {
+    auto ls = lines(csv);
+    std::size_t h = 0;
+    while (h < ls.size() && !ls[h].starts_with("# pxname")) ++h;
+    if (h == ls.size()) return fail(ErrorCode::Protocol, "haproxy 'show stat' answered without its CSV header");
+    auto header = split(ls[h].substr(2), ',');
+    std::size_t status_col = header.size();
+    for (std::size_t c = 0; c < header.size(); ++c)
+        if (header[c] == "status") status_col = c;
+    if (status_col == header.size()) return fail(ErrorCode::Protocol, "haproxy 'show stat' has no status column");
+    for (std::size_t i = h + 1; i < ls.size(); ++i) {
+        auto f = split(ls[i], ',');
+        if (f.size() <= status_col) continue;
+        for (auto& s : servers)
+            if (s.backend == f[0] && s.name == f[1]) s.status = f[status_col];
+    }
+    return {};
+}
+
+Status check_set_reply(std::string_view reply, std::string_view where) {
+    const std::string err = first_text_line(reply);
+    if (err.empty()) return {};
+    const bool denied = err.find("ermission denied") != std::string::npos;
+    const bool missing = err.find("No such") != std::string::npos || err.find("an't find") != std::string::npos;
+    auto code = denied ? ErrorCode::Auth : missing ? ErrorCode::NotFound : ErrorCode::Remote;
+    std::string hint = denied ? "; the stats socket needs 'level admin'" : "";
+    return fail(code, std::string(where) + " refused the change: " + err + hint);
+}
+
+}  // namespace ncbctl::traffic

@@ -1,0 +1,121 @@
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine_fakes.hpp"
+#include "ncbctl/journal.hpp"
+#include "plan/workflows.hpp"
+#include "run/executor.hpp"
+#include "run/reporters.hpp"
+
+using namespace ncbctl;
+using ncbctl::testing::make_inventory;
+using ncbctl::testing::RecordingRunner;
+using ncbctl::testing::TempDir;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("journal never contains a value marked secret, in any event or error", "[journal][secrets]") {
+    TempDir dir;
+    const std::string token = "tok-9f8e7d6c5b4a-SECRET";
+    const std::string password = "pa55-w0rd-never-written";
+    register_secret(password);
+    RecordingRunner runner;
+    runner.details["backup/database"] = {{"file", "/b/1.dump"}, {"token", token}};
+    runner.secret_keys["backup/database"] = {"token"};
+    runner.errors["verify/app1"] = {Error{ErrorCode::Auth, "signIn refused for password " + password}};
+    auto plan = *plan::build_upgrade(make_inventory(2), {.to = "2.2.16"});
+    const std::string path = journal_path(dir.path, "r1");
+    auto journal = Journal::open(path);
+    REQUIRE(journal);
+    std::ostringstream ndjson, log;
+    auto json_reporter = run::make_reporter(run::ReporterKind::Json, ndjson, log, false);
+    auto plain = run::make_reporter(run::ReporterKind::Plain, ndjson, log, false);
+    run::FanoutSink sink({journal->get(), json_reporter.get(), plain.get()});
+    run::ExecOptions o;
+    o.run_id = "r1";
+    auto out = run::execute(plan, runner, sink, o);
+    CHECK(out.exit == ExitCode::RolledBack);
+    REQUIRE((*journal)->ok());
+    const std::string text = slurp(path);
+    CHECK(text.find("/b/1.dump") != std::string::npos);  // the journal does record details
+    CHECK(text.find(token) == std::string::npos);
+    CHECK(text.find(password) == std::string::npos);
+    CHECK(text.find("signIn refused for password ***") != std::string::npos);
+    CHECK(ndjson.str().find(token) == std::string::npos);
+    CHECK(ndjson.str().find(password) == std::string::npos);
+    CHECK(log.str().find(password) == std::string::npos);
+    for (const auto& f : out.failures) CHECK(f.find(password) == std::string::npos);
+
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("journal reads back step states, phases and the plan; torn lines are ignored", "[journal]") {
+    TempDir dir;
+    RecordingRunner runner;
+    runner.errors["canary/start/app1"] = {Error{ErrorCode::Remote, "boom"}};
+    auto plan = *plan::build_upgrade(make_inventory(2), {.to = "2.2.16", .no_rollback = true});
+    const std::string path = journal_path(dir.path, "r2");
+    {
+        auto journal = Journal::open(path);
+        REQUIRE(journal);
+        run::ExecOptions o;
+        o.run_id = "r2";
+        o.command = "upgrade --to 2.2.16 --no-rollback";
+        CHECK(run::execute(plan, runner, **journal, o).exit == ExitCode::NeedsHuman);
+    }
+    {
+        std::ofstream torn(path, std::ios::app);
+        torn << R"({"v":1,"type":"step.started","step":"canary/st)";
+    }
+    auto rec = read_journal(path);
+    REQUIRE(rec);
+    CHECK(rec->run_id == "r2");
+    CHECK(rec->command == "upgrade --to 2.2.16 --no-rollback");
+    CHECK(rec->inventory_hash == "hash-a");
+    CHECK(rec->finished);
+    CHECK(rec->exit_code == 6);
+    CHECK(rec->resumable());
+    CHECK(rec->steps.at("stop/app1").state == StepState::Ok);
+    CHECK(rec->steps.at("canary/start/app1").state == StepState::Failed);
+    CHECK(rec->steps.at("canary/start/app1").error == "boom");
+    CHECK(rec->phases_ok == std::vector<std::string>{"preflight", "maintenance", "stop", "backup", "upgrade"});
+    REQUIRE(rec->plan);
+    CHECK(rec->plan->fingerprint == plan.fingerprint);
+    CHECK(rec->plan->step_count() == plan.step_count());
+
+    // Appending after a torn line starts a fresh line.
+    {
+        auto again = Journal::open(path);
+        REQUIRE(again);
+        Event e;
+        e.kind = EventKind::RunResumed;
+        e.run_id = "r2";
+        (*again)->on_event(e);
+    }
+    auto rec2 = read_journal(path);
+    REQUIRE(rec2);
+    CHECK(rec2->sessions == 2);
+    CHECK_FALSE(rec2->finished);
+
+    auto runs = list_runs(dir.path);
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0].run_id == "r2");
+    CHECK_FALSE(read_journal(dir.path + "/nope.jsonl"));
+    CHECK(new_run_id() != new_run_id());
+}

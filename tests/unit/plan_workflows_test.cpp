@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+
+#include "engine_fakes.hpp"
+#include "plan/render.hpp"
+#include "plan/workflows.hpp"
+
+using namespace ncbctl;
+using ncbctl::testing::make_inventory;
+using ncbctl::testing::phase_names;
+
+TEST_CASE("upgrade plan follows the documented phase order", "[plan]") {
+    auto plan = plan::build_upgrade(make_inventory(3), {.to = "2.2.16"});
+    REQUIRE(plan);
+    CHECK(phase_names(*plan) == std::vector<std::string>{"preflight", "maintenance", "stop", "backup", "upgrade",
+                                                         "canary", "verify", "fanout", "live"});
+    // No node starts before the canary; the canary is alone in its phase; fan-out covers the others.
+    const Phase* canary = plan->find_phase("canary");
+    REQUIRE(canary != nullptr);
+    CHECK(canary->steps.size() == 2);
+    CHECK(canary->steps[0].id == "canary/start/app1");
+    CHECK(canary->steps[1].params.at("version") == "2.2.16");
+    const Phase* fan = plan->find_phase("fanout");
+    REQUIRE(fan != nullptr);
+    CHECK(fan->steps.size() == 4);
+    CHECK(plan->find_step("fanout/ready/app3")->after == std::vector<std::string>{"fanout/start/app3"});
+    CHECK(plan->find_step("fanout/start/app1") == nullptr);
+    CHECK(plan->find_step("stop/app2")->undo->action == "node.start");
+    CHECK(plan->find_step("backup/database")->undo->action == "backup.restore");
+    CHECK(plan->find_phase("verify")->failure_exit == ExitCode::RolledBack);
+    CHECK(plan->find_phase("preflight")->failure_exit == ExitCode::Preflight);
+    CHECK(plan->find_phase("fanout")->needs == std::vector<std::string>{"verify"});
+}
+
+TEST_CASE("upgrade plan honours --canary, --no-rollback and refuses bad input", "[plan]") {
+    auto inv = make_inventory(3);
+    auto p = plan::build_upgrade(inv, {.to = "2.2.16", .canary = "app2", .no_rollback = true});
+    REQUIRE(p);
+    CHECK(p->find_step("canary/start/app2") != nullptr);
+    CHECK(p->find_step("fanout/start/app1") != nullptr);
+    CHECK(p->find_phase("canary")->on_failure == OnFailure::Stop);
+    CHECK(p->find_phase("canary")->failure_exit == ExitCode::NeedsHuman);
+    CHECK(p->args.at("no-rollback") == "true");
+
+    auto bad_canary = plan::build_upgrade(inv, {.to = "2.2.16", .canary = "nope"});
+    REQUIRE_FALSE(bad_canary);
+    CHECK(bad_canary.error().code == ErrorCode::Usage);
+    auto bad_version = plan::build_upgrade(inv, {.to = "2.2; rm -rf /"});
+    REQUIRE_FALSE(bad_version);
+    CHECK(bad_version.error().code == ErrorCode::Usage);
+    CHECK_FALSE(plan::build_upgrade(make_inventory(0), {.to = "1"}));
+}
+
+TEST_CASE("plans are deterministic and fingerprinted by inventory, workflow and args", "[plan]") {
+    auto a = plan::build_upgrade(make_inventory(3, "h1"), {.to = "2.2.16"});
+    auto b = plan::build_upgrade(make_inventory(3, "h1"), {.to = "2.2.16"});
+    auto c = plan::build_upgrade(make_inventory(3, "h2"), {.to = "2.2.16"});
+    auto d = plan::build_upgrade(make_inventory(3, "h1"), {.to = "2.2.17"});
+    REQUIRE((a && b && c && d));
+    CHECK(a->fingerprint == b->fingerprint);
+    CHECK(plan::to_json(*a) == plan::to_json(*b));
+    CHECK(a->fingerprint != c->fingerprint);
+    CHECK(a->fingerprint != d->fingerprint);
+    CHECK(a->fingerprint.size() == 64);
+    auto s = plan::build_stop(make_inventory(3, "h1"));
+    REQUIRE(s);
+    CHECK(s->fingerprint != a->fingerprint);
+}
+
+TEST_CASE("start and stop plans: one node first, then the rest; maintenance then stop", "[plan]") {
+    auto start = plan::build_start(make_inventory(3));
+    REQUIRE(start);
+    CHECK(phase_names(*start) == std::vector<std::string>{"preflight", "maintenance", "first", "rest", "live"});
+    CHECK(start->find_phase("first")->steps.size() == 2);
+    CHECK(start->find_phase("rest")->steps.size() == 4);
+    auto stop = plan::build_stop(make_inventory(2));
+    REQUIRE(stop);
+    CHECK(phase_names(*stop) == std::vector<std::string>{"preflight", "maintenance", "stop"});
+    CHECK_FALSE(stop->find_step("stop/app1")->undo.has_value());
+    auto by_name = plan::build_workflow(make_inventory(2), "upgrade", {{"to", "3.0.0"}});
+    REQUIRE(by_name);
+    CHECK(by_name->args.at("to") == "3.0.0");
+    CHECK_FALSE(plan::build_workflow(make_inventory(2), "explode", {}));
+}
+
+TEST_CASE("plan JSON round-trips and the runbook names every step", "[plan]") {
+    auto p = plan::build_upgrade(make_inventory(2), {.to = "2.2.16"});
+    REQUIRE(p);
+    auto back = plan::plan_from_json(plan::to_json(*p));
+    REQUIRE(back);
+    CHECK(plan::to_json(*back) == plan::to_json(*p));
+    auto text = plan::render_text(*p);
+    CHECK(text.find(p->fingerprint) != std::string::npos);
+    for (const auto& ph : p->phases)
+        for (const auto& s : ph.steps) CHECK(text.find(s.id) != std::string::npos);
+    CHECK(text.find("undo: backup.restore") != std::string::npos);
+    CHECK_FALSE(plan::plan_from_json(nlohmann::json{{"workflow", "x"}}));
+    CHECK(plan::format_duration(Duration{90000}) == "1m30s");
+    CHECK(plan::format_duration(Duration{250}) == "250ms");
+}
