@@ -2,6 +2,11 @@
 // The inventory: what ncbctl knows about one cluster. Plain data, filled and validated by
 // load_inventory() (src/inventory/), read by every other part. No secret is ever stored here: only
 // references (env var names, file paths) that are resolved at the moment of use.
+// The YAML keys behind each field, their defaults and rules: docs/inventory.md. After a successful
+// load every name is safe ([A-Za-z0-9][A-Za-z0-9_.@-]*), every node reference names a node, remote
+// paths are absolute and shell-safe, relative local paths are absolute (resolved against the
+// inventory's directory), and commands are argv vectors whose only {{placeholders}} are the
+// documented ones.
 #include <chrono>
 #include <map>
 #include <optional>

@@ -224,6 +224,52 @@ Result<DumpManifest> verify_dump(const DatabaseSpec& db, const std::string& path
     return m;
 }
 
+namespace {
+
+Result<std::string> query_one(const DatabaseSpec& db, const std::string& sql, const Deadline& deadline) {
+    auto env = client_env(db);
+    if (!env) return fail(env.error());
+    std::vector<std::string> argv;
+    if (is_postgres(db)) {
+        argv = {"psql", "-X", "-A", "-t", "--no-password", "-v", "ON_ERROR_STOP=1"};
+        for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
+        argv.insert(argv.end(), {"-c", sql});
+    } else {
+        argv = {"mysql", "-N", "-B"};
+        for (auto& a : my_conn(db)) argv.push_back(a);
+        argv.insert(argv.end(), {db.name, "-e", sql});
+    }
+    auto r = run(argv, *env, deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok())
+        return fail(ErrorCode::Unreachable,
+                    "database " + db.name + " at " + db.host + ":" + std::to_string(db.port) + ": " +
+                        net::last_lines(r->err, 1),
+                    true);
+    return net::last_lines(r->out, 1);
+}
+
+}  // namespace
+
+Status check_database(const DatabaseSpec& db, const Deadline& deadline) {
+    auto r = query_one(db, "select 1", deadline);
+    if (!r) return fail(r.error());
+    return {};
+}
+
+Result<std::uint64_t> database_size(const DatabaseSpec& db, const Deadline& deadline) {
+    const std::string sql = is_postgres(db) ? "select pg_database_size(current_database())"
+                                            : "select coalesce(sum(data_length + index_length), 0) from "
+                                              "information_schema.tables where table_schema = database()";
+    auto r = query_one(db, sql, deadline);
+    if (!r) return fail(r.error());
+    try {
+        return static_cast<std::uint64_t>(std::stoull(*r));
+    } catch (const std::exception&) {
+        return fail(ErrorCode::Protocol, "database " + db.name + ": unexpected size answer '" + *r + "'");
+    }
+}
+
 Status restore_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline) {
     auto verified = verify_dump(db, path, deadline);
     if (!verified) return fail(verified.error().with_context("refusing to restore: "));

@@ -39,6 +39,11 @@ Result<DumpManifest> verify_dump(const DatabaseSpec& db, const std::string& path
 // dump is restored with --clean --if-exists. Every node must be stopped (the caller's contract).
 Status restore_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
 
+// Connects and runs a trivial query (preflight: the database is reachable with the inventory's credentials).
+Status check_database(const DatabaseSpec& db, const Deadline& deadline);
+// Size of the database in bytes (an upper bound for its compressed dump: free-space preflight).
+Result<std::uint64_t> database_size(const DatabaseSpec& db, const Deadline& deadline);
+
 Result<DumpManifest> read_manifest(const std::string& dump_path);
 std::string manifest_path(const std::string& dump_path);
 

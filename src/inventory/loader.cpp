@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,10 +18,16 @@ namespace {
 
 constexpr std::size_t kMaxInventoryBytes = 4U * 1024U * 1024U;
 
+// Absolute directory of the inventory file: relative local paths in it are resolved against this, so
+// the loaded model holds paths that do not depend on the working directory.
 std::string directory_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (parent.empty()) parent = ".";
+    std::error_code ec;
+    std::string dir = std::filesystem::absolute(parent, ec).lexically_normal().string();
+    if (ec) return parent.string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir;
 }
 
 std::unexpected<std::vector<Diagnostic>> file_error(const std::string& path, const std::string& what) {

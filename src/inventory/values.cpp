@@ -59,7 +59,7 @@ Problem check_authority_host_port(std::string_view hp, std::string_view whole, b
         if (auto p = check_host(host)) return shown(whole) + ": host " + *p;
     }
     if (!port.empty() || hp.ends_with(':')) {
-        if (!parse_port(port)) return shown(whole) + " has a port out of range (1-65535)";
+        if (!parse_port(port)) return shown(whole) + " has a port out of range (1 to 65535)";
     } else if (need_port) {
         return shown(whole) + " needs a port (host:port)";
     }
@@ -194,11 +194,10 @@ Problem check_ssh_option(std::string_view s) {
 }
 
 Problem check_header_name(std::string_view s) {
-    const bool ok = !s.empty() && all_of(s, [](char c) {
-        return is_alnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    });
+    // Narrower than RFC 9110's token: the name is written into load-balancer configuration.
+    const bool ok = !s.empty() && is_alnum(s.front()) && all_of(s, [](char c) { return is_alnum(c) || c == '-'; });
     if (ok) return std::nullopt;
-    return shown(s) + " is not an HTTP header name";
+    return shown(s) + " is not an HTTP header name (letters, digits and `-`)";
 }
 
 Problem check_cidr(std::string_view s) {

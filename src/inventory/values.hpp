@@ -35,7 +35,7 @@ Problem check_local_path(std::string_view s);
 Problem check_image(std::string_view s);
 // "Key=value" for ssh -o, excluding options that run local or remote commands.
 Problem check_ssh_option(std::string_view s);
-// HTTP header name (RFC 9110 token).
+// HTTP header name: letters, digits and '-' (it ends up in load-balancer configuration).
 Problem check_header_name(std::string_view s);
 // An IP address or CIDR.
 Problem check_cidr(std::string_view s);

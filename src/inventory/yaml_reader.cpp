@@ -198,7 +198,9 @@ MapView::MapView(const YAML::Node& node, const YAML::Mark& at, std::string path,
     }
     valid_ = true;
     for (auto it = node.begin(); it != node.end(); ++it) {
-        const YAML::Node& k = it->first;
+        // Copies: `it->first` refers into a temporary the iterator hands out.
+        const YAML::Node k = it->first;
+        const YAML::Node v = it->second;
         if (!k.IsScalar()) {
             sink.error(k.Mark(), prefix(path_) + "keys must be plain strings, got " + describe(k));
             continue;
@@ -209,8 +211,16 @@ MapView::MapView(const YAML::Node& node, const YAML::Mark& at, std::string path,
                                      std::to_string(first->first.Mark().line + 1) + ")");
             continue;
         }
-        entries_.emplace_back(k, it->second);
+        entries_.emplace_back(k, v);
         if (open || std::find(known.begin(), known.end(), name) != known.end()) continue;
+        // Top-level `x-...` keys hold YAML anchors for reuse (as in docker-compose); ncbctl ignores them.
+        if (path_.empty() && name.starts_with("x-")) continue;
+        if (name == "<<") {
+            sink.error(k.Mark(), prefix(path_) +
+                                     "YAML merge keys (`<<`) are not supported; alias a whole "
+                                     "mapping (`ssh: *defaults`) or repeat the keys");
+            continue;
+        }
         const bool has_env = std::find(known.begin(), known.end(), name + "_env") != known.end();
         const bool has_file = std::find(known.begin(), known.end(), name + "_file") != known.end();
         std::string where =

@@ -38,8 +38,10 @@ struct NginxMarker {
 // Reads the first line ("# ncbctl-traffic mode=pinned node=app1"); nullopt when absent or foreign.
 std::optional<NginxMarker> parse_nginx_marker(std::string_view content);
 
-// The response header the responder adds, so a probe through the LB can tell our 503 from an app's 503.
+// The response header naming the variant nginx answered with ("live", "maintenance", "pinned-app2"): a
+// probe through the LB tells our 503 from an app's 503 and sees when a reload has taken effect.
 inline constexpr std::string_view kMaintenanceHeader = "X-Ncbctl-Traffic";
+std::string variant_name(TrafficMode mode, const std::string& node);
 
 std::string default_maintenance_page(int retry_after);
 

@@ -20,6 +20,7 @@ using namespace std::chrono_literals;
 
 // nginx applies a reload asynchronously (new workers start after the signal): the probe waits this long.
 constexpr Duration kReloadSettle = 5000ms;
+constexpr Duration kWorkerOverlap = 150ms;
 
 std::string nginx_complaint(const ExecResult& r) {
     const std::string text = r.err + r.out;
@@ -74,17 +75,20 @@ public:
         if (st.mode == TrafficMode::Pinned) st.serving_nodes = {marker->node};
         st.detail = "file " + spec_.include_file + " on " + runner_->where() + " says " + describe(st);
         if (lb_url_.empty()) return st;
-        auto probe = probe_maintenance(d);
+        auto probe = probe_variant(d);
+        const std::string want = variant_name(st.mode, st.pinned_node);
+        const std::string url = net::redact_url(lb_url_);
         if (!probe) {
-            st.detail += "; probe " + net::redact_url(lb_url_) + " failed: " + probe.error().message;
+            st.detail += "; probe " + url + " failed: " + probe.error().message;
             st.mode = TrafficMode::Unknown;
-        } else if (*probe != (st.mode == TrafficMode::Maintenance)) {
-            st.detail += "; but " + net::redact_url(lb_url_) + (*probe ? " answers" : " does not answer") +
-                         " with the maintenance page: was nginx reloaded?";
+        } else if (probe->variant.empty() ? (probe->status == 503) != (st.mode == TrafficMode::Maintenance)
+                                          : probe->variant != want) {
+            st.detail +=
+                "; but " + url + " answers as '" + probe->describe() + "': nginx has not (yet) loaded the file";
             st.mode = TrafficMode::Unknown;
             st.serving_nodes.clear();
         } else {
-            st.detail += "; probe " + net::redact_url(lb_url_) + " agrees";
+            st.detail += "; probe " + url + " agrees";
         }
         return st;
     }
@@ -95,15 +99,19 @@ public:
     }
     Status live(const Deadline& d) override { return switch_to({.mode = TrafficMode::Live}, d); }
 
-    // Polls for a short while: the reload that applies a new variant takes effect asynchronously.
+    // Polls for a short while: a reload takes effect asynchronously, and nginx's master lets the old
+    // workers accept connections for another 100 ms after the new ones start. So a first match is
+    // confirmed after that overlap before the switch counts as done.
     Status verify(const TrafficState& wanted, const Deadline& d) override {
         const Deadline settle = d.capped(kReloadSettle);
+        bool confirming = false;
         while (true) {
             auto st = status(d);
             if (!st) return fail(st.error());
             auto ok = compare(wanted, *st, nodes_, "nginx " + spec_.include_file);
-            if (ok || lb_url_.empty() || settle.expired()) return ok;
-            std::this_thread::sleep_for(20ms);
+            if (lb_url_.empty() || (ok && confirming) || (!ok && settle.expired())) return ok;
+            confirming = ok.has_value();
+            std::this_thread::sleep_for(ok ? kWorkerOverlap : 20ms);
         }
     }
 
@@ -127,13 +135,23 @@ private:
         return ss.str();
     }
 
-    // True when the LB answers with our responder's 503 (its marker header), false for anything else.
-    Result<bool> probe_maintenance(const Deadline& d) {
+    // The variant the LB answers with: its X-Ncbctl-Traffic header; without that header (an operator's
+    // add_header hides ours) only "maintenance" (503) or "serving" can be told apart. A fresh connection
+    // each time, so a worker of the previous configuration is not asked twice over keep-alive.
+    struct Probe {
+        long status = 0;
+        std::string variant;
+        [[nodiscard]] std::string describe() const {
+            return variant.empty() ? "HTTP " + std::to_string(status) + " without X-Ncbctl-Traffic" : variant;
+        }
+    };
+    Result<Probe> probe_variant(const Deadline& d) const {
+        net::HttpClient http;
         net::HttpRequest req{.url = lb_url_, .tls = tls_};
         req.max_body = 1U << 20U;
-        auto r = http_.perform(req, d.capped(3000ms));
+        auto r = http.perform(req, d.capped(3000ms));
         if (!r) return fail(r.error());
-        return r->status == 503 && r->header("x-ncbctl-traffic") == "maintenance";
+        return Probe{r->status, r->header("x-ncbctl-traffic")};
     }
 
     Result<ExecResult> run_step(const Argv& argv, const Deadline& d) {
@@ -198,7 +216,6 @@ private:
     TlsOptions tls_;
     NginxSettings base_;
     std::unique_ptr<CommandRunner> runner_;
-    net::HttpClient http_;
 };
 
 }  // namespace

@@ -41,7 +41,8 @@ Status plugins_check(const CheckContext& ctx, const Check& c) {
 
 Status command_check(const CheckContext& ctx, const Check& c, const Deadline& deadline) {
     std::vector<std::string> targets;
-    if (!c.command->node.empty()) targets.push_back(c.command->node);
+    if (!c.command->node.empty())
+        targets.push_back(c.command->node);
     else
         for (const auto& n : ctx.inv.nodes) targets.push_back(n.name);
     for (const auto& t : targets) {

@@ -15,7 +15,7 @@ namespace ncbctl::workflow {
 
 struct CheckContext {
     const Inventory& inv;
-    const Node& node;                       // the node being verified (HTTP checks use its URL)
+    const Node& node;                        // the node being verified (HTTP checks use its URL)
     const std::vector<PluginInfo>& plugins;  // as the node reports them now
     std::function<Result<std::pair<long, std::string>>(const std::string&, const Deadline&)> lb_get;
     std::function<Result<ExecResult>(const std::string& node, const Argv&, const Deadline&)> exec_on;

@@ -190,8 +190,9 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
             if (!p) return fail(p.error().with_context(prefix));
             previous = p->deployed_version;
             if (previous.empty())
-                return fail(ErrorCode::Verification, prefix + "cannot tell which version is deployed; refusing to "
-                                                              "upgrade without a way back");
+                return fail(ErrorCode::Verification, prefix +
+                                                         "cannot tell which version is deployed; refusing to "
+                                                         "upgrade without a way back");
             if (auto w = write_small_file(record, previous); !w) return fail(w.error());
         }
         const std::string to = param(step.params, "version");
@@ -283,8 +284,9 @@ Result<StepResult> ClusterRunner::verify_versions(const Step& step, const Deadli
         if (!app) return fail(app.error());
         auto st = (*app)->check(deadline);
         if (st.phase != AppPhase::Ready)
-            return fail(ErrorCode::Verification, "node " + n.name + " is not ready (" + std::string(to_string(st.phase)) +
-                                                     (st.message.empty() ? "" : ": " + st.message) + ")",
+            return fail(ErrorCode::Verification,
+                        "node " + n.name + " is not ready (" + std::string(to_string(st.phase)) +
+                            (st.message.empty() ? "" : ": " + st.message) + ")",
                         true);
         versions[n.name] = st.version;
         distinct.insert(st.version);
@@ -391,11 +393,14 @@ Result<StepResult> ClusterRunner::cluster_action(const std::string& action, cons
             for (const auto& p : *plugins)
                 if (p.enabled) enabled.insert(p.name);
             if (auto w = write_small_file(state_file("plugins-enabled"), join(enabled)); !w) return fail(w.error());
-            out.details = {{"version", st.version}, {"node", n.name}, {"plugins_enabled", std::to_string(enabled.size())}};
+            out.details = {
+                {"version", st.version}, {"node", n.name}, {"plugins_enabled", std::to_string(enabled.size())}};
             return out;
         }
-        return fail(ErrorCode::Unreachable, "no node answers ready: cannot record the version and plugins before "
-                                            "the upgrade (start the cluster first: ncbctl start)", true);
+        return fail(ErrorCode::Unreachable,
+                    "no node answers ready: cannot record the version and plugins before "
+                    "the upgrade (start the cluster first: ncbctl start)",
+                    true);
     }
     if (action == "backup.space") {
         if (inv_.backup.destination.empty()) return fail(ErrorCode::Inventory, "backup.destination is not set");

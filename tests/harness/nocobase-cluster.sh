@@ -13,6 +13,7 @@
 #   nocobase-cluster.sh apikey      DIR PORT FILE     signs in as root, creates an API key, writes it to FILE (0600)
 #   nocobase-cluster.sh pg-stop     DIR
 #   nocobase-cluster.sh up          DIR PGPORT PORT... all of the above for database "nocobase" + an API key in DIR/apikey
+#   nocobase-cluster.sh prepare     DIR PGPORT        fresh DIR: PG + installed database "nocobase" + empty database "empty"
 #   nocobase-cluster.sh down        DIR               stops every node and PostgreSQL recorded under DIR
 #
 # Nodes share the cached app directory (nocobase-install.sh) but each gets its own SOCKET_PATH,
@@ -166,6 +167,21 @@ cmd_up() {
   cmd_apikey "$dir" "$1" "$dir/apikey"
 }
 
+cmd_prepare() {
+  local dir=${1:?DIR} pgport=${2:?PGPORT}
+  [ -d "$dir" ] && cmd_down "$dir"
+  rm -rf "$dir"
+  dir=$(need_dir "$dir")
+  local app; app=$(app_dir)
+  # pm:add links plugins from the shared node_modules into a cluster's storage; pm:remove leaves the
+  # link behind. Drop links whose cluster is gone so the next pm:add starts clean.
+  find "$app/node_modules/@nocobase" -maxdepth 1 -xtype l -delete 2>/dev/null || true
+  cmd_pg_start "$dir" "$pgport" >/dev/null
+  cmd_db_create "$dir" nocobase
+  cmd_app_install "$dir" nocobase
+  cmd_db_create "$dir" empty
+}
+
 cmd_down() {
   local dir; dir=$(need_dir "${1:-}")
   local f
@@ -185,6 +201,7 @@ case "$sub" in
   node-stop) cmd_node_stop "$@" ;;
   apikey) cmd_apikey "$@" ;;
   up) cmd_up "$@" ;;
+  prepare) cmd_prepare "$@" ;;
   down) cmd_down "$@" ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
 esac

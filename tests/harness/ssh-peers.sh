@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real SSH peers for the ssh integration tests and bench/ssh. Nothing on the system is changed apart
-# from /run/sshd (created when missing, removed again by `down`).
+# from /run/sshd (sshd's privilege separation dir, created when missing and left in place: other tests'
+# sshds may be using it).
 #   ssh-peers.sh up   DIR [NHOSTS]   start everything, write DIR/env (KEY=VALUE lines), exit 0 when ready
 #   ssh-peers.sh down DIR            stop everything `up` started (by PID), delete netns/veths/bridge, rm DIR
 # Peers: sshd on 127.0.0.1:2201 (root's .bashrc hidden in a private mount ns), NHOSTS (default 3) hosts
@@ -38,7 +39,6 @@ down() {
   sleep 0.3
   for ns in $(ip netns list | awk '{print $1}' | grep '^ncb-ssh-h' || true); do ip netns del "$ns" 2>/dev/null || true; done
   ip link del "$BR" 2>/dev/null || true
-  [ -f "$W/created-run-sshd" ] && rmdir /run/sshd 2>/dev/null || true
   rm -rf "$W"
 }
 
@@ -48,7 +48,7 @@ if [ "$cmd" = down ]; then down; exit 0; fi
 down  # leftovers of an aborted run
 mkdir -p "$W"/pids "$W"/nspids "$W"/sv/logs "$W"/www "$W"/pm2 "$W"/lo
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "ssh-peers.sh: up failed, tearing down" >&2; down; }' EXIT
-if [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd; touch "$W/created-run-sshd"; fi
+mkdir -p -m 0755 /run/sshd
 echo node-ok > "$W/www/index.html"
 
 ssh-keygen -q -t ed25519 -N '' -C ncb-host -f "$W/hostkey"

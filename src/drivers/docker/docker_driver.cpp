@@ -421,8 +421,11 @@ namespace ncbctl {
 
 NodeDriverPtr make_docker_driver(const Node& node, const Inventory& inventory) {
     DockerNode cfg = node.docker;
-    (void)inventory;  // timeouts come per call as Deadlines; nothing cluster-wide is needed yet
     auto ep = docker::parse_endpoint(cfg);
+    if (ep) {
+        ep->node = node.name;
+        ep->connect_timeout = std::chrono::duration_cast<Duration>(inventory.timeouts.connect);
+    }
     return std::make_unique<docker::DockerNodeDriver>(node.name, std::move(cfg), std::move(ep));
 }
 

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "drivers/ssh/ssh_forward.hpp"
+#include "drivers/ssh/ssh_transport.hpp"
+
 namespace ncbctl::docker {
 namespace {
 
@@ -59,9 +62,28 @@ Result<Endpoint> parse_endpoint(const DockerNode& node) {
     }
     if (e.starts_with("ssh://")) {
         ep.kind = Endpoint::Kind::Ssh;
-        ep.socket_path = node.socket_path;  // the remote engine socket, reached through a forward
         ep.base_url = "http://docker";
-        if (node.ssh.host.empty() && e.size() <= 6)
+        ep.socket_path = node.socket_path;  // on the remote host
+        ep.ssh = node.ssh;
+        if (ep.ssh.host.empty()) {
+            std::string rest = e.substr(6);
+            while (!rest.empty() && rest.back() == '/') rest.pop_back();
+            if (auto at = rest.find('@'); at != std::string::npos) {
+                ep.ssh.user = rest.substr(0, at);
+                rest.erase(0, at + 1);
+            }
+            if (auto colon = rest.rfind(':'); colon != std::string::npos && rest.find(']') == std::string::npos) {
+                int port = 0;
+                const std::string p = rest.substr(colon + 1);
+                auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+                if (ec != std::errc() || ptr != p.data() + p.size() || port <= 0 || port > 65535)
+                    return fail(ErrorCode::Inventory, "docker endpoint " + e + ": bad port '" + p + "'");
+                ep.ssh.port = port;
+                rest.erase(colon);
+            }
+            ep.ssh.host = rest;
+        }
+        if (ep.ssh.host.empty() || ep.ssh.host.find('/') != std::string::npos)
             return fail(ErrorCode::Inventory, "docker endpoint " + e + ": expected ssh://user@host[:port]");
         return ep;
     }
@@ -101,17 +123,18 @@ EngineClient::~EngineClient() = default;
 
 Result<EngineResponse> EngineClient::raw(const EngineRequest& req, const std::string& full_path,
                                          const Deadline& deadline) {
-    if (endpoint_.kind == Endpoint::Kind::Ssh)
-        return fail(ErrorCode::Unsupported, "docker endpoint " + endpoint_.display +
-                                                ": ssh:// engines are not supported yet; forward the socket "
-                                                "(ssh -N -L LOCAL.sock:" +
-                                                endpoint_.socket_path + ") and use unix://LOCAL.sock");
+    auto sock = socket(deadline);
+    if (!sock) {
+        Error e = sock.error();
+        e.message = "docker engine " + endpoint_.display + ": " + e.message;
+        return std::unexpected(std::move(e));
+    }
     net::HttpRequest h{.method = req.method, .url = endpoint_.base_url + full_path};
     h.headers = req.headers;
     if (!req.body.empty() || !req.body_file.empty()) h.headers.emplace_back("Content-Type", req.content_type);
     h.body = req.body;
     h.body_file = req.body_file;
-    h.unix_socket = endpoint_.socket_path;
+    h.unix_socket = *sock;
     h.tls = endpoint_.tls;
     h.on_body = req.on_body;
     auto r = http_.perform(h, deadline);
@@ -122,6 +145,21 @@ Result<EngineResponse> EngineClient::raw(const EngineRequest& req, const std::st
         return std::unexpected(std::move(e));
     }
     return EngineResponse{r->status, std::move(r->body)};
+}
+
+Result<std::string> EngineClient::socket(const Deadline& deadline) {
+    if (endpoint_.kind != Endpoint::Kind::Ssh) return endpoint_.socket_path;
+    if (forward_ && forward_->alive()) return forward_->local_socket();
+    forward_.reset();  // dropped connection: a new forward (and master, when needed)
+    if (!ssh_) {
+        auto t = ssh::SshTransport::shared(endpoint_.node, endpoint_.ssh, endpoint_.connect_timeout);
+        if (!t) return std::unexpected(t.error());
+        ssh_ = *t;
+    }
+    auto f = ssh::SshForward::open(*ssh_, endpoint_.socket_path, deadline);
+    if (!f) return std::unexpected(f.error());
+    forward_ = std::move(*f);
+    return forward_->local_socket();
 }
 
 Result<Json> EngineClient::version_info(const Deadline& deadline) {

@@ -18,6 +18,11 @@
 #include "ncbctl/inventory.hpp"
 #include "net/http.hpp"
 
+namespace ncbctl::ssh {
+class SshTransport;
+class SshForward;
+}  // namespace ncbctl::ssh
+
 namespace ncbctl::docker {
 
 using Json = nlohmann::json;
@@ -29,10 +34,15 @@ struct Endpoint {
     std::string socket_path;  // Unix: the engine socket
     std::string base_url;     // Tcp: http(s)://host:port ; Unix/Ssh: http://docker
     TlsOptions tls;           // Tcp with TLS
+    SshTarget ssh;            // Ssh: the host whose engine socket (socket_path) is forwarded
+    std::string node;         // Ssh: the node the SSH transport belongs to
+    Duration connect_timeout{10000};
 };
 
 // unix:///run/docker.sock | tcp://host:2376 (https when a CA or client certificate is configured) |
-// ssh://user@host[:port]. Error Inventory when the endpoint cannot be understood.
+// ssh://user@host[:port] (host/user/port taken from the URL unless node.ssh already names a host; the
+// engine socket on that host is node.socket_path, reached through `ssh -N -L`, reopened when it dies).
+// Error Inventory when the endpoint cannot be understood.
 Result<Endpoint> parse_endpoint(const DockerNode& node);
 
 // The API versions this client speaks: every call it makes exists in v1.25 (HostConfig.Init) and later.
@@ -85,12 +95,15 @@ public:
     [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
 
 private:
+    Result<std::string> socket(const Deadline& deadline);  // the unix socket to use (opens the ssh forward)
     Result<EngineResponse> raw(const EngineRequest& req, const std::string& full_path, const Deadline& deadline);
 
     Endpoint endpoint_;
     net::HttpClient http_;
     std::string api_;  // "v1.41" once negotiated
     Json version_;
+    std::shared_ptr<ssh::SshTransport> ssh_;  // ssh:// only: shared ControlMaster of the host
+    std::unique_ptr<ssh::SshForward> forward_;
 };
 
 // The engine's {"message": "..."} (or the raw body) flattened to one line of at most 300 characters.

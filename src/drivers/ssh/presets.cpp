@@ -28,8 +28,8 @@ bool valid_env_name(std::string_view n) {
     return std::ranges::all_of(n, [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
 }
 
-const std::string& override_for(const ServiceSpec& s, Action a) {
-    static const std::string none;
+const Argv& override_for(const ServiceSpec& s, Action a) {
+    static const Argv none;
     switch (a) {
         case Action::Start:
             return s.start;
@@ -200,16 +200,12 @@ Status validate_service(const ServiceSpec& s) {
             st = need(s.process, "process");
             break;
         case Preset::Custom:
-            if (st = need(s.start, "start"); st) st = need(s.stop, "stop");
-            if (st) st = need(s.status, "status");
+            for (const auto& [argv, key] : {std::pair{&s.start, "start"}, {&s.stop, "stop"}, {&s.status, "status"}})
+                if (st && argv->empty())
+                    st = fail(ErrorCode::Inventory, std::string("service preset custom needs '") + key + "'");
             break;
     }
     if (!st) return st;
-    for (const auto* c : {&s.start, &s.stop, &s.status, &s.upgrade, &s.version}) {
-        if (!c->empty()) {
-            if (auto w = split_words(*c); !w) return fail(w.error());
-        }
-    }
     for (const auto& [k, v] : s.env) {
         if (!valid_env_name(k)) return fail(ErrorCode::Inventory, "service env name '" + k + "' is not valid");
     }
@@ -222,9 +218,7 @@ Result<std::optional<Argv>> service_argv(const ServiceSpec& s, Action a, std::st
     if (!p) return fail(p.error());
     std::optional<Argv> argv;
     if (const auto& o = override_for(s, a); !o.empty()) {
-        auto w = split_words(o);
-        if (!w) return fail(w.error());
-        argv = substitute(*w, node, version);
+        argv = substitute(o, node, version);
     } else {
         argv = preset_argv(*p, s, a, version);
     }

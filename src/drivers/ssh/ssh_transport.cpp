@@ -20,11 +20,13 @@ namespace {
 constexpr int kControlPersistSeconds = 120;  // idle life of a master if we die without `-O exit`
 
 // Control sockets live here; never freed so the atexit hook can still use it during static teardown.
+// After fork() a child inherits this state: dir_pid/owner pids keep it from touching the parent's masters.
 struct Registry {
     std::mutex mu;
     std::string dir;
+    pid_t dir_pid = 0;
+    std::map<SshTransport*, pid_t> owner;
     unsigned counter = 0;
-    std::set<SshTransport*> live;
     std::map<std::string, std::weak_ptr<SshTransport>> shared;
 };
 
@@ -38,11 +40,12 @@ void close_all_at_exit() {
     std::vector<SshTransport*> live;
     {
         std::lock_guard g(r.mu);
-        live.assign(r.live.begin(), r.live.end());
+        for (auto [t, pid] : r.owner)
+            if (pid == ::getpid()) live.push_back(t);
     }
     for (auto* t : live) t->close();
     std::lock_guard g(r.mu);
-    if (!r.dir.empty()) {
+    if (!r.dir.empty() && r.dir_pid == ::getpid()) {
         std::error_code ec;
         std::filesystem::remove_all(r.dir, ec);
         r.dir.clear();
@@ -206,7 +209,7 @@ Status validate_target(const SshTarget& t) {
 Result<std::string> control_dir() {
     auto& r = registry();
     std::lock_guard g(r.mu);
-    if (!r.dir.empty()) return r.dir;
+    if (!r.dir.empty() && r.dir_pid == ::getpid()) return r.dir;
     std::string base = "/tmp";
     if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && *x == '/' && std::string_view(x).size() < 40 &&
                                                         std::string_view(x).find_first_of(" %\t") == std::string::npos)
@@ -216,6 +219,8 @@ Result<std::string> control_dir() {
         return fail(ErrorCode::Io, "cannot create a private directory for ssh control sockets under " + base);
     }
     r.dir = tmpl;
+    r.dir_pid = ::getpid();
+    r.shared.clear();  // transports inherited over fork() belong to the parent
     static bool hooked = false;
     if (!hooked) {
         std::atexit(close_all_at_exit);
@@ -273,17 +278,18 @@ SshTransport::SshTransport(std::string node, SshTarget target, Duration connect_
     : node_(std::move(node)),
       target_(std::move(target)),
       connect_timeout_(connect_timeout),
-      control_path_(std::move(control_path)) {
+      control_path_(std::move(control_path)),
+      owner_pid_(::getpid()) {
     auto& r = registry();
     std::lock_guard g(r.mu);
-    r.live.insert(this);
+    r.owner[this] = ::getpid();
 }
 
 SshTransport::~SshTransport() {
     close();
     auto& r = registry();
     std::lock_guard g(r.mu);
-    r.live.erase(this);
+    r.owner.erase(this);
 }
 
 std::string SshTransport::destination() const {
@@ -360,7 +366,7 @@ bool SshTransport::master_alive() const {
 void SshTransport::close() noexcept {
     try {
         std::lock_guard g(master_mu_);
-        if (!master_started_) return;
+        if (!master_started_ || owner_pid_ != ::getpid()) return;
         master_started_ = false;
         if (!socket_exists(control_path_)) return;
         (void)net::run_process({.argv = ssh_argv({}, true, {"-O", "exit"})}, Deadline::after(Duration(5000)));

@@ -90,6 +90,7 @@ private:
     std::string control_path_;
     std::mutex master_mu_;
     bool master_started_ = false;
+    int owner_pid_;  // a child after fork() must not close the parent's master
 };
 
 // The shared transport of a node: its `ssh` target (or, for a docker node with an ssh:// endpoint, that

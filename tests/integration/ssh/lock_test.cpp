@@ -1,0 +1,97 @@
+#include <catch2/catch.hpp>
+#include <future>
+
+#include "drivers/ssh/ssh_driver.hpp"
+#include "support.hpp"
+
+using namespace ncbctl;
+using namespace ssh_it;
+using namespace std::chrono_literals;
+
+namespace {
+
+LockHolder holder(const std::string& run) {
+    LockHolder h;
+    h.run_id = run;
+    h.command = "upgrade --to 2.2.16";
+    h.user = "ops";
+    h.host = "laptop";
+    h.pid = 42;
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("remote lock: two concurrent acquirers, one wins; heartbeat, break, release", "[ssh][lock]") {
+    auto inv = inventory();
+    inv.lock.dir = E("DIR") + "/locks/cluster " + hostile();
+    auto a = make_ssh_lock(ssh_node("lock-a", lo_target()), inv);
+    auto b = make_ssh_lock(ssh_node("lock-b", lo_target()), inv);
+    const auto ha = holder("run-a " + hostile());
+    const auto hb = holder("run-b");
+
+    auto fa = std::async(std::launch::async, [&] { return a->try_acquire(ha, Deadline::after(20s)); });
+    auto fb = std::async(std::launch::async, [&] { return b->try_acquire(hb, Deadline::after(20s)); });
+    auto ra = fa.get();
+    auto rb = fb.get();
+    REQUIRE(ra);
+    REQUIRE(rb);
+    REQUIRE(ra->has_value() != rb->has_value());  // exactly one got it
+    const bool a_won = !ra->has_value();
+    auto& winner = a_won ? a : b;
+    auto& loser = a_won ? b : a;
+    const auto& w = a_won ? ha : hb;
+    const auto& l = a_won ? hb : ha;
+    CHECK((a_won ? **rb : **ra).run_id == w.run_id);  // the loser sees who holds it
+
+    auto read = loser->read(Deadline::after(10s));
+    REQUIRE(read);
+    REQUIRE(read->has_value());
+    CHECK((*read)->run_id == w.run_id);
+    CHECK((*read)->command == w.command);
+    CHECK((*read)->heartbeat > 0);
+
+    auto hl = loser->heartbeat(l, Deadline::after(10s));
+    REQUIRE_FALSE(hl);
+    CHECK(hl.error().code == ErrorCode::Lock);
+    auto rl = loser->release(l, Deadline::after(10s));
+    REQUIRE_FALSE(rl);
+    CHECK(rl.error().code == ErrorCode::Lock);
+
+    LockHolder old = **read;
+    std::this_thread::sleep_for(1100ms);  // heartbeats have one-second resolution
+    REQUIRE(winner->heartbeat(w, Deadline::after(10s)));
+    auto stale_break = loser->break_lock(old, Deadline::after(10s));  // the holder renewed: refused
+    REQUIRE_FALSE(stale_break);
+    CHECK(stale_break.error().code == ErrorCode::Lock);
+
+    auto now = loser->read(Deadline::after(10s));
+    REQUIRE(now);
+    REQUIRE(now->has_value());
+    CHECK((*now)->heartbeat > old.heartbeat);
+    REQUIRE(loser->break_lock(**now, Deadline::after(10s)));  // unchanged holder: broken
+    auto empty = loser->read(Deadline::after(10s));
+    REQUIRE(empty);
+    CHECK_FALSE(empty->has_value());
+    auto again = loser->try_acquire(l, Deadline::after(10s));
+    REQUIRE(again);
+    CHECK_FALSE(again->has_value());
+    REQUIRE(loser->release(l, Deadline::after(10s)));
+    REQUIRE(loser->release(l, Deadline::after(10s)));  // released already: success
+    CHECK_FALSE(std::filesystem::exists(inv.lock.dir));
+    CHECK_FALSE(injected());
+}
+
+TEST_CASE("remote lock: a directory without holder.json reads as stale-able", "[ssh][lock]") {
+    auto inv = inventory();
+    inv.lock.dir = E("DIR") + "/locks/orphan";
+    std::filesystem::create_directories(inv.lock.dir);
+    auto lk = make_ssh_lock(ssh_node("lock-c", lo_target()), inv);
+    auto r = lk->read(Deadline::after(10s));
+    REQUIRE(r);
+    REQUIRE(r->has_value());
+    CHECK((*r)->run_id.empty());
+    CHECK((*r)->heartbeat > 0);
+    REQUIRE(lk->break_lock(**r, Deadline::after(10s)));
+    CHECK_FALSE(std::filesystem::exists(inv.lock.dir));
+}

@@ -1,0 +1,248 @@
+// The traffic drivers against real nginx and HAProxy (tests/harness/traffic-peers.sh): every switch is
+// checked with real HTTP requests through the LB, not only with the driver's own read-back.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <set>
+
+#include "ncbctl/command_runner.hpp"
+#include "ncbctl/inventory.hpp"
+#include "ncbctl/traffic_switch.hpp"
+#include "net/http.hpp"
+#include "net/process.hpp"
+
+using namespace ncbctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kPeers = NCBCTL_TRAFFIC_PEERS;
+const std::string kSecret = "test-bypass-secret-0123456789";  // the harness's HAProxy ACL holds the same
+constexpr const char* kNginxUrl = "http://127.0.0.1:18010/";
+constexpr const char* kHaproxyUrl = "http://127.0.0.1:18020/";
+
+Deadline soon() {
+    return Deadline::after(20s);
+}
+
+void harness(const std::string& cmd) {
+    auto r = net::run_process({.argv = {NCBCTL_TRAFFIC_HARNESS, cmd, kPeers}}, soon());
+    REQUIRE(r);
+    INFO(r->err);
+    REQUIRE(r->exit_code == 0);
+}
+
+Inventory base_inventory(const std::string& lb_url) {
+    Inventory inv;
+    inv.cluster = "traffic-test";
+    inv.lb_url = lb_url;
+    for (const char* n : {"app1", "app2", "app3"}) inv.nodes.push_back(Node{.name = n});
+    inv.canary = "app1";
+    ::setenv("NCBCTL_TEST_BYPASS", kSecret.c_str(), 1);
+    inv.traffic.bypass = BypassSpec{.header = "X-Ncbctl-Bypass", .secret = {.env = "NCBCTL_TEST_BYPASS"}};
+    return inv;
+}
+
+Argv nginx_argv(std::initializer_list<std::string> extra) {
+    Argv a{"nginx", "-p", kPeers + "/nginx", "-c", "conf/nginx.conf", "-e", "logs/error.log"};
+    a.insert(a.end(), extra);
+    return a;
+}
+
+Inventory nginx_inventory() {
+    Inventory inv = base_inventory(kNginxUrl);
+    inv.traffic.driver = "nginx";
+    inv.traffic.include_file = kPeers + "/nginx/conf/ncbctl-traffic.conf";
+    inv.traffic.upstreams = {{"app1", "127.0.0.1:18001"}, {"app2", "127.0.0.1:18002"}, {"app3", "127.0.0.1:18003"}};
+    inv.traffic.test_command = nginx_argv({"-t"});
+    inv.traffic.reload_command = nginx_argv({"-s", "reload"});
+    return inv;
+}
+
+Inventory haproxy_inventory() {
+    Inventory inv = base_inventory(kHaproxyUrl);
+    inv.traffic.driver = "haproxy";
+    inv.traffic.socket = kPeers + "/haproxy.sock";
+    inv.traffic.backend = "be";
+    inv.traffic.servers = {{"app1", "srv-app1"}, {"app2", "srv-app2"}, {"app3", "srv-app3"}};
+    return inv;
+}
+
+struct Answer {
+    long status = 0;
+    std::string body;
+    std::string retry_after;
+};
+
+Answer get(const std::string& url, bool bypass = false) {
+    net::HttpClient http;  // a fresh connection per request: the LB balances per connection too
+    net::HttpRequest req{.url = url};
+    if (bypass) req.headers.emplace_back("X-Ncbctl-Bypass", kSecret);
+    auto r = http.perform(req, soon());
+    REQUIRE(r);
+    std::string body = r->body;
+    while (!body.empty() && body.back() == '\n') body.pop_back();
+    return {r->status, body, r->header("retry-after")};
+}
+
+std::set<std::string> backends_answering(const std::string& url) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 9; ++i) {
+        auto a = get(url);
+        CHECK(a.status == 200);
+        seen.insert(a.body);
+    }
+    return seen;
+}
+
+void require_ok(const Status& s) {
+    if (!s) FAIL(s.error().message);
+}
+
+// live -> maintenance -> pinned -> live, each step asserted through the LB.
+void switch_round(TrafficSwitch& sw, const std::string& url) {
+    const std::set<std::string> all{"backend-app1", "backend-app2", "backend-app3"};
+    require_ok(sw.live(soon()));
+    CHECK(backends_answering(url) == all);
+
+    require_ok(sw.maintenance(soon()));
+    auto m = get(url);
+    CHECK(m.status == 503);
+    CHECK(m.retry_after == "120");
+    CHECK(m.body.find("maintenance") != std::string::npos);
+    auto b = get(url, true);
+    CHECK(b.status == 200);
+    CHECK(b.body == "backend-app1");  // the canary, through the bypass
+    auto st = sw.status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Maintenance);
+
+    require_ok(sw.pin("app2", soon()));
+    CHECK(backends_answering(url) == std::set<std::string>{"backend-app2"});
+    st = sw.status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Pinned);
+    CHECK(st->pinned_node == "app2");
+
+    require_ok(sw.live(soon()));
+    CHECK(backends_answering(url) == all);
+    require_ok(sw.verify({.mode = TrafficMode::Live}, soon()));
+    CHECK_FALSE(sw.verify({.mode = TrafficMode::Maintenance}, Deadline::after(2s)));
+}
+
+}  // namespace
+
+TEST_CASE("nginx driver switches live, maintenance, pinned, live through the real LB", "[traffic][nginx]") {
+    auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
+    switch_round(*sw, kNginxUrl);
+}
+
+TEST_CASE("haproxy driver switches live, maintenance, pinned, live through the real LB", "[traffic][haproxy]") {
+    auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
+    switch_round(*sw, kHaproxyUrl);
+}
+
+TEST_CASE("haproxy driver works through a CommandRunner (socat on the LB host)", "[traffic][haproxy]") {
+    Inventory inv = haproxy_inventory();
+    inv.traffic.via_node = "app1";  // the runner stands for that node's SSH transport; here it runs locally
+    auto sw = make_traffic_switch(inv, make_local_runner());
+    require_ok(sw->pin("app3", soon()));
+    CHECK(backends_answering(kHaproxyUrl) == std::set<std::string>{"backend-app3"});
+    require_ok(sw->live(soon()));
+}
+
+TEST_CASE("command driver runs the operator's commands against a real HAProxy", "[traffic][command]") {
+    Inventory inv = base_inventory(kHaproxyUrl);
+    const std::string script = std::string(NCBCTL_TRAFFIC_DATA) + "/haproxy-lb-command.sh";
+    const std::string sock = kPeers + "/haproxy.sock";
+    inv.traffic.driver = "command";
+    inv.traffic.cmd_maintenance = {script, sock, "maintenance"};
+    inv.traffic.cmd_live = {script, sock, "live"};
+    inv.traffic.cmd_pin = {script, sock, "pin", "{{node}}"};
+    inv.traffic.cmd_status = {script, sock, "status"};
+    auto sw = make_traffic_switch(inv, nullptr);
+    switch_round(*sw, kHaproxyUrl);
+}
+
+TEST_CASE("a variant nginx -t rejects leaves the old file in place and fails the step", "[traffic][nginx]") {
+    Inventory inv = nginx_inventory();
+    auto good = make_traffic_switch(inv, nullptr);
+    require_ok(good->maintenance(soon()));
+    inv.traffic.upstreams["app2"] = "127.0.0.1:99999";  // nginx: invalid port in upstream
+    auto bad = make_traffic_switch(inv, nullptr);
+    auto r = bad->pin("app2", soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Remote);
+    CHECK(r.error().message.find("invalid port") != std::string::npos);
+    CHECK(r.error().message.find(kSecret) == std::string::npos);
+    require_ok(good->verify({.mode = TrafficMode::Maintenance}, soon()));
+    CHECK(get(kNginxUrl).status == 503);
+    require_ok(good->live(soon()));
+}
+
+TEST_CASE("the nginx include holding the bypass secret is written 0600", "[traffic][nginx]") {
+    auto sw = make_traffic_switch(nginx_inventory(), nullptr);
+    require_ok(sw->maintenance(soon()));
+    auto r = net::run_process({.argv = {"stat", "-c", "%a", kPeers + "/nginx/conf/ncbctl-traffic.conf"}}, soon());
+    REQUIRE(r);
+    CHECK(r->out == "600\n");
+    require_ok(sw->live(soon()));
+}
+
+TEST_CASE("nginx state survives a reload and the probe sees a file that was not applied", "[traffic][nginx]") {
+    Inventory inv = nginx_inventory();
+    auto sw = make_traffic_switch(inv, nullptr);
+    require_ok(sw->maintenance(soon()));
+    harness("reload-nginx");
+    require_ok(sw->verify({.mode = TrafficMode::Maintenance}, soon()));
+    CHECK(get(kNginxUrl).status == 503);
+    // A switch whose reload does nothing: the file says live, the LB still serves the maintenance page.
+    inv.traffic.reload_command = {"true"};
+    auto no_reload = make_traffic_switch(inv, nullptr);
+    auto r = no_reload->live(Deadline::after(8s));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Verification);
+    require_ok(sw->live(soon()));
+    CHECK(get(kNginxUrl).status == 200);
+}
+
+TEST_CASE("haproxy forgets runtime state on reload; verify notices and re-asserting restores it",
+          "[traffic][haproxy]") {
+    auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
+    require_ok(sw->maintenance(soon()));
+    CHECK(get(kHaproxyUrl).status == 503);
+    harness("reload-haproxy");
+    CHECK(get(kHaproxyUrl).status == 200);  // the reloaded HAProxy serves again: state lost
+    auto v = sw->verify({.mode = TrafficMode::Maintenance}, soon());
+    REQUIRE_FALSE(v);
+    CHECK(v.error().code == ErrorCode::Verification);
+    require_ok(sw->maintenance(soon()));  // what the engine does after each phase
+    CHECK(get(kHaproxyUrl).status == 503);
+    require_ok(sw->live(soon()));
+}
+
+TEST_CASE("haproxy: a missing admin socket is Unreachable, naming the socket", "[traffic][haproxy]") {
+    Inventory inv = haproxy_inventory();
+    inv.traffic.socket = kPeers + "/missing.sock";
+    auto sw = make_traffic_switch(inv, nullptr);
+    auto r = sw->maintenance(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Unreachable);
+    CHECK(r.error().message.find("missing.sock") != std::string::npos);
+    inv.traffic.via_node = "app1";
+    auto remote = make_traffic_switch(inv, make_local_runner())->status(soon());
+    REQUIRE_FALSE(remote);
+    CHECK(remote.error().code == ErrorCode::Unreachable);
+    CHECK(get(kHaproxyUrl).status == 200);
+}
+
+TEST_CASE("haproxy: an unknown server name fails before anything is changed", "[traffic][haproxy]") {
+    Inventory inv = haproxy_inventory();
+    inv.traffic.servers["app3"] = "srv-nope";
+    auto sw = make_traffic_switch(inv, nullptr);
+    auto r = sw->maintenance(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::NotFound);
+    CHECK(r.error().message.find("srv-nope") != std::string::npos);
+    CHECK(r.error().message.find("app3") != std::string::npos);
+    CHECK(get(kHaproxyUrl).status == 200);
+}

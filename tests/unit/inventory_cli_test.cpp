@@ -1,0 +1,102 @@
+// The built binary: `ncbctl validate` exit codes, stdout/stderr split, JSON output, inventory path rule.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "inventory_test_util.hpp"
+#include "net/process.hpp"
+
+using namespace ncbctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+net::ProcessResult ncbctl_run(std::vector<std::string> args, std::map<std::string, std::string> env = {},
+                              std::string cwd = {}) {
+    args.insert(args.begin(), NCBCTL_BINARY);
+    net::ProcessOptions opts{.argv = std::move(args), .env = std::move(env), .unset_env = {"NCBCTL_INVENTORY"}};
+    opts.cwd = std::move(cwd);
+    auto r = net::run_process(opts, Deadline::after(30s));
+    REQUIRE(r);
+    return *r;
+}
+
+std::string bad(const std::string& name) {
+    return (test::source_dir() / "tests/data/inventory/bad" / name).string();
+}
+std::string example(const std::string& name) {
+    return (test::source_dir() / "examples" / name).string();
+}
+
+}  // namespace
+
+TEST_CASE("validate on a bad inventory exits 2, errors on stderr, nothing on stdout", "[inventory][cli]") {
+    const std::string file = bad("20-haproxy-servers-incomplete.yaml");
+    auto r = ncbctl_run({"validate", "-i", file});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    std::istringstream lines(r.err);
+    std::string line;
+    int positioned = 0;
+    const std::regex pos("^" + std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                         ":[0-9]+:[0-9]+: .+$");
+    while (std::getline(lines, line))
+        if (std::regex_match(line, pos)) ++positioned;
+    CHECK(positioned == 3);
+    CHECK(r.err.find(file + ":12:5: traffic.haproxy.servers: no entry for node `app3`") != std::string::npos);
+    CHECK(r.err.find("ncbctl: 3 errors in " + file) != std::string::npos);
+}
+
+TEST_CASE("validate --output json prints one document with every error", "[inventory][cli]") {
+    const std::string file = bad("11-canary-not-a-node.yaml");
+    auto r = ncbctl_run({"--output", "json", "validate", "-i", file});
+    CHECK(r.exit_code == 2);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["valid"] == false);
+    CHECK(j["inventory"] == file);
+    REQUIRE(j["errors"].size() == 1);
+    CHECK(j["errors"][0]["line"] == 6);
+    CHECK(j["errors"][0]["column"] == 9);
+    CHECK(j["errors"][0]["file"] == file);
+    CHECK(j["errors"][0]["message"] == "canary: `app3` is not a node; did you mean `app1`?");
+}
+
+TEST_CASE("validate on a good inventory prints OK (text) or a summary (json) and exits 0", "[inventory][cli]") {
+    auto text = ncbctl_run({"validate", "-i", example("docker.yaml")});
+    CHECK(text.exit_code == 0);
+    CHECK(text.out == "OK " + example("docker.yaml") +
+                          ": cluster shop-prod, 3 nodes, canary app1, traffic haproxy, backup database\n");
+    CHECK(text.err.empty());
+
+    auto json = ncbctl_run({"--output", "json", "validate", "-i", example("mixed.yaml")});
+    CHECK(json.exit_code == 0);
+    auto j = nlohmann::json::parse(json.out);
+    CHECK(j["valid"] == true);
+    CHECK(j["cluster"] == "intranet");
+    CHECK(j["canary"] == "web2");
+    CHECK(j["traffic"] == "command");
+    CHECK(j["backup"] == "api");
+    REQUIRE(j["nodes"].size() == 2);
+    CHECK(j["nodes"][1]["driver"] == "ssh");
+    CHECK(j["content_hash"].get<std::string>().size() == 64);
+    CHECK(j["errors"].empty());
+}
+
+TEST_CASE("inventory path: -i, then $NCBCTL_INVENTORY, then ./ncbctl.yaml", "[inventory][cli]") {
+    auto env = ncbctl_run({"validate"}, {{"NCBCTL_INVENTORY", example("ssh-systemd.yaml")}});
+    CHECK(env.exit_code == 0);
+    CHECK(env.out.find("cluster crm") != std::string::npos);
+
+    auto flag_wins = ncbctl_run({"validate", "-i", example("mixed.yaml")}, {{"NCBCTL_INVENTORY", "/nonexistent.yaml"}});
+    CHECK(flag_wins.exit_code == 0);
+    CHECK(flag_wins.out.find("cluster intranet") != std::string::npos);
+
+    // Default ./ncbctl.yaml, relative to the working directory: the corpus directory has none.
+    auto none = ncbctl_run({"validate"}, {}, (test::source_dir() / "tests/data/inventory").string());
+    CHECK(none.exit_code == 2);
+    CHECK(none.out.empty());
+    CHECK(none.err.find("ncbctl.yaml: cannot read inventory: No such file or directory") != std::string::npos);
+}
