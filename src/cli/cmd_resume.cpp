@@ -1,5 +1,5 @@
 // `ncbctl resume [RUN]`: continue an interrupted run from its journal (finished steps skipped, the step in
-// flight re-run). Hidden from --help until make_action_runner() can run real steps.
+// flight re-run).
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -35,7 +35,7 @@ ExitCode resume(const Context& ctx, const ResumeFlags& flags) {
     if (record->inventory_hash != inv->content_hash)
         std::cerr << "ncbctl: warning: the inventory changed since run " << record->run_id
                   << " started; resuming anyway (--force)\n";
-    auto runner = run::make_action_runner(*inv);
+    auto runner = run::make_action_runner(*inv, run::run_work_dir(opts->state_dir, record->run_id));
     if (!runner) {
         std::cerr << "ncbctl: " << runner.error().message << '\n';
         return ExitCode::Failed;
@@ -52,7 +52,6 @@ ExitCode resume(const Context& ctx, const ResumeFlags& flags) {
 
 void register_resume(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("resume", "Continue an interrupted run (default: the newest resumable one)");
-    cmd->group("");  // hidden until the real action runner exists
     auto flags = std::make_shared<ResumeFlags>();
     cmd->add_option("RUN", flags->run_id, "Run id (see runs list)");
     cmd->add_flag("--force", flags->force, "Resume even though the inventory changed since the run started");

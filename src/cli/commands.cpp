@@ -10,14 +10,14 @@ void register_plan(CLI::App&, Context&);
 void register_runs(CLI::App&, Context&);
 void register_lock(CLI::App&, Context&);
 void register_resume(CLI::App&, Context&);
+void register_upgrade(CLI::App&, Context&);
+void register_start(CLI::App&, Context&);
+void register_stop(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     static constexpr RegisterFn kCommands[] = {
-        register_validate,
-        register_plan,
-        register_runs,
-        register_lock,
-        register_resume,
+        register_validate, register_upgrade, register_start, register_stop,
+        register_plan,     register_runs,    register_lock,  register_resume,
     };
     for (RegisterFn fn : kCommands) fn(app, ctx);
 }

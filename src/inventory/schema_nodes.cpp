@@ -68,7 +68,7 @@ void parse_docker(const MapView& node, Node& n) {
 void parse_service(const MapView& node, Node& n) {
     auto s = node.map("service",
                       {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "app_dir", "start",
-                       "stop", "status", "upgrade", "version"},
+                       "stop", "status", "upgrade", "version", "supervisor_config", "env"},
                       true);
     if (!s) return;
     ServiceSpec& sv = n.ssh.service;
@@ -86,6 +86,7 @@ void parse_service(const MapView& node, Node& n) {
         {"image_var", {"docker-compose"}},
         {"process", {"pm2", "supervisord"}},
         {"app_dir", {"systemd", "pm2", "supervisord", "custom"}},
+        {"supervisor_config", {"supervisord"}},
     };
     for (const auto& a : kApplies) {
         if (sv.preset.empty() || !s->has(a.key)) continue;
@@ -106,6 +107,9 @@ void parse_service(const MapView& node, Node& n) {
         s->string("image_var", sv.image_var, {.check = check_env_name});
     }
     if (process) s->string("process", sv.process, {.check = check_safe_name, .required = true});
+    if (sv.preset == "supervisord")
+        s->string("supervisor_config", sv.supervisor_config, {.check = check_remote_path, .expand = Expand::Yes});
+    if (auto e = s->open_map("env")) sv.env = e->string_map(check_env_name, {.allow_empty = true});
     if (systemd || process || custom)
         s->string("app_dir", sv.app_dir, {.check = check_remote_path, .expand = Expand::Yes, .required = !custom});
     const std::vector<std::string_view> ph = {"version", "node"};

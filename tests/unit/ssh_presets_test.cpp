@@ -7,6 +7,10 @@ using namespace ncbctl::ssh;
 
 namespace {
 
+ncbctl::Argv cmd(std::string_view line) {
+    return *ncbctl::ssh::split_words(line);
+}
+
 Argv argv_of(const ServiceSpec& s, Action a, std::string_view version = "") {
     auto r = service_argv(s, a, "app1", version);
     REQUIRE(r);
@@ -45,7 +49,7 @@ TEST_CASE("systemd preset commands", "[ssh]") {
     auto up = service_argv(s, Action::Upgrade, "app1", "2.2.16");
     REQUIRE(up);
     CHECK_FALSE(up->has_value());
-    s.upgrade = "/opt/deploy.sh {{version}}";
+    s.upgrade = cmd("/opt/deploy.sh {{version}}");
     CHECK(argv_of(s, Action::Upgrade, "2.2.16") == Argv{"/opt/deploy.sh", "2.2.16"});
     CHECK(interpret_status(s, {3, "inactive\n", ""})->state == ServiceState::Stopped);
     s.upgrade.clear();
@@ -125,10 +129,10 @@ TEST_CASE("supervisord preset commands and status", "[ssh]") {
 
 TEST_CASE("custom preset: LSB status codes, placeholders per argument", "[ssh]") {
     auto s = preset("custom");
-    s.start = "/srv/ctl.sh start {{node}}";
-    s.stop = "/srv/ctl.sh stop {{node}}";
-    s.status = "/srv/ctl.sh status";
-    s.upgrade = "/srv/ctl.sh upgrade {{version}}";
+    s.start = cmd("/srv/ctl.sh start {{node}}");
+    s.stop = cmd("/srv/ctl.sh stop {{node}}");
+    s.status = cmd("/srv/ctl.sh status");
+    s.upgrade = cmd("/srv/ctl.sh upgrade {{version}}");
     REQUIRE(validate_service(s));
     CHECK(argv_of(s, Action::Start) == Argv{"/srv/ctl.sh", "start", "app1"});
     CHECK(argv_of(s, Action::Upgrade, "2.2.16; reboot") == Argv{"/srv/ctl.sh", "upgrade", "2.2.16; reboot"});

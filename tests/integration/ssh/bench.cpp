@@ -52,8 +52,8 @@ TEST_CASE("bench: status across the namespace hosts, serial vs parallel", "[.ben
     auto inv = inventory();
     ServiceSpec s;
     s.preset = "custom";
-    s.start = s.stop = "true";
-    s.status = E("CTL") + " status /srv/app 2250 {{node}}";
+    s.start = s.stop = cmd("true");
+    s.status = cmd(E("CTL") + " status /srv/app 2250 {{node}}");
     auto make = [&](const std::string& prefix) {  // distinct names: distinct transports, so new masters
         std::vector<NodeDriverPtr> ds;
         for (std::size_t i = 0; i < hosts.size(); ++i) {

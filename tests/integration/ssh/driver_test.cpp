@@ -22,11 +22,11 @@ ServiceSpec ctl_service(const std::string& dir, int port) {
         c.replace(c.find("ACTION"), 6, action);
         return c + tail;
     };
-    s.start = with("start");
-    s.stop = with("stop");
-    s.status = with("status");
-    s.upgrade = with("upgrade", " {{version}}");
-    s.version = with("version");
+    s.start = cmd(with("start"));
+    s.stop = cmd(with("stop"));
+    s.status = cmd(with("status"));
+    s.upgrade = cmd(with("upgrade", " {{version}}"));
+    s.version = cmd(with("version"));
     return s;
 }
 
@@ -88,7 +88,7 @@ TEST_CASE("custom preset: real busybox httpd, idempotent stop/start, hostile nod
 
 TEST_CASE("custom preset: a failing command is a Remote error naming the node", "[ssh][driver]") {
     auto s = ctl_service(E("DIR") + "/app-fail", 2253);
-    s.start = "sh -c 'echo cannot bind >&2; exit 5'";
+    s.start = cmd("sh -c 'echo cannot bind >&2; exit 5'");
     auto inv = inventory();
     auto drv = make_ssh_driver(ssh_node("fail1", lo_target(), s), inv);
     auto r = drv->start(Deadline::after(20s));

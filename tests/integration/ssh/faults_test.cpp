@@ -82,7 +82,7 @@ TEST_CASE("connection refused: Unreachable, transient; probe says unreachable", 
 
     ServiceSpec s;
     s.preset = "custom";
-    s.start = s.stop = s.status = "true";
+    s.start = s.stop = s.status = cmd("true");
     auto inv = inventory();
     auto p = make_ssh_driver(ssh_node("refused2", t, s), inv)->probe(Deadline::after(20s));
     REQUIRE(p);
