@@ -362,22 +362,30 @@ RunOutcome Engine::run() {
             sum.result = "done-earlier";
             continue;
         }
-        if (stop_requested() || journal_broken()) {
+        if (journal_broken()) {
             for (std::size_t j = i; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
             out.duration_ms = ms_since(t0);
-            std::string why = journal_broken() ? opts_.journal->error() + "; " : "";
+            finish(out, ExitCode::Failed, opts_.journal->error() + "; stopped before phase " + p.name);
+            return out;
+        }
+        if (stop_requested()) {
+            for (std::size_t j = i; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
+            out.duration_ms = ms_since(t0);
             finish(out, ExitCode::Interrupted,
-                   why + "interrupted before phase " + p.name + "; continue with: " + opts_.resume_command);
+                   "interrupted before phase " + p.name + "; continue with: " + opts_.resume_command);
             return out;
         }
         const Outcome o = run_phase(p, sum);
         if (o == Outcome::Ok) continue;
         for (std::size_t j = i + 1; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
         out.duration_ms = ms_since(t0);
+        if (o == Outcome::Interrupted && journal_broken()) {
+            finish(out, ExitCode::Failed, opts_.journal->error() + "; stopped in phase " + p.name);
+            return out;
+        }
         if (o == Outcome::Interrupted) {
-            std::string why = journal_broken() ? opts_.journal->error() + "; " : "";
             finish(out, ExitCode::Interrupted,
-                   why + "interrupted in phase " + p.name + "; continue with: " + opts_.resume_command);
+                   "interrupted in phase " + p.name + "; continue with: " + opts_.resume_command);
             return out;
         }
         if (p.on_failure == OnFailure::Stop) {
