@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -154,7 +155,7 @@ StepRun Engine::run_step(const Phase& p, const Step& s) {
 void Engine::worker(const Phase& p) {
     std::unique_lock lock(mu_);
     for (;;) {
-        if (phase_failed_) return;
+        if (phase_failed_ || phase_interrupted_) return;
         std::optional<std::size_t> next;
         bool pending = false;
         for (std::size_t i = 0; i < p.steps.size(); ++i) {
@@ -195,7 +196,12 @@ void Engine::worker(const Phase& p) {
         }
         lock.unlock();
         const auto t0 = Clock::now();
-        StepRun r = run_step(p, s);
+        StepRun r;
+        try {
+            r = run_step(p, s);
+        } catch (const std::exception& ex) {  // a bug in a runner: fail the step, keep the journal whole
+            r = {Outcome::Failed, {}, Error{ErrorCode::Internal, s.id + ": internal error (a bug): " + ex.what()}};
+        }
         Event fin = step_event(EventKind::StepFinished, p, s);
         fin.duration_ms = ms_since(t0);
         fin.result = r.outcome == Outcome::Ok ? "ok" : r.outcome == Outcome::Failed ? "failed" : "interrupted";

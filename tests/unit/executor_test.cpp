@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <sstream>
+#include <stdexcept>
 
 #include "engine_fakes.hpp"
 #include "ncbctl/cancel.hpp"
@@ -276,4 +277,15 @@ TEST_CASE("reporters: live view, plain lines, quiet and the summary table", "[ex
     CHECK(plain_err.str().find("undo maintenance/traffic ok") != std::string::npos);
     CHECK(quiet_err.str().find("stop/app1") == std::string::npos);
     CHECK(quiet_err.str().find("verify/app1 failed") != std::string::npos);
+}
+
+TEST_CASE("a runner that throws fails its step as an internal error; the run still ends cleanly", "[executor]") {
+    RecordingRunner runner;
+    runner.on_run["work/n1"] = [] { throw std::runtime_error("boom"); };
+    RecordingSink sink;
+    auto out = run::execute(flat(3, true), runner, sink, opts(2));
+    CHECK(out.exit == ExitCode::Failed);
+    REQUIRE(out.failures.size() == 1);
+    CHECK(out.failures[0].find("internal error (a bug): boom") != std::string::npos);
+    CHECK(sink.events.back().kind == EventKind::RunFinished);
 }
