@@ -195,7 +195,7 @@ TEST_CASE("a failed undo leaves the run for a human (exit 6)", "[executor][rollb
     CHECK(runner.ids("undo").back() == "maintenance/traffic");  // the rest is still undone
 }
 
-TEST_CASE("--no-rollback and preflight failures undo nothing", "[executor][rollback]") {
+TEST_CASE("no-rollback runs and preflight failures undo nothing", "[executor][rollback]") {
     RecordingRunner runner;
     runner.errors["canary/start/app1"] = {Error{ErrorCode::Remote, "container exited"}};
     RecordingSink sink;
