@@ -21,6 +21,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Names the node once: clients and drivers often already start their messages with "node NAME".
+Error about(const Error& e, const std::string& node) {
+    const std::string prefix = "node " + node;
+    return e.message.find(prefix) != std::string::npos ? e : e.with_context(prefix + ": ");
+}
+
 std::string param(const Params& p, const std::string& key) {
     auto it = p.find(key);
     return it == p.end() ? std::string() : it->second;
@@ -217,7 +223,7 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
 Result<StepResult> ClusterRunner::wait_ready(const Node& node, const std::string& version, const Step&,
                                              const Deadline& deadline, EventSink& events) {
     auto app = ports_.node_app(node);
-    if (!app) return fail(app.error().with_context("node " + node.name + ": "));
+    if (!app) return fail(about(app.error(), node.name));
     std::string last;
     const std::optional<std::string> want =
         version.empty() ? std::nullopt : std::optional<std::string>(expected_app_version(version));
@@ -230,7 +236,7 @@ Result<StepResult> ClusterRunner::wait_ready(const Node& node, const std::string
         if (line != last) progress(events, line);
         last = line;
     });
-    if (!r) return fail(r.error().with_context("node " + node.name + ": "));
+    if (!r) return fail(about(r.error(), node.name));
     StepResult out;
     out.details = {{"version", r->version}};
     return out;
@@ -243,7 +249,7 @@ Result<StepResult> ClusterRunner::verify(const Node& node, const Step& step, con
     auto app = ports_.node_app(node);
     if (!app) return fail(app.error());
     auto plugins = (*app)->plugins(deadline);
-    if (!plugins) return fail(plugins.error().with_context("node " + node.name + ": "));
+    if (!plugins) return fail(about(plugins.error(), node.name));
     std::set<std::string> enabled;
     for (const auto& p : *plugins)
         if (p.enabled) enabled.insert(p.name);
@@ -388,7 +394,7 @@ Result<StepResult> ClusterRunner::cluster_action(const std::string& action, cons
             auto st = (*app)->check(deadline);
             if (st.phase != AppPhase::Ready) continue;
             auto plugins = (*app)->plugins(deadline);
-            if (!plugins) return fail(plugins.error().with_context("node " + n.name + ": "));
+            if (!plugins) return fail(about(plugins.error(), n.name));
             std::set<std::string> enabled;
             for (const auto& p : *plugins)
                 if (p.enabled) enabled.insert(p.name);
