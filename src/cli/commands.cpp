@@ -16,10 +16,19 @@ void register_stop(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
+    // clang-format off
     static constexpr RegisterFn kCommands[] = {
-        register_validate, register_upgrade, register_start, register_stop,
-        register_plan,     register_runs,    register_lock,  register_resume,
+        register_validate,
+        register_status,
+        register_plan,
+        register_upgrade,
+        register_start,
+        register_stop,
+        register_resume,
+        register_runs,
+        register_lock,
     };
+    // clang-format on
     for (RegisterFn fn : kCommands) fn(app, ctx);
 }
 
