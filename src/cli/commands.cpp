@@ -14,6 +14,7 @@ void register_upgrade(CLI::App&, Context&);
 void register_start(CLI::App&, Context&);
 void register_stop(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
+void register_rollback(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     // clang-format off
@@ -25,6 +26,7 @@ void register_commands(CLI::App& app, Context& ctx) {
         register_start,
         register_stop,
         register_resume,
+        register_rollback,
         register_runs,
         register_lock,
     };

@@ -1,6 +1,8 @@
 // The upgrade, start and stop workflows as data (procedures.md §1 and §2, design.md "Workflows are data").
 #include "plan/workflows.hpp"
 
+#include "plan/rollback_workflow.hpp"
+
 #include <algorithm>
 
 namespace ncbctl::plan {
@@ -251,7 +253,7 @@ Result<Plan> build_stop(const Inventory& inv) {
 }
 
 std::vector<std::string> workflow_names() {
-    return {"upgrade", "start", "stop"};
+    return {"upgrade", "start", "stop", "rollback"};
 }
 
 Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
@@ -267,6 +269,7 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
                                    .early_traffic = arg("early-traffic") == "true"});
     if (workflow == "start") return build_start(inv);
     if (workflow == "stop") return build_stop(inv);
+    if (workflow == "rollback") return build_rollback(inv, args);
     return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop)");
 }
 

@@ -210,6 +210,7 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
     }
     if (action == "node.rollback") {
         std::string previous = param(done, "previous_version");
+        if (previous.empty()) previous = param(step.params, "previous_version");  // `ncbctl rollback RUN`
         if (previous.empty()) previous = read_small_file(state_file("previous-" + node->name));
         if (previous.empty()) return fail(ErrorCode::Internal, prefix + "no previous version recorded to roll back to");
         if (auto st = d.stop(deadline); !st) return wrap(st);
@@ -443,7 +444,8 @@ Result<StepResult> ClusterRunner::cluster_action(const std::string& action, cons
         return out;
     }
     if (action == "backup.restore" || action == "backup.restore_storage") {
-        const std::string path = param(done, "path");
+        std::string path = param(done, "path");
+        if (path.empty()) path = param(step.params, "path");  // `ncbctl rollback RUN`
         if (path.empty()) return fail(ErrorCode::Internal, "step " + step.id + ": no backup recorded to restore");
         progress(events, "restoring " + path);
         auto st = action == "backup.restore" ? ports_.database_restore(path, deadline)
