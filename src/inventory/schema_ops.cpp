@@ -1,5 +1,6 @@
 // Operational sections: traffic switching, database, backup, verification checks.
 #include <algorithm>
+#include <charconv>
 
 #include "inventory/schema.hpp"
 
@@ -16,6 +17,18 @@ Problem check_plugin_name(std::string_view s) {
     return "`" + std::string(s) + "` is not a plugin name (e.g. acl or @nocobase/plugin-acl)";
 }
 
+// nginx's responder address: `unix:/path`, `host:port` or a bare port (nginx `listen` syntax).
+Problem check_nginx_listen(std::string_view s) {
+    if (s.starts_with("unix:")) return check_remote_path(s.substr(5));
+    int port = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
+    if (ec == std::errc{} && end == s.data() + s.size()) {
+        if (port >= 1 && port <= 65535) return std::nullopt;
+        return "`" + std::string(s) + "` is not a port 1-65535";
+    }
+    return check_host_port(s);
+}
+
 // A driver-specific block is read only when the driver matches; given for another driver it is an error.
 std::optional<MapView> driver_block(const MapView& t, const std::string& driver, std::string_view name,
                                     std::vector<std::string_view> known) {
@@ -28,12 +41,14 @@ std::optional<MapView> driver_block(const MapView& t, const std::string& driver,
 }
 
 void parse_bypass(const MapView& t, TrafficSpec& spec) {
-    auto b = t.map("bypass", {"header", "secret_env", "secret_file", "source"});
+    auto b = t.map("bypass", {"header", "secret_env", "secret_file", "source", "haproxy_backend"});
     if (!b) return;
     BypassSpec bp;
     b->string("header", bp.header, {.check = check_header_name, .required = true});
     b->secret("secret", bp.secret);
     b->string("source", bp.source, {.check = check_cidr});
+    if (b->string("haproxy_backend", bp.haproxy_backend, {.check = check_safe_name}) && spec.driver != "haproxy")
+        b->error("haproxy_backend", "applies only to `driver: haproxy`");
     spec.bypass = std::move(bp);
 }
 
@@ -63,8 +78,9 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
             for (const auto& [k, v] : s->entries()) marks.haproxy_server_keys[k.Scalar()] = k.Mark();
         }
     }
-    if (auto n = driver_block(*t, driver, "nginx",
-                              {"include_file", "upstream", "test_command", "reload_command", "upstreams"})) {
+    if (auto n = driver_block(
+            *t, driver, "nginx",
+            {"include_file", "upstream", "test_command", "reload_command", "upstreams", "maintenance_listen"})) {
         n->string("include_file", spec.include_file,
                   {.check = check_remote_path, .expand = Expand::Yes, .required = true});
         n->string("upstream", spec.upstream, {.check = check_safe_name});
@@ -72,6 +88,7 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
         spec.reload_command = {"nginx", "-s", "reload"};
         n->argv("test_command", spec.test_command, {});
         n->argv("reload_command", spec.reload_command, {});
+        n->string("maintenance_listen", spec.maintenance_listen, {.check = check_nginx_listen, .expand = Expand::Yes});
         if (auto u = n->open_map("upstreams", true)) {
             marks.has_nginx_upstreams = true;
             marks.nginx_upstreams = n->key_mark("upstreams");
