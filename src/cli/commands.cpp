@@ -13,6 +13,7 @@ void register_resume(CLI::App&, Context&);
 void register_upgrade(CLI::App&, Context&);
 void register_start(CLI::App&, Context&);
 void register_stop(CLI::App&, Context&);
+void register_status(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     static constexpr RegisterFn kCommands[] = {
