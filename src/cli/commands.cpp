@@ -14,11 +14,12 @@ void register_upgrade(CLI::App&, Context&);
 void register_start(CLI::App&, Context&);
 void register_stop(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
+void register_traffic(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     static constexpr RegisterFn kCommands[] = {
-        register_validate, register_upgrade, register_start, register_stop,
-        register_plan,     register_runs,    register_lock,  register_resume,
+        register_validate, register_upgrade, register_start,  register_stop,    register_plan,
+        register_runs,     register_lock,    register_resume, register_traffic,
     };
     for (RegisterFn fn : kCommands) fn(app, ctx);
 }

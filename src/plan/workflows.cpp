@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "plan/traffic_workflows.hpp"
+
 namespace ncbctl::plan {
 namespace {
 
@@ -239,7 +241,7 @@ Result<Plan> build_stop(const Inventory& inv) {
 }
 
 std::vector<std::string> workflow_names() {
-    return {"upgrade", "start", "stop"};
+    return {"upgrade", "start", "stop", "traffic-maintenance", "traffic-live", "traffic-pin"};
 }
 
 Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
@@ -253,6 +255,9 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
                              {.to = arg("to"), .canary = arg("canary"), .no_rollback = arg("no-rollback") == "true"});
     if (workflow == "start") return build_start(inv);
     if (workflow == "stop") return build_stop(inv);
+    if (workflow == "traffic-maintenance") return build_traffic_maintenance(inv);
+    if (workflow == "traffic-live") return build_traffic_live(inv);
+    if (workflow == "traffic-pin") return build_traffic_pin(inv, arg("node"));
     return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop)");
 }
 
