@@ -1,6 +1,5 @@
 // Operational sections: traffic switching, database, backup, verification checks.
 #include <algorithm>
-#include <charconv>
 
 #include "inventory/schema.hpp"
 
@@ -15,18 +14,6 @@ Problem check_plugin_name(std::string_view s) {
     });
     if (ok && s.front() != '-') return std::nullopt;
     return "`" + std::string(s) + "` is not a plugin name (e.g. acl or @nocobase/plugin-acl)";
-}
-
-// nginx's responder address: `unix:/path`, `host:port` or a bare port (nginx `listen` syntax).
-Problem check_nginx_listen(std::string_view s) {
-    if (s.starts_with("unix:")) return check_remote_path(s.substr(5));
-    int port = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), port);
-    if (ec == std::errc{} && end == s.data() + s.size()) {
-        if (port >= 1 && port <= 65535) return std::nullopt;
-        return "`" + std::string(s) + "` is not a port 1-65535";
-    }
-    return check_host_port(s);
 }
 
 // A driver-specific block is read only when the driver matches; given for another driver it is an error.
@@ -47,8 +34,7 @@ void parse_bypass(const MapView& t, TrafficSpec& spec) {
     b->string("header", bp.header, {.check = check_header_name, .required = true});
     b->secret("secret", bp.secret);
     b->string("source", bp.source, {.check = check_cidr});
-    if (b->string("haproxy_backend", bp.haproxy_backend, {.check = check_safe_name}) && spec.driver != "haproxy")
-        b->error("haproxy_backend", "applies only to `driver: haproxy`");
+    b->string("haproxy_backend", bp.haproxy_backend, {.check = check_safe_name});
     spec.bypass = std::move(bp);
 }
 
@@ -84,11 +70,16 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
         n->string("include_file", spec.include_file,
                   {.check = check_remote_path, .expand = Expand::Yes, .required = true});
         n->string("upstream", spec.upstream, {.check = check_safe_name});
+        n->string("maintenance_listen", spec.maintenance_listen,
+                  {.check = [](std::string_view v) -> Problem {
+                       if (v.starts_with("unix:")) return check_remote_path(v.substr(5));
+                       return check_host_port(v);
+                   },
+                   .expand = Expand::Yes});
         spec.test_command = {"nginx", "-t"};
         spec.reload_command = {"nginx", "-s", "reload"};
         n->argv("test_command", spec.test_command, {});
         n->argv("reload_command", spec.reload_command, {});
-        n->string("maintenance_listen", spec.maintenance_listen, {.check = check_nginx_listen, .expand = Expand::Yes});
         if (auto u = n->open_map("upstreams", true)) {
             marks.has_nginx_upstreams = true;
             marks.nginx_upstreams = n->key_mark("upstreams");

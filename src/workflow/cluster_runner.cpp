@@ -356,7 +356,7 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
     const std::string since_file = state_file("maintenance-since");
     if (action == "traffic.maintenance") {
         if (read_small_file(since_file).empty()) (void)write_small_file(since_file, std::to_string(now_ms()));
-    } else if (action == "traffic.live") {
+    } else if (action == "traffic.live" || action == "traffic.pin") {  // pin: --early-traffic ends the window
         const std::string since = read_small_file(since_file);
         if (!since.empty()) {
             const double window = static_cast<double>(now_ms() - std::stoll(since)) / 1000.0;
