@@ -15,6 +15,7 @@ void register_start(CLI::App&, Context&);
 void register_stop(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
 void register_rollback(CLI::App&, Context&);
+void register_traffic(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     // clang-format off
@@ -29,6 +30,7 @@ void register_commands(CLI::App& app, Context& ctx) {
         register_rollback,
         register_runs,
         register_lock,
+        register_traffic,
     };
     // clang-format on
     for (RegisterFn fn : kCommands) fn(app, ctx);

@@ -1,9 +1,10 @@
 // The upgrade, start and stop workflows as data (procedures.md §1 and §2, design.md "Workflows are data").
 #include "plan/workflows.hpp"
 
-#include "plan/rollback_workflow.hpp"
-
 #include <algorithm>
+
+#include "plan/rollback_workflow.hpp"
+#include "plan/traffic_workflows.hpp"
 
 namespace ncbctl::plan {
 namespace {
@@ -253,7 +254,7 @@ Result<Plan> build_stop(const Inventory& inv) {
 }
 
 std::vector<std::string> workflow_names() {
-    return {"upgrade", "start", "stop", "rollback"};
+    return {"upgrade", "start", "stop", "rollback", "traffic-maintenance", "traffic-live", "traffic-pin"};
 }
 
 Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
@@ -270,7 +271,10 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
     if (workflow == "start") return build_start(inv);
     if (workflow == "stop") return build_stop(inv);
     if (workflow == "rollback") return build_rollback(inv, args);
-    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop)");
+    if (workflow == "traffic-maintenance") return build_traffic_maintenance(inv);
+    if (workflow == "traffic-live") return build_traffic_live(inv);
+    if (workflow == "traffic-pin") return build_traffic_pin(inv, arg("node"));
+    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "'");
 }
 
 }  // namespace ncbctl::plan
