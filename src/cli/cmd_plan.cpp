@@ -63,6 +63,8 @@ void register_plan(CLI::App& app, Context& ctx) {
     up->add_option("--canary", flags->upgrade.canary, "Canary node (default: the inventory's)");
     up->add_flag("--no-rollback", flags->upgrade.no_rollback,
                  "On failure after the window opened, leave it for a human");
+    up->add_flag("--early-traffic", flags->upgrade.early_traffic,
+                 "After verify, the canary serves alone while the others start");
     add_selection(up, flags->selection);
     up->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {

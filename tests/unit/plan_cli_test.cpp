@@ -74,6 +74,8 @@ TEST_CASE("ncbctl plan prints a fingerprinted runbook and JSON, and refuses unsa
     CHECK(refused.err.find("needs phase 'verify'") != std::string::npos);
     CHECK(cli({"plan", "upgrade", "--to", "2.2.16", "--only-phase", "nope"}).exit_code == 2);
     CHECK(cli({"plan", "upgrade", "--to", "2.2.16", "--until-phase", "verify"}).exit_code == 0);
+    CHECK(cli({"plan", "upgrade", "--to", "2.2.16", "--early-traffic"}).out.find("early-traffic/pin/app1") !=
+          std::string::npos);
     CHECK(cli({"plan", "start"}).out.find("first/start/app1") != std::string::npos);
     CHECK(cli({"plan", "stop"}).out.find("stop/app2") != std::string::npos);
     CHECK(cli({"plan", "upgrade"}).exit_code == 2);  // --to is required
