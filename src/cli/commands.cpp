@@ -13,11 +13,15 @@ void register_resume(CLI::App&, Context&);
 void register_upgrade(CLI::App&, Context&);
 void register_start(CLI::App&, Context&);
 void register_stop(CLI::App&, Context&);
+void register_backup(CLI::App&, Context&);
+void register_maintain(CLI::App&, Context&);
+void register_plugin(CLI::App&, Context&);
+void register_migrate(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     static constexpr RegisterFn kCommands[] = {
-        register_validate, register_upgrade, register_start, register_stop,
-        register_plan,     register_runs,    register_lock,  register_resume,
+        register_validate, register_upgrade, register_start,  register_stop,     register_plan,   register_runs,
+        register_lock,     register_resume,  register_backup, register_maintain, register_plugin, register_migrate,
     };
     for (RegisterFn fn : kCommands) fn(app, ctx);
 }

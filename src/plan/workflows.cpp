@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "plan/maintain.hpp"
+
 namespace ncbctl::plan {
 namespace {
 
@@ -239,7 +241,7 @@ Result<Plan> build_stop(const Inventory& inv) {
 }
 
 std::vector<std::string> workflow_names() {
-    return {"upgrade", "start", "stop"};
+    return {"upgrade", "start", "stop", "maintain"};
 }
 
 Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
@@ -253,7 +255,12 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
                              {.to = arg("to"), .canary = arg("canary"), .no_rollback = arg("no-rollback") == "true"});
     if (workflow == "start") return build_start(inv);
     if (workflow == "stop") return build_stop(inv);
-    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop)");
+    if (workflow == "maintain") {
+        auto actions = decode_actions(arg("actions"));
+        if (!actions) return fail(actions.error());
+        return build_maintain(inv, {.actions = *actions, .canary = arg("canary"), .registry = arg("registry")});
+    }
+    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop, maintain)");
 }
 
 }  // namespace ncbctl::plan
