@@ -17,6 +17,7 @@ void register_backup(CLI::App&, Context&);
 void register_maintain(CLI::App&, Context&);
 void register_plugin(CLI::App&, Context&);
 void register_migrate(CLI::App&, Context&);
+void register_status(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     static constexpr RegisterFn kCommands[] = {

@@ -49,6 +49,7 @@ inline const std::vector<std::string_view> kTopKeys = {"cluster", "api",    "nod
 
 // The `tls:` block of a section (client certificate keys only for docker tcp:// endpoints).
 void parse_tls_options(const MapView& parent, TlsOptions& tls, bool client_cert);
+// api: lb_url, credentials, tls.
 void parse_api(const MapView& root, Inventory& inv);
 void parse_nodes(const MapView& root, Inventory& inv, NodeIndex& index);
 void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks);

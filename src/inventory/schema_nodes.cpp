@@ -7,8 +7,8 @@ namespace ncbctl::inv {
 
 namespace {
 
-const std::vector<std::string_view> kSshConnection = {"identity_file", "jump_host", "host_key_checking",
-                                                      "known_hosts_file", "options"};
+const std::vector<std::string_view> kSshConnection = {"identity_file",    "jump_host", "host_key_checking",
+                                                      "known_hosts_file", "options",   "config_file"};
 
 std::vector<std::string_view> with(std::vector<std::string_view> a, const std::vector<std::string_view>& b) {
     a.insert(a.end(), b.begin(), b.end());
@@ -22,12 +22,13 @@ void parse_ssh_connection(const MapView& m, SshTarget& t) {
     m.choice("host_key_checking", t.host_key_checking, {"strict", "accept-new"});
     m.local_path("known_hosts_file", t.known_hosts_file);
     m.strings("options", t.options, {.check = check_ssh_option});
+    m.local_path("config_file", t.config_file);
 }
 
 void parse_docker(const MapView& node, Node& n) {
     auto d = node.map("docker",
                       {"endpoint", "container", "image", "tls", "ssh", "socket_path", "registry_auth_env",
-                       "registry_auth_file", "stop_timeout", "previous_suffix"},
+                       "registry_auth_file", "stop_timeout", "previous_suffix", "upgrade_marker_dir"},
                       true);
     if (!d) return;
     DockerNode& dn = n.docker;
@@ -59,6 +60,7 @@ void parse_docker(const MapView& node, Node& n) {
     d->string("image", dn.image, {.check = check_image, .expand = Expand::Yes, .required = true});
     d->secret("registry_auth", dn.registry_auth);
     d->duration("stop_timeout", dn.stop_timeout);
+    d->string("upgrade_marker_dir", dn.upgrade_marker_dir, {.check = check_remote_path});
     d->string("previous_suffix", dn.previous_suffix, {.check = [](std::string_view s) -> Problem {
                   if (!check_safe_name("x" + std::string(s))) return std::nullopt;
                   return "`" + std::string(s) + "` is not a safe container-name suffix (letters, digits and `_.-`)";
@@ -67,8 +69,8 @@ void parse_docker(const MapView& node, Node& n) {
 
 void parse_service(const MapView& node, Node& n) {
     auto s = node.map("service",
-                      {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "app_dir", "start",
-                       "stop", "status", "upgrade", "version", "supervisor_config", "env"},
+                      {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "supervisor_config",
+                       "app_dir", "env", "start", "stop", "status", "upgrade", "version"},
                       true);
     if (!s) return;
     ServiceSpec& sv = n.ssh.service;
@@ -85,8 +87,8 @@ void parse_service(const MapView& node, Node& n) {
         {"compose_service", {"docker-compose"}},
         {"image_var", {"docker-compose"}},
         {"process", {"pm2", "supervisord"}},
-        {"app_dir", {"systemd", "pm2", "supervisord", "custom"}},
         {"supervisor_config", {"supervisord"}},
+        {"app_dir", {"systemd", "pm2", "supervisord", "custom"}},
     };
     for (const auto& a : kApplies) {
         if (sv.preset.empty() || !s->has(a.key)) continue;
@@ -104,19 +106,20 @@ void parse_service(const MapView& node, Node& n) {
         s->string("project_dir", sv.project_dir, {.check = check_remote_path, .expand = Expand::Yes, .required = true});
         sv.compose_service = "app";
         s->string("compose_service", sv.compose_service, {.check = check_safe_name});
-        s->string("image_var", sv.image_var, {.check = check_env_name});
+        s->string("image_var", sv.image_var, {.check = check_env_name, .required = true});
     }
     if (process) s->string("process", sv.process, {.check = check_safe_name, .required = true});
     if (sv.preset == "supervisord")
         s->string("supervisor_config", sv.supervisor_config, {.check = check_remote_path, .expand = Expand::Yes});
-    if (auto e = s->open_map("env")) sv.env = e->string_map(check_env_name, {.allow_empty = true});
     if (systemd || process || custom)
-        s->string("app_dir", sv.app_dir, {.check = check_remote_path, .expand = Expand::Yes, .required = !custom});
+        s->string("app_dir", sv.app_dir, {.check = check_remote_path, .expand = Expand::Yes});
+    if (auto e = s->open_map("env"))
+        sv.env = e->string_map(check_env_name, {.check = check_env_value, .expand = Expand::Yes, .allow_empty = true});
     const std::vector<std::string_view> ph = {"version", "node"};
     s->argv("start", sv.start, ph, custom);
     s->argv("stop", sv.stop, ph, custom);
-    s->argv("status", sv.status, ph);
-    s->argv("upgrade", sv.upgrade, ph, custom);
+    s->argv("status", sv.status, ph, custom);
+    s->argv("upgrade", sv.upgrade, ph);
     s->argv("version", sv.version, ph);
 }
 

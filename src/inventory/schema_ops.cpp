@@ -28,12 +28,13 @@ std::optional<MapView> driver_block(const MapView& t, const std::string& driver,
 }
 
 void parse_bypass(const MapView& t, TrafficSpec& spec) {
-    auto b = t.map("bypass", {"header", "secret_env", "secret_file", "source"});
+    auto b = t.map("bypass", {"header", "secret_env", "secret_file", "source", "haproxy_backend"});
     if (!b) return;
     BypassSpec bp;
     b->string("header", bp.header, {.check = check_header_name, .required = true});
     b->secret("secret", bp.secret);
     b->string("source", bp.source, {.check = check_cidr});
+    b->string("haproxy_backend", bp.haproxy_backend, {.check = check_safe_name});
     spec.bypass = std::move(bp);
 }
 
@@ -63,11 +64,18 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
             for (const auto& [k, v] : s->entries()) marks.haproxy_server_keys[k.Scalar()] = k.Mark();
         }
     }
-    if (auto n = driver_block(*t, driver, "nginx",
-                              {"include_file", "upstream", "test_command", "reload_command", "upstreams"})) {
+    if (auto n = driver_block(
+            *t, driver, "nginx",
+            {"include_file", "upstream", "test_command", "reload_command", "upstreams", "maintenance_listen"})) {
         n->string("include_file", spec.include_file,
                   {.check = check_remote_path, .expand = Expand::Yes, .required = true});
         n->string("upstream", spec.upstream, {.check = check_safe_name});
+        n->string("maintenance_listen", spec.maintenance_listen,
+                  {.check = [](std::string_view v) -> Problem {
+                       if (v.starts_with("unix:")) return check_remote_path(v.substr(5));
+                       return check_host_port(v);
+                   },
+                   .expand = Expand::Yes});
         spec.test_command = {"nginx", "-t"};
         spec.reload_command = {"nginx", "-s", "reload"};
         n->argv("test_command", spec.test_command, {});

@@ -149,6 +149,11 @@ Problem check_remote_path(std::string_view s) {
     return shown(s) + " contains characters unsafe on a remote command line (allowed: letters, digits, `_./@%+=:,~-`)";
 }
 
+Problem check_env_value(std::string_view s) {
+    if (all_of(s, [](char c) { return !is_control(c); })) return std::nullopt;
+    return shown(s) + " contains control characters";
+}
+
 Problem check_local_path(std::string_view s) {
     if (s.empty()) return std::string("is empty");
     if (s.front() == '-') return shown(s) + " must not start with `-`";

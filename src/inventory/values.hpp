@@ -29,6 +29,8 @@ Problem check_jump_host(std::string_view s);
 Problem check_user(std::string_view s);
 // Absolute path on a node: only [A-Za-z0-9_./@%+=:,~-], so it is safe inside a remote command.
 Problem check_remote_path(std::string_view s);
+// Value of an environment variable given to a remote service command: no control characters.
+Problem check_env_value(std::string_view s);
 // Path on this machine: no control characters, not starting with '-'.
 Problem check_local_path(std::string_view s);
 // Docker image repository without tag or digest: registry[:port]/name/...

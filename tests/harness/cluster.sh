@@ -15,6 +15,7 @@
 #   cluster.sh down DIR    stop every process started under DIR (by PID) and remove DIR
 #   cluster.sh fault DIR NAME on|off   fault switches read by bin/node-run (see below)
 #   cluster.sh psql DIR SQL            run SQL on the cluster's database
+#   cluster.sh reset-a DIR             with every node stopped: back to version A (database and releases)
 # Ports (override with env): PGPORT=55410 SSHPORT=2300 LBPORT=13280 NODE_PORTS="13201 13202 13203"
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -245,6 +246,14 @@ cmd_fault() {
   case "$state" in on) touch "$dir/faults/$name" ;; off) rm -f "$dir/faults/$name" ;; *) die "fault: on or off" ;; esac
 }
 
+cmd_reset_a() {
+  local dir=${1:?DIR} r
+  dir=$(cd "$dir" && pwd)
+  cmd_psql "$dir" "update \"applicationVersion\" set value='$VERSION_A'"
+  for r in "$dir"/nodes/*/release; do echo "$VERSION_A" > "$r"; done
+  rm -f "$dir/storage/.upgrading" "$dir"/faults/*
+}
+
 cmd_psql() {
   local dir=${1:?DIR}
   psql -X -q -At -h 127.0.0.1 -p "$(cat "$dir/pg/port")" -U nocobase -d nocobase -v ON_ERROR_STOP=1 -c "${2:?SQL}"
@@ -256,5 +265,6 @@ case "$sub" in
   down) cmd_down "$@" ;;
   fault) cmd_fault "$@" ;;
   psql) cmd_psql "$@" ;;
+  reset-a) cmd_reset_a "$@" ;;
   *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac

@@ -5,16 +5,37 @@
 
 DOCKER_REGISTRY_PORT=${DOCKER_REGISTRY_PORT:-13198}
 DOCKER_SSH_PORT=${DOCKER_SSH_PORT:-13197}
+DOCKER_TLS_PORT=${DOCKER_TLS_PORT:-13196}
 TEST_REPO=127.0.0.1:$DOCKER_REGISTRY_PORT/ncb-test/app   # loopback registries are plain HTTP for dockerd
 
 dapi() { curl -sS --unix-socket "$DW/docker.sock" -H 'Content-Type: application/json' "$@"; }
 dwait() { for _ in $(seq 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 
-# Starts dockerd; returns 1 (with dockerd.log shown) when it cannot start on this machine.
+# A throwaway CA, a server certificate for 127.0.0.1 and a client certificate (tcp:// + TLS endpoint).
+tls_certs() {
+  local t=$DW/tls n
+  mkdir -p "$t"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=ncb-test-ca \
+    -keyout "$t/ca-key.pem" -out "$t/ca.pem" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$t/server.ext"
+  printf 'extendedKeyUsage=clientAuth\n' >"$t/client.ext"
+  for n in server client; do
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=ncb-$n" \
+      -keyout "$t/$n-key.pem" -out "$t/$n.csr" 2>/dev/null
+    openssl x509 -req -in "$t/$n.csr" -CA "$t/ca.pem" -CAkey "$t/ca-key.pem" -CAcreateserial -days 2 \
+      -extfile "$t/$n.ext" -out "$t/$n.pem" 2>/dev/null
+  done
+}
+
+# Starts dockerd (unix socket + TLS-verified tcp://127.0.0.1:$DOCKER_TLS_PORT); returns 1 (with dockerd.log
+# shown) when it cannot start on this machine.
 docker_start() {
   DW=${DW:-$(mktemp -d /tmp/ncbctl-docker-XXXX)}; chmod 755 "$DW"; export DW
   command -v dockerd >/dev/null || { echo "docker harness: dockerd not installed (scripts/deps docker)" >&2; return 1; }
+  tls_certs
   dockerd --data-root "$DW/data" --exec-root "$DW/exec" --pidfile "$DW/dockerd.pid" -H "unix://$DW/docker.sock" \
+    -H "tcp://127.0.0.1:$DOCKER_TLS_PORT" --tlsverify --tlscacert "$DW/tls/ca.pem" --tlscert "$DW/tls/server.pem" \
+    --tlskey "$DW/tls/server-key.pem" \
     --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false >"$DW/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
   if ! dwait curl -sf --unix-socket "$DW/docker.sock" http://d/_ping; then

@@ -84,7 +84,7 @@ backup: {method: api, destination: /b}
 
 TEST_CASE("docker nodes: tcp+TLS and ssh:// endpoints", "[inventory][sections]") {
     const Inventory inv = load_good("full.yaml");
-    REQUIRE(inv.nodes.size() == 5);
+    REQUIRE(inv.nodes.size() == 6);
     const Node& d1 = inv.nodes[0];
     CHECK(d1.name == "d1");
     CHECK(d1.url == "http://10.0.0.1:13000");
@@ -111,6 +111,9 @@ TEST_CASE("docker nodes: tcp+TLS and ssh:// endpoints", "[inventory][sections]")
     CHECK(d2.docker.ssh.known_hosts_file == "/keys/known_hosts");
     CHECK(d2.docker.ssh.options == std::vector<std::string>{"ServerAliveInterval=10", "ConnectTimeout=5"});
     CHECK(d2.docker.socket_path == "/run/user/1000/docker.sock");
+    CHECK(d2.docker.ssh.config_file == "/keys/ssh_config");
+    CHECK(d2.docker.upgrade_marker_dir == "/app/storage");
+    CHECK(d1.docker.upgrade_marker_dir.empty());
 }
 
 TEST_CASE("ssh nodes: target and every service preset", "[inventory][sections]") {
@@ -139,12 +142,19 @@ TEST_CASE("ssh nodes: target and every service preset", "[inventory][sections]")
     CHECK(custom.status == Argv{"/opt/ncb/bin/status"});
     CHECK(custom.upgrade == Argv{"/opt/ncb/bin/upgrade", "--to={{version}}"});
     CHECK(custom.version == Argv{"cat", "/opt/ncb/VERSION"});
+    CHECK(custom.env == std::map<std::string, std::string>{{"NODE_ENV", "production"}, {"EXTRA", ""}});
 
     const ServiceSpec& pm2 = inv.nodes[4].ssh.service;
     CHECK(pm2.preset == "pm2");
     CHECK(pm2.process == "ncb");
     CHECK(pm2.app_dir == "/opt/ncb");
     CHECK(pm2.start.empty());
+
+    const ServiceSpec& sv = inv.nodes[5].ssh.service;
+    CHECK(sv.preset == "supervisord");
+    CHECK(sv.process == "ncb-s4");
+    CHECK(sv.supervisor_config == "/etc/supervisor/ncb.conf");
+    CHECK(sv.app_dir.empty());
 }
 
 TEST_CASE("systemd and supervisord presets", "[inventory][sections]") {
@@ -175,11 +185,13 @@ TEST_CASE("canary, traffic (nginx) and bypass", "[inventory][sections]") {
     CHECK(t.bypass->header == "X-Ncbctl-Bypass");
     CHECK(t.bypass->secret.file == "/etc/bypass");
     CHECK(t.bypass->source == "10.0.0.0/8");
+    CHECK(t.bypass->haproxy_backend == "be_bypass");
+    CHECK(t.maintenance_listen == "unix:/run/ncbctl-503.sock");
     CHECK(t.include_file == "/etc/nginx/ncbctl/mode.conf");
     CHECK(t.upstream == "ncb_up");
     CHECK(t.test_command == Argv{"/usr/sbin/nginx", "-t", "-q"});
     CHECK(t.reload_command == Argv{"/usr/sbin/nginx", "-s", "reload"});
-    CHECK(t.upstreams.size() == 5);
+    CHECK(t.upstreams.size() == 6);
     CHECK(t.upstreams.at("s3") == "[::1]:13000");
 }
 
@@ -301,4 +313,20 @@ timeouts: {stop: 1h30m, start: 1d, ready: "45"}
     CHECK(inv->timeouts.stop == 5400s);
     CHECK(inv->timeouts.start == 86400s);
     CHECK(inv->timeouts.ready == 45s);
+}
+
+TEST_CASE("top-level x- keys hold anchors that nodes alias", "[inventory][sections]") {
+    auto inv = parse_inventory(R"(cluster: c
+x-ssh: &ssh {host: 10.0.0.5, port: 2222, user: deploy}
+api: {lb_url: "http://lb", token_env: T}
+nodes:
+  - {name: a, url: "http://a", driver: ssh, ssh: *ssh, service: {preset: systemd, unit: nocobase}}
+  - {name: b, url: "http://b", driver: ssh, ssh: *ssh, service: {preset: systemd, unit: nocobase}}
+backup: {method: api, destination: /b}
+)",
+                               "x.yaml");
+    REQUIRE(inv);
+    CHECK(inv->nodes[1].ssh.target.host == "10.0.0.5");
+    CHECK(inv->nodes[1].ssh.target.port == 2222);
+    CHECK(inv->nodes[1].ssh.target.user == "deploy");
 }

@@ -142,3 +142,8 @@ TEST_CASE("shared transports: one per node target while held", "[ssh]") {
     CHECK(a->get() != c->get());
     CHECK((*a)->control_path() != (*c)->control_path());
 }
+
+TEST_CASE("remote commands with a finite deadline run under the host's timeout", "[ssh]") {
+    CHECK(with_remote_timeout({"sleep", "9"}, Duration(10500)) == Argv{"timeout", "-k", "2", "12", "sleep", "9"});
+    CHECK(with_remote_timeout({"true"}, Duration::max()) == Argv{"true"});
+}

@@ -141,7 +141,15 @@ Result<EngineResponse> EngineClient::raw(const EngineRequest& req, const std::st
     if (!r) {
         Error e = r.error();
         e.message = "docker engine " + endpoint_.display + ": " + req.method + " " + req.path + ": " + e.message;
-        if (e.code == ErrorCode::Unreachable) e.message += " (is dockerd running and the endpoint right?)";
+        // curl reports the server's TLS alert as a receive error; retrying cannot fix a missing certificate.
+        if (e.code == ErrorCode::Unreachable && (e.message.find("alert bad certificate") != std::string::npos ||
+                                                 e.message.find("certificate required") != std::string::npos)) {
+            e.code = ErrorCode::Auth;
+            e.transient = false;
+            e.message += " (the engine wants a client certificate it trusts: check tls.cert_file/key_file)";
+        } else if (e.code == ErrorCode::Unreachable) {
+            e.message += " (is dockerd running and the endpoint right?)";
+        }
         return std::unexpected(std::move(e));
     }
     return EngineResponse{r->status, std::move(r->body)};

@@ -124,38 +124,6 @@ std::string_view to_string(Action a) noexcept {
     return "status";
 }
 
-Result<Argv> split_words(std::string_view command) {
-    Argv out;
-    std::string cur;
-    bool in_word = false;
-    char quote = 0;
-    for (char c : command) {
-        if (quote != 0) {
-            if (c == quote)
-                quote = 0;
-            else
-                cur += c;
-            continue;
-        }
-        if (c == '\'' || c == '"') {
-            quote = c;
-            in_word = true;
-        } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
-            if (in_word) out.push_back(std::move(cur));
-            cur.clear();
-            in_word = false;
-        } else {
-            cur += c;
-            in_word = true;
-        }
-    }
-    if (quote != 0)
-        return fail(ErrorCode::Inventory, "command '" + std::string(command) + "' has an unbalanced " + quote);
-    if (in_word) out.push_back(std::move(cur));
-    if (out.empty()) return fail(ErrorCode::Inventory, "command is empty");
-    return out;
-}
-
 Argv substitute(const Argv& in, std::string_view node, std::string_view version) {
     Argv out;
     out.reserve(in.size());

@@ -3,9 +3,9 @@
 // and how a status answer reads. Pure functions (no I/O), so every preset's exact commands are unit-tested
 // and documented in docs/drivers.md.
 //
-// Command templates (custom preset, and per-action overrides of any preset) are split into words FIRST
-// ('...' and "..." group words, nothing is expanded), THEN {{version}} and {{node}} are replaced inside each
-// word: a value can never add a word or shell syntax, because the argv is quoted once at the ssh boundary.
+// Command templates (custom preset, and per-action overrides of any preset) are argv vectors (the inventory
+// loader splits a YAML string into words); {{version}} and {{node}} are replaced inside each word, so a
+// value can never add a word or shell syntax: the argv is quoted once at the ssh boundary.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +22,6 @@ Result<Preset> parse_preset(std::string_view name);
 enum class Action { Start, Stop, Status, Prepare, Upgrade, Version };
 std::string_view to_string(Action a) noexcept;
 
-// Inventory error on an unbalanced quote or an empty command.
-Result<Argv> split_words(std::string_view command);
 Argv substitute(const Argv& words, std::string_view node, std::string_view version);
 
 // Checks the fields the preset needs (unit, project_dir + compose_service + image_var, process, or the

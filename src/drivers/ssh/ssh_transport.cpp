@@ -1,5 +1,6 @@
 #include "drivers/ssh/ssh_transport.hpp"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,16 +9,21 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <vector>
 
+#include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
 
 namespace ncbctl::ssh {
 namespace {
 
 constexpr int kControlPersistSeconds = 120;  // idle life of a master if we die without `-O exit`
+// The host's `timeout` fires this long after our own deadline, so the local Timeout normally wins.
+constexpr Duration kRemoteTimeoutSlack{2000};
 
 // Control sockets live here; never freed so the atexit hook can still use it during static teardown.
 // After fork() a child inherits this state: dir_pid/owner pids keep it from touching the parent's masters.
@@ -84,6 +90,13 @@ std::string one_line(std::string_view text) {
     return s;
 }
 
+std::string read_cmdline(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ranges::replace(s, '\0', ' ');
+    return s;
+}
+
 std::string octal(int mode) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%o", static_cast<unsigned>(mode) & 07777U);
@@ -91,6 +104,14 @@ std::string octal(int mode) {
 }
 
 }  // namespace
+
+Argv with_remote_timeout(const Argv& remote, Duration remaining) {
+    if (remaining >= Duration(std::chrono::hours(24))) return remote;
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(remaining + kRemoteTimeoutSlack).count();
+    Argv a{"timeout", "-k", "2", std::to_string(std::max<long long>(1, secs))};
+    a.insert(a.end(), remote.begin(), remote.end());
+    return a;
+}
 
 std::string_view to_string(SshFault f) noexcept {
     switch (f) {
@@ -354,6 +375,11 @@ Status SshTransport::connect(const Deadline& deadline) {
         return fail(fault_error(f == SshFault::None ? SshFault::Dropped : f, who(), one_line(r->err)));
     }
     master_started_ = true;
+    master_pid_ = 0;  // for close() when spawning `ssh -O exit` is not possible (second Ctrl-C)
+    auto chk = net::run_process({.argv = ssh_argv({}, true, {"-O", "check"})}, deadline.capped(Duration(5000)));
+    if (chk && chk->exit_code == 0) {
+        if (auto p = chk->err.find("pid="); p != std::string::npos) master_pid_ = std::atol(chk->err.c_str() + p + 4);
+    }
     return {};
 }
 
@@ -368,8 +394,17 @@ void SshTransport::close() noexcept {
         std::lock_guard g(master_mu_);
         if (!master_started_ || owner_pid_ != ::getpid()) return;
         master_started_ = false;
-        if (!socket_exists(control_path_)) return;
-        (void)net::run_process({.argv = ssh_argv({}, true, {"-O", "exit"})}, Deadline::after(Duration(5000)));
+        bool done = false;
+        if (!abort_requested() && socket_exists(control_path_)) {  // an abort would kill `ssh -O exit` at once
+            auto r = net::run_process({.argv = ssh_argv({}, true, {"-O", "exit"})}, Deadline::after(Duration(5000)));
+            done = r && r->exit_code == 0;
+        }
+        // Fallback: signal the master itself, only if that PID still runs ssh with our ControlPath.
+        if (!done && master_pid_ > 0 &&
+            read_cmdline(master_pid_).find("ControlPath=" + control_path_) != std::string::npos)
+            ::kill(static_cast<pid_t>(master_pid_), SIGTERM);
+        master_pid_ = 0;
+        ::unlink(control_path_.c_str());
     } catch (...) {  // NOLINT(bugprone-empty-catch): called from destructors and atexit
     }
 }
@@ -378,15 +413,20 @@ Result<ExecResult> SshTransport::run_impl(const Argv& remote, const Deadline& de
                                           const std::string& stdout_file) {
     if (remote.empty()) return fail(ErrorCode::Internal, who() + ": empty remote command");
     if (auto c = connect(deadline); !c) return fail(c.error());
-    auto r =
-        net::run_process({.argv = ssh_argv(remote), .stdin_data = stdin_data, .stdout_file = stdout_file}, deadline);
+    const auto timeout_error = [&] {
+        return fail(ErrorCode::Timeout,
+                    who() + ": '" + remote.front() + "' did not finish before its deadline; stopped it on the host");
+    };
+    auto r = net::run_process({.argv = ssh_argv(with_remote_timeout(remote, deadline.remaining())),
+                               .stdin_data = stdin_data,
+                               .stdout_file = stdout_file},
+                              deadline);
     if (!r) {
-        if (r.error().code == ErrorCode::Timeout)
-            return fail(ErrorCode::Timeout,
-                        who() + ": '" + remote.front() +
-                            "' did not finish before its deadline; stopped waiting (it may still run on the host)");
+        if (r.error().code == ErrorCode::Timeout) return timeout_error();
         return fail(r.error().with_context(who() + ": "));
     }
+    if ((r->exit_code == 124 || r->exit_code == 137) && deadline.remaining() < kRemoteTimeoutSlack)
+        return timeout_error();
     if (r->exit_code == 255 || r->term_signal != 0) {
         auto f = classify_ssh_stderr(r->err);
         // Through a master the client prints nothing when the connection dies: ask the master.

@@ -4,8 +4,14 @@
 //
 // Multiplexing: every transport owns one ControlMaster (ControlPath in a private 0700 directory made once
 // per process). The master is started explicitly (`ssh -f -N`) before the first command, so a command
-// that times out never takes the master down with it. close() runs `ssh -O exit`; the destructor and an
-// atexit hook call it, and ControlPersist bounds the master's life if the process is killed outright.
+// that times out never takes the master down with it. close() runs `ssh -O exit` (after a second Ctrl-C,
+// when a spawned child would be killed at once, it SIGTERMs the master's PID, checked against its
+// ControlPath); the destructor and an atexit hook call it; ControlPersist bounds a master if we are killed.
+//
+// Deadlines: a mux client hands its stdio to the master, so killing the local client alone would leave
+// our pipes open until the remote command ends. Every remote command with a finite deadline therefore
+// runs under the host's `timeout -k 2 SECS` (coreutils/busybox), set 2 s past the local deadline: the
+// command is stopped on the host too, and the local call returns within ~4 s of its deadline.
 //
 // Failure semantics (all Errors name the node): exit 255 of the client is classified from its stderr into
 // SshFault; a 255 with no client message while the master went away is a dropped connection; a 255 with
@@ -32,6 +38,9 @@ std::string_view to_string(SshFault f) noexcept;
 SshFault classify_ssh_stderr(std::string_view err);
 // The one-line Error for a fault on `who` ("node app1 (root@h:22)"), with code and transience.
 Error fault_error(SshFault f, std::string_view who, std::string_view detail);
+
+// `timeout -k 2 SECS argv...` for a finite deadline (SECS = remaining + 2 s), else argv unchanged.
+Argv with_remote_timeout(const Argv& remote, Duration remaining);
 
 // Checks host/user/options/jump for values that could smuggle ssh options or newlines (Inventory error).
 Status validate_target(const SshTarget& t);
@@ -90,6 +99,7 @@ private:
     std::string control_path_;
     std::mutex master_mu_;
     bool master_started_ = false;
+    long master_pid_ = 0;
     int owner_pid_;  // a child after fork() must not close the parent's master
 };
 

@@ -384,3 +384,35 @@ TEST_CASE("an ssh:// endpoint reaches the engine through an SSH socket forward",
     CHECK(refused.error().code == ErrorCode::HostKey);
     e.remove("ncbt-ssh");
 }
+
+TEST_CASE("a tcp:// endpoint with TLS client certificates; without them the engine refuses", "[busybox]") {
+    Engine e;
+    e.create("ncbt-tls", body("1.0", 13169));
+    const std::string t = env("NCB_DOCKER_TLS_DIR");
+    Node n = node("ncbt-tls", "tcp://" + env("NCB_DOCKER_TLS"));
+    n.docker.tls.ca_file = t + "/ca.pem";
+    n.docker.tls.cert_file = t + "/client.pem";
+    n.docker.tls.key_file = t + "/client-key.pem";
+    auto d = driver(n);
+    auto st = d->probe(soon());
+    REQUIRE(st);
+    INFO(st->detail);
+    CHECK(st->reachable);
+    CHECK(st->service == ServiceState::Stopped);
+    REQUIRE(d->start(soon()));
+    CHECK(served_version(13169) == "1.0");
+    REQUIRE(d->stop(soon()));
+    CHECK(status_of(e, "ncbt-tls") == "exited");
+
+    Node anon = n;
+    anon.docker.tls.cert_file.clear();
+    anon.docker.tls.key_file.clear();
+    auto refused = driver(anon)->start(soon());
+    REQUIRE_FALSE(refused);
+    INFO(refused.error().message);
+    CHECK(refused.error().message.find("tcp://" + env("NCB_DOCKER_TLS")) != std::string::npos);
+    CHECK(refused.error().code == ErrorCode::Auth);
+    CHECK_FALSE(refused.error().transient);
+    CHECK(status_of(e, "ncbt-tls") == "exited");
+    e.remove("ncbt-tls");
+}

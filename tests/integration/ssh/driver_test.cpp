@@ -16,17 +16,15 @@ namespace {
 ServiceSpec ctl_service(const std::string& dir, int port) {
     ServiceSpec s;
     s.preset = "custom";
-    const std::string base = E("CTL") + " ACTION '" + dir + "' " + std::to_string(port) + " {{node}}";
-    auto with = [&](const std::string& action, const std::string& tail = "") {
-        std::string c = base;
-        c.replace(c.find("ACTION"), 6, action);
-        return c + tail;
+    auto with = [&](const std::string& action) {
+        return Argv{E("CTL"), action, dir, std::to_string(port), "{{node}}"};
     };
-    s.start = cmd(with("start"));
-    s.stop = cmd(with("stop"));
-    s.status = cmd(with("status"));
-    s.upgrade = cmd(with("upgrade", " {{version}}"));
-    s.version = cmd(with("version"));
+    s.start = with("start");
+    s.stop = with("stop");
+    s.status = with("status");
+    s.upgrade = with("upgrade");
+    s.upgrade.push_back("{{version}}");
+    s.version = with("version");
     return s;
 }
 
@@ -88,7 +86,7 @@ TEST_CASE("custom preset: real busybox httpd, idempotent stop/start, hostile nod
 
 TEST_CASE("custom preset: a failing command is a Remote error naming the node", "[ssh][driver]") {
     auto s = ctl_service(E("DIR") + "/app-fail", 2253);
-    s.start = cmd("sh -c 'echo cannot bind >&2; exit 5'");
+    s.start = {"sh", "-c", "echo cannot bind >&2; exit 5"};
     auto inv = inventory();
     auto drv = make_ssh_driver(ssh_node("fail1", lo_target(), s), inv);
     auto r = drv->start(Deadline::after(20s));
@@ -200,4 +198,30 @@ TEST_CASE("fan-out across namespace hosts in parallel", "[ssh][driver][netns]") 
     for (auto& d : drivers) CHECK(probe(*d)->deployed_version == "2.2.16");
     REQUIRE(all([](NodeDriver& d) { return d.stop(Deadline::after(30s)); }));
     for (const auto& h : hosts) CHECK_FALSE(port_open(h, 2250));
+}
+
+TEST_CASE("docker-compose preset: upgrade and rollback rewrite the tag in .env only", "[ssh][driver]") {
+    const std::string dir = E("DIR") + "/compose project";
+    std::filesystem::create_directories(dir);
+    const std::string env_file = dir + "/.env";
+    std::ofstream(env_file) << "# secrets stay\nDB_PASSWORD=s3cr3t\nNOCOBASE_TAG=2.2.15\nAPP_PORT=13000\n";
+    std::filesystem::permissions(env_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    ServiceSpec s;
+    s.preset = "docker-compose";
+    s.project_dir = dir;
+    s.compose_service = "app";
+    s.image_var = "NOCOBASE_TAG";
+    auto inv = inventory();
+    auto drv = make_ssh_driver(ssh_node("compose1", lo_target(), s), inv);
+
+    REQUIRE(drv->upgrade("2.2.16-full", Deadline::after(20s)));
+    CHECK(slurp(env_file) == "# secrets stay\nDB_PASSWORD=s3cr3t\nNOCOBASE_TAG=2.2.16-full\nAPP_PORT=13000\n");
+    CHECK((std::filesystem::status(env_file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    auto bad = drv->upgrade("2.2.16\nEVIL=1", Deadline::after(20s));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == ErrorCode::Usage);
+    REQUIRE(drv->rollback("2.2.15", Deadline::after(20s)));
+    CHECK(slurp(env_file).find("NOCOBASE_TAG=2.2.15\n") != std::string::npos);
+    CHECK(slurp(env_file).find("EVIL") == std::string::npos);
 }

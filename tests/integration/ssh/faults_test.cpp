@@ -82,7 +82,7 @@ TEST_CASE("connection refused: Unreachable, transient; probe says unreachable", 
 
     ServiceSpec s;
     s.preset = "custom";
-    s.start = s.stop = s.status = cmd("true");
+    s.start = s.stop = s.status = {"true"};
     auto inv = inventory();
     auto p = make_ssh_driver(ssh_node("refused2", t, s), inv)->probe(Deadline::after(20s));
     REQUIRE(p);
@@ -107,11 +107,14 @@ TEST_CASE("no SSH banner within ConnectTimeout: Timeout, transient", "[ssh][faul
     CHECK(e.transient);
 }
 
-TEST_CASE("command deadline: Timeout, not transient; the master survives", "[ssh][faults]") {
+TEST_CASE("command deadline: Timeout, not transient; stopped on the host; the master survives", "[ssh][faults]") {
     auto tr = ssh::SshTransport::open("slow", lo_target(), Duration(3000));
     REQUIRE(tr);
     const std::string pidfile = E("DIR") + "/slow.pid";
-    auto r = (*tr)->run({"sh", "-c", "echo $$ > \"$1\"; exec sleep 30", "sh", pidfile}, Deadline::after(1500ms));
+    auto r = (*tr)->run({"sh", "-c", "echo $$ > \"$1\"; exec sleep 600", "sh", pidfile}, Deadline::after(1500ms));
+    long remote_pid = 0;
+    std::ifstream(pidfile) >> remote_pid;
+    CHECK(eventually([&] { return !pid_alive(remote_pid); }));  // the host's `timeout` stopped it
     kill_remote(pidfile);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Timeout);

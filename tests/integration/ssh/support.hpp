@@ -20,14 +20,7 @@
 #include "ncbctl/inventory.hpp"
 #include "net/fd.hpp"
 
-#include "drivers/ssh/presets.hpp"
-
 namespace ssh_it {
-
-// Service commands are argv in the inventory; tests write them as one line.
-inline ncbctl::Argv cmd(std::string_view line) {
-    return *ncbctl::ssh::split_words(line);
-}
 
 inline const std::map<std::string, std::string>& env() {
     static const auto m = [] {

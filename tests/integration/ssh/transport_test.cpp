@@ -5,6 +5,7 @@
 #include "drivers/ssh/ssh_driver.hpp"
 #include "drivers/ssh/ssh_forward.hpp"
 #include "drivers/ssh/ssh_transport.hpp"
+#include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
 #include "support.hpp"
 
@@ -74,29 +75,37 @@ TEST_CASE("one master per transport, closed by close(), the destructor and at ex
     CHECK(eventually([&] { return !pid_alive(pid); }));
     CHECK_FALSE(std::filesystem::exists(sock));
 
-    // A process that exits (std::exit, as on an error path) without closing: the atexit hook does it.
-    const std::string pidfile = E("DIR") + "/child-master.pid";
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        auto t = ssh::SshTransport::open("child", lo_target(), Duration(3000));
-        if (!t || !(*t)->run({"true"}, Deadline::after(10s))) std::_Exit(3);
-        std::ofstream(pidfile) << master_pid(**t) << "\n" << (*t)->control_path() << "\n";
-        auto* leaked = new std::shared_ptr<ssh::SshTransport>(*t);  // never destroyed: only atexit can close it
-        (void)leaked;
-        std::exit(0);
+    // A process that exits (std::exit, as on an error path) without closing: the atexit hook does it,
+    // also after a double Ctrl-C (abort requested: no `ssh -O exit` child can run, the PID is signalled).
+    for (const bool aborted : {false, true}) {
+        const std::string pidfile = E("DIR") + "/child-master.pid";
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            auto t = ssh::SshTransport::open("child", lo_target(), Duration(3000));
+            if (!t || !(*t)->run({"true"}, Deadline::after(10s))) std::_Exit(3);
+            std::ofstream(pidfile) << master_pid(**t) << "\n" << (*t)->control_path() << "\n";
+            auto* leaked = new std::shared_ptr<ssh::SshTransport>(*t);  // never destroyed: only atexit closes it
+            (void)leaked;
+            if (aborted) {
+                request_interrupt();
+                request_interrupt();
+            }
+            std::exit(0);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        REQUIRE(WIFEXITED(status));
+        REQUIRE(WEXITSTATUS(status) == 0);
+        std::ifstream in(pidfile);
+        long child_master = -1;
+        std::string child_sock;
+        in >> child_master >> child_sock;
+        INFO("aborted: " << aborted);
+        REQUIRE(child_master > 0);
+        CHECK(eventually([&] { return !pid_alive(child_master); }));
+        CHECK_FALSE(std::filesystem::exists(std::filesystem::path(child_sock).parent_path()));
     }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
-    std::ifstream in(pidfile);
-    long child_master = -1;
-    std::string child_sock;
-    in >> child_master >> child_sock;
-    REQUIRE(child_master > 0);
-    CHECK(eventually([&] { return !pid_alive(child_master); }));
-    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(child_sock).parent_path()));
 }
 
 TEST_CASE("files: atomic write, read, put and get with hostile paths", "[ssh][transport]") {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "lb_peers.hpp"
 #include "ncbctl/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
@@ -12,60 +13,9 @@
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
+using namespace ncbctl::traffic_test;
 
 namespace {
-
-const std::string kPeers = NCBCTL_TRAFFIC_PEERS;
-const std::string kSecret = "test-bypass-secret-0123456789";  // the harness's HAProxy ACL holds the same
-constexpr const char* kNginxUrl = "http://127.0.0.1:18010/";
-constexpr const char* kHaproxyUrl = "http://127.0.0.1:18020/";
-
-Deadline soon() {
-    return Deadline::after(20s);
-}
-
-void harness(const std::string& cmd) {
-    auto r = net::run_process({.argv = {NCBCTL_TRAFFIC_HARNESS, cmd, kPeers}}, soon());
-    REQUIRE(r);
-    INFO(r->err);
-    REQUIRE(r->exit_code == 0);
-}
-
-Inventory base_inventory(const std::string& lb_url) {
-    Inventory inv;
-    inv.cluster = "traffic-test";
-    inv.lb_url = lb_url;
-    for (const char* n : {"app1", "app2", "app3"}) inv.nodes.push_back(Node{.name = n});
-    inv.canary = "app1";
-    ::setenv("NCBCTL_TEST_BYPASS", kSecret.c_str(), 1);
-    inv.traffic.bypass = BypassSpec{.header = "X-Ncbctl-Bypass", .secret = {.env = "NCBCTL_TEST_BYPASS"}};
-    return inv;
-}
-
-Argv nginx_argv(std::initializer_list<std::string> extra) {
-    Argv a{"nginx", "-p", kPeers + "/nginx", "-c", "conf/nginx.conf", "-e", "logs/error.log"};
-    a.insert(a.end(), extra);
-    return a;
-}
-
-Inventory nginx_inventory() {
-    Inventory inv = base_inventory(kNginxUrl);
-    inv.traffic.driver = "nginx";
-    inv.traffic.include_file = kPeers + "/nginx/conf/ncbctl-traffic.conf";
-    inv.traffic.upstreams = {{"app1", "127.0.0.1:18001"}, {"app2", "127.0.0.1:18002"}, {"app3", "127.0.0.1:18003"}};
-    inv.traffic.test_command = nginx_argv({"-t"});
-    inv.traffic.reload_command = nginx_argv({"-s", "reload"});
-    return inv;
-}
-
-Inventory haproxy_inventory() {
-    Inventory inv = base_inventory(kHaproxyUrl);
-    inv.traffic.driver = "haproxy";
-    inv.traffic.socket = kPeers + "/haproxy.sock";
-    inv.traffic.backend = "be";
-    inv.traffic.servers = {{"app1", "srv-app1"}, {"app2", "srv-app2"}, {"app3", "srv-app3"}};
-    return inv;
-}
 
 struct Answer {
     long status = 0;
@@ -131,12 +81,12 @@ void switch_round(TrafficSwitch& sw, const std::string& url) {
 
 }  // namespace
 
-TEST_CASE("nginx driver switches live, maintenance, pinned, live through the real LB", "[traffic][nginx]") {
+TEST_CASE("nginx driver switches live to maintenance to pinned to live through the real LB", "[traffic][nginx]") {
     auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
     switch_round(*sw, kNginxUrl);
 }
 
-TEST_CASE("haproxy driver switches live, maintenance, pinned, live through the real LB", "[traffic][haproxy]") {
+TEST_CASE("haproxy driver switches live to maintenance to pinned to live through the real LB", "[traffic][haproxy]") {
     auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
     switch_round(*sw, kHaproxyUrl);
 }
@@ -205,7 +155,7 @@ TEST_CASE("nginx state survives a reload and the probe sees a file that was not 
     CHECK(get(kNginxUrl).status == 200);
 }
 
-TEST_CASE("haproxy forgets runtime state on reload; verify notices and re-asserting restores it",
+TEST_CASE("haproxy forgets runtime state on reload and re-asserting restores it after verify notices",
           "[traffic][haproxy]") {
     auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
     require_ok(sw->maintenance(soon()));
@@ -220,7 +170,7 @@ TEST_CASE("haproxy forgets runtime state on reload; verify notices and re-assert
     require_ok(sw->live(soon()));
 }
 
-TEST_CASE("haproxy: a missing admin socket is Unreachable, naming the socket", "[traffic][haproxy]") {
+TEST_CASE("haproxy: a missing admin socket is Unreachable and named", "[traffic][haproxy]") {
     Inventory inv = haproxy_inventory();
     inv.traffic.socket = kPeers + "/missing.sock";
     auto sw = make_traffic_switch(inv, nullptr);
@@ -245,4 +195,18 @@ TEST_CASE("haproxy: an unknown server name fails before anything is changed", "[
     CHECK(r.error().message.find("srv-nope") != std::string::npos);
     CHECK(r.error().message.find("app3") != std::string::npos);
     CHECK(get(kHaproxyUrl).status == 200);
+}
+
+TEST_CASE("nginx bypass by source address reaches the canary in maintenance", "[traffic][nginx]") {
+    Inventory inv = nginx_inventory();
+    inv.traffic.bypass->source = "127.0.0.2";  // not us: still the 503 page
+    require_ok(make_traffic_switch(inv, nullptr)->maintenance(soon()));
+    CHECK(get(kNginxUrl).status == 503);
+    inv.traffic.bypass->source = "127.0.0.0/8";  // the harness's proxy sets X-Real-IP to our address
+    auto sw = make_traffic_switch(inv, nullptr);
+    require_ok(sw->maintenance(soon()));
+    auto a = get(kNginxUrl);
+    CHECK(a.status == 200);
+    CHECK(a.body == "backend-app1");
+    require_ok(sw->live(soon()));
 }

@@ -1,0 +1,60 @@
+# Shared by the upgrade e2e scripts. CTest passes NCBCTL, LB_PROBER and E2E_DIR.
+set -euo pipefail
+: "${NCBCTL:?}" "${LB_PROBER:?}" "${E2E_DIR:?}"
+HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../harness" && pwd)
+export PGPORT=${PGPORT:-55410} SSHPORT=${SSHPORT:-2300} LBPORT=${LBPORT:-13280}
+export NODE_PORTS=${NODE_PORTS:-"13201 13202 13203"}
+INV=$E2E_DIR/ncbctl.yaml
+NC=("$NCBCTL" -i "$INV" --state-dir "$E2E_DIR/state" --no-color)
+LB=http://127.0.0.1:$LBPORT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*" >&2; }
+
+node_version() { curl -s -m 5 "http://127.0.0.1:$1/api/app:getInfo" | jq -r '.data.version // "none"' 2>/dev/null || echo down; }
+versions() { local p out=""; for p in $NODE_PORTS; do out+="$(node_version "$p") "; done; echo "${out% }"; }
+expect_versions() {  # VERSION: every node answers getInfo at VERSION (waits up to 120 s for boots)
+  local want=$1 i got
+  for i in $(seq 240); do got=$(versions); [ "$got" = "$(printf "$want %.0s" $NODE_PORTS | sed 's/ $//')" ] && return 0; sleep 0.5; done
+  fail "nodes report '$got', expected $want on every node"
+}
+lb_status() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$LB/api/app:getInfo"; }
+
+token() {
+  curl -sf -m 10 -X POST "$LB/api/auth:signIn" -H 'X-Authenticator: basic' -H 'Content-Type: application/json' \
+    -d '{"account":"admin@nocobase.com","password":"admin123"}' | jq -r .data.token
+}
+create_user() {  # NAME: a record written through the LB (the API, as a client would)
+  local t; t=$(token)
+  curl -sf -m 10 -X POST "$LB/api/users:create" -H "Authorization: Bearer $t" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"email\":\"$1@example.com\",\"nickname\":\"$1\"}" >/dev/null || fail "could not create user $1"
+}
+user_exists() {  # NAME: looked up on the database itself (what every node serves)
+  [ "$("$HARNESS/cluster.sh" psql "$E2E_DIR" "select count(*) from users where username = '$1'")" = 1 ]
+}
+
+PROBER_PID=""
+prober_start() { "$LB_PROBER" "$LB/api/app:getInfo" 100 "$1" & PROBER_PID=$!; sleep 0.5; }
+prober_stop() { [ -z "$PROBER_PID" ] || { kill "$PROBER_PID"; wait "$PROBER_PID" 2>/dev/null || true; PROBER_PID=""; }; }
+trap prober_stop EXIT
+
+# What clients saw: 200 (A), 503 with Retry-After (M), anything else (X: 502, refused, 503 without
+# Retry-After...). Prints the compressed sequence, e.g. "AMA".
+window_shape() {
+  awk '{ c = ($2 == 200) ? "A" : (($2 == 503 && $3 != "-") ? "M" : "X"); if (c != last) { printf "%s", c; last = c } } END { print "" }' "$1"
+}
+bad_answers() { awk '!($2 == 200 || ($2 == 503 && $3 != "-"))' "$1" | head -5; }
+window_seconds() { awk '$2 == 503 { if (!s) s = $1; e = $1 } END { printf "%.1f", (e - s) / 1000 }' "$1"; }
+
+journal_has() {  # STEP TYPE: the newest run's journal has an event TYPE for STEP
+  local j; j=$(ls -t "$E2E_DIR"/state/runs/*.jsonl 2>/dev/null | head -1)
+  [ -n "$j" ] && grep -q "\"step\":\"$1\".*\"type\":\"$2\"" "$j"
+}
+
+reset_to_a() {  # back to version A, running and live
+  note "reset: stop, database and releases back to A, start"
+  "${NC[@]}" --yes -q stop || fail "ncbctl stop failed during reset"
+  "$HARNESS/cluster.sh" reset-a "$E2E_DIR"
+  "${NC[@]}" --yes -q start || fail "ncbctl start failed during reset"
+  expect_versions 2.2.14
+}

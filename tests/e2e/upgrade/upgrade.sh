@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# A -> B on the real cluster: every node at B; through the LB only 200 before, only 503 + Retry-After
+# during, only 200 after; the record written before is still there; a second upgrade meanwhile exits 4
+# naming the holder.
+source "$(dirname "$0")/lib.sh"
+probe=$E2E_DIR/upgrade.probe; : > "$probe"
+prober_start "$probe"
+"${NC[@]}" --yes upgrade --to 2.2.15 > "$E2E_DIR/upgrade.out" 2> "$E2E_DIR/upgrade.err" & UPID=$!
+for _ in $(seq 300); do "${NC[@]}" lock status 2>/dev/null | grep -q free || break; sleep 0.1; done
+rc2=0; "${NC[@]}" --yes upgrade --to 2.2.15 2> "$E2E_DIR/second.err" || rc2=$?
+rc=0; wait $UPID || rc=$?
+sleep 1; prober_stop
+tail -15 "$E2E_DIR/upgrade.err" >&2
+[ $rc = 0 ] || fail "upgrade exit $rc"
+[ $rc2 = 4 ] || fail "second upgrade during the first: exit $rc2, expected 4 ($(cat "$E2E_DIR/second.err"))"
+grep -q "upgrade --to 2.2.15" "$E2E_DIR/second.err" || fail "exit 4 does not name the holder: $(cat "$E2E_DIR/second.err")"
+expect_versions 2.2.15
+shape=$(window_shape "$probe")
+[ "$shape" = AMA ] || { bad_answers "$probe" >&2; fail "clients saw '$shape' through the LB, expected AMA (200s, 503s with Retry-After, 200s)"; }
+user_exists e2e_before || fail "the record written before the upgrade is gone"
+echo "upgrade: ok; 503 window seen by clients: $(window_seconds "$probe") s; lock held exit 4"

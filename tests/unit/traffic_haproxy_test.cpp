@@ -1,0 +1,177 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "ncbctl/inventory.hpp"
+#include "ncbctl/traffic_switch.hpp"
+#include "traffic/haproxy_runtime.hpp"
+#include "traffic_fake_runner.hpp"
+
+using namespace ncbctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string data(const std::string& name) {
+    std::ifstream in(std::string(NCBCTL_SOURCE_DIR) + "/tests/data/traffic/" + name);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A tiny HAProxy: keeps admin states per backend/server and answers like the real runtime API.
+struct FakeHaproxy {
+    std::map<std::string, int> admin{{"be/s1", 0}, {"be/s2", 0}, {"be_bypass/s1", 0}, {"be_bypass/s2", 0}};
+
+    std::string show() const {
+        std::string out =
+            "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight\n";
+        for (const auto& [key, adm] : admin) {
+            auto slash = key.find('/');
+            out += "3 " + key.substr(0, slash) + " 1 " + key.substr(slash + 1) + " 127.0.0.1 " + (adm ? "0 " : "2 ") +
+                   std::to_string(adm) + " 1 1\n";
+        }
+        return out + "\n# pxname,svname,status\n";
+    }
+
+    ExecResult operator()(const Argv& argv, const std::string& line) {
+        REQUIRE(argv.front() == "socat");
+        if (line.starts_with("show servers state")) return {0, show(), ""};
+        std::string reply;
+        std::istringstream cmds(line);
+        for (std::string cmd; std::getline(cmds, cmd, ';');) {
+            std::istringstream w(cmd);
+            std::string set, server, target, state, value;
+            w >> set >> server >> target >> state >> value;
+            if (!admin.contains(target)) {
+                reply += "No such server.\n\n";
+                continue;
+            }
+            admin[target] = value == "maint" ? 1 : 0;
+            reply += "\n";
+        }
+        return {0, reply, ""};
+    }
+};
+
+Inventory haproxy_inventory() {
+    Inventory inv;
+    for (const char* n : {"app1", "app2"}) inv.nodes.push_back(Node{.name = n});
+    inv.canary = "app1";
+    inv.traffic.driver = "haproxy";
+    inv.traffic.via_node = "lb";
+    inv.traffic.socket = "/run/haproxy/admin.sock";
+    inv.traffic.backend = "be";
+    inv.traffic.servers = {{"app1", "s1"}, {"app2", "s2"}};
+    inv.traffic.bypass = BypassSpec{.header = "X-Bypass", .secret = {.env = "UNUSED"}};
+    return inv;
+}
+
+Deadline soon() {
+    return Deadline::after(5s);
+}
+
+}  // namespace
+
+TEST_CASE("parse_servers_state reads HAProxy 2.6's recorded output", "[traffic][haproxy]") {
+    auto servers = traffic::parse_servers_state(data("show-servers-state.txt"));
+    REQUIRE(servers);
+    REQUIRE(servers->size() == 3);
+    CHECK((*servers)[0].backend == "be");
+    CHECK((*servers)[0].name == "s1");
+    CHECK_FALSE((*servers)[0].enabled());
+    CHECK_FALSE((*servers)[0].healthy());
+    CHECK((*servers)[1].enabled());
+    CHECK((*servers)[1].healthy());
+    CHECK((*servers)[2].backend == "be_bypass");
+    REQUIRE(traffic::merge_show_stat(data("show-stat.csv"), *servers));
+    CHECK((*servers)[0].status == "MAINT");
+    CHECK((*servers)[1].status == "UP");
+    CHECK((*servers)[2].status == "no check");
+}
+
+TEST_CASE("parse_servers_state rejects what is not format 1", "[traffic][haproxy]") {
+    auto r = traffic::parse_servers_state("Permission denied\n\n");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Protocol);
+    CHECK(r.error().message.find("Permission denied") != std::string::npos);
+    CHECK_FALSE(traffic::parse_servers_state("1\n# be_id be_name\n"));
+}
+
+TEST_CASE("check_set_reply turns HAProxy's text errors into errors", "[traffic][haproxy]") {
+    CHECK(traffic::check_set_reply("\n\n\n", "lb"));
+    auto missing = traffic::check_set_reply("\nNo such server.\n\n", "lb");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == ErrorCode::NotFound);
+    auto denied = traffic::check_set_reply("Permission denied\n", "lb");
+    REQUIRE_FALSE(denied);
+    CHECK(denied.error().code == ErrorCode::Auth);
+    CHECK(denied.error().message.find("level admin") != std::string::npos);
+}
+
+TEST_CASE("haproxy driver: pin readies before maint and the bypass backend keeps the canary", "[traffic][haproxy]") {
+    test::RunnerLog log;
+    FakeHaproxy lb;
+    auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    REQUIRE(sw->pin("app2", soon()));
+    CHECK(log.argvs[0] == Argv{"socat", "-t", "5", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"});
+    const std::string& sets = log.stdins[1];
+    CHECK(sets.find("set server be/s2 state ready") < sets.find("set server be/s1 state maint"));
+    CHECK(lb.admin["be/s1"] == 1);
+    CHECK(lb.admin["be/s2"] == 0);
+
+    REQUIRE(sw->maintenance(soon()));
+    CHECK(lb.admin["be/s1"] == 1);
+    CHECK(lb.admin["be/s2"] == 1);
+    CHECK(lb.admin["be_bypass/s1"] == 0);  // the canary behind the bypass ACL
+    CHECK(lb.admin["be_bypass/s2"] == 1);
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Maintenance);
+    CHECK(st->serving_nodes.empty());
+
+    lb.admin["be_bypass/s1"] = 1;  // someone else changed it: verify notices
+    auto v = sw->verify({.mode = TrafficMode::Maintenance}, soon());
+    REQUIRE_FALSE(v);
+    CHECK(v.error().code == ErrorCode::Verification);
+    CHECK(v.error().message.find("be_bypass") != std::string::npos);
+
+    REQUIRE(sw->live(soon()));
+    st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Live);
+    CHECK(st->serving_nodes == std::vector<std::string>{"app1", "app2"});
+}
+
+TEST_CASE("haproxy driver: a half-switched backend reads as Unknown", "[traffic][haproxy]") {
+    test::RunnerLog log;
+    FakeHaproxy lb;
+    lb.admin["be/s3"] = 0;  // a server no node maps to, still ready
+    lb.admin["be/s1"] = 1;
+    auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Unknown);
+    REQUIRE(sw->maintenance(soon()));  // every server of the backend goes to maint, mapped or not
+    CHECK(lb.admin["be/s3"] == 1);
+}
+
+TEST_CASE("haproxy driver through a runner: socat's complaints become errors that say what to do",
+          "[traffic][haproxy]") {
+    test::RunnerLog log;
+    std::string err =
+        "2026/11/26 socat[1] E connect(5, AF=1 \"/run/haproxy/admin.sock\", 25): No such file or directory\n";
+    auto sw = make_traffic_switch(haproxy_inventory(),
+                                  std::make_unique<test::FakeRunner>(log, [&](const Argv&, const std::string&) {
+                                      return ExecResult{1, "", err};
+                                  }));
+    auto r = sw->status(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Unreachable);
+    CHECK(r.error().transient);
+    CHECK(r.error().message.find("level admin") != std::string::npos);
+    err = "sh: 1: socat: not found\n";
+    r = sw->status(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Unsupported);
+}

@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "ncbctl/inventory.hpp"
+#include "ncbctl/traffic_switch.hpp"
+#include "traffic_fake_runner.hpp"
+
+using namespace ncbctl;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kFile = "/etc/nginx/ncbctl/nocobase.conf";
+const std::string kSecret = "unit-secret-abcdefghijklmnop";
+
+Inventory nginx_inventory() {
+    Inventory inv;
+    for (const char* n : {"app1", "app2"}) inv.nodes.push_back(Node{.name = n});
+    inv.canary = "app1";
+    inv.traffic.driver = "nginx";
+    inv.traffic.include_file = kFile;
+    inv.traffic.upstreams = {{"app1", "10.0.0.11:13000"}, {"app2", "10.0.0.12:13000"}};
+    inv.traffic.test_command = {"nginx", "-t"};
+    inv.traffic.reload_command = {"nginx", "-s", "reload"};
+    ::setenv("NCBCTL_UNIT_BYPASS", kSecret.c_str(), 1);
+    inv.traffic.bypass = BypassSpec{.header = "X-Bypass", .secret = {.env = "NCBCTL_UNIT_BYPASS"}};
+    return inv;
+}
+
+Deadline soon() {
+    return Deadline::after(5s);
+}
+
+}  // namespace
+
+TEST_CASE("nginx driver: write then test then reload then read the marker back", "[traffic][nginx]") {
+    test::RunnerLog log;
+    auto handler = [&](const Argv& a, const std::string&) {
+        if (a[0] == "cat") {
+            auto it = log.files.find(kFile);
+            return it == log.files.end() ? ExecResult{1, "", "cat: x: No such file or directory\n"}
+                                         : ExecResult{0, it->second, ""};
+        }
+        return ExecResult{0, "", ""};
+    };
+    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    REQUIRE(sw->pin("app2", soon()));
+    CHECK(log.modes[kFile] == 0600);  // holds the bypass secret
+    CHECK(log.files.contains(kFile + ".maintenance.html"));
+    CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=pinned node=app2\n"));
+    std::vector<Argv> ran;
+    for (const auto& a : log.argvs)
+        if (a[0] == "nginx") ran.push_back(a);
+    CHECK(ran == std::vector<Argv>{{"nginx", "-t"}, {"nginx", "-s", "reload"}});
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Pinned);
+    CHECK(st->pinned_node == "app2");
+}
+
+TEST_CASE("nginx driver: a rejected variant restores the old file and masks the secret", "[traffic][nginx]") {
+    test::RunnerLog log;
+    const std::string old = "# ncbctl-traffic mode=live node=\nupstream ncbctl_nocobase { server 10.0.0.11:13000; }\n";
+    log.files[kFile] = old;
+    auto handler = [&](const Argv& a, const std::string&) {
+        if (a[0] == "cat") return ExecResult{0, log.files[kFile], ""};
+        if (a == Argv{"nginx", "-t"})
+            return ExecResult{1, "", "nginx: [emerg] unexpected \"" + kSecret + "\" in " + kFile + ":9\n"};
+        return ExecResult{0, "", ""};
+    };
+    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto r = sw->maintenance(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Remote);
+    CHECK(r.error().message.find("[emerg]") != std::string::npos);
+    CHECK(r.error().message.find("restored") != std::string::npos);
+    CHECK(r.error().message.find(kSecret) == std::string::npos);
+    CHECK(log.files[kFile] == old);
+    for (const auto& a : log.argvs) CHECK(a != Argv{"nginx", "-s", "reload"});
+}
+
+TEST_CASE("nginx driver: an unresolvable bypass secret fails before anything is written", "[traffic][nginx]") {
+    test::RunnerLog log;
+    Inventory inv = nginx_inventory();
+    inv.traffic.bypass->secret = {.env = "NCBCTL_UNIT_BYPASS_UNSET"};
+    ::unsetenv("NCBCTL_UNIT_BYPASS_UNSET");
+    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
+                                      return ExecResult{0, "", ""};
+                                  }));
+    auto r = sw->maintenance(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Auth);
+    CHECK(r.error().message.find("NCBCTL_UNIT_BYPASS_UNSET") != std::string::npos);
+    CHECK(log.files.empty());
+}
