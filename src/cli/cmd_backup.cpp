@@ -117,7 +117,7 @@ std::optional<std::string> destination(const Inventory& inv, const CommonFlags& 
 
 // ---- run ------------------------------------------------------------------------------------------
 
-struct RunFlags {
+struct BackupRunFlags {
     CommonFlags common;
     std::string method;
     std::string node;
@@ -172,7 +172,7 @@ Result<std::string> run_api_backup(const Inventory& inv, const Node& node, const
            m.sha256.substr(0, 12) + " verified in " + secs + " s";
 }
 
-ExitCode run_backup(const Context& ctx, const RunFlags& flags) {
+ExitCode run_backup(const Context& ctx, const BackupRunFlags& flags) {
     JobLog log(ctx.opts.quiet);
     auto inv = ctx.load();
     if (!inv) return ExitCode::Usage;
@@ -399,7 +399,7 @@ void register_backup(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("backup", "Backups for cron and CI: run, list, verify, prune, restore");
     cmd->require_subcommand(1);
 
-    auto rf = std::make_shared<RunFlags>();
+    auto rf = std::make_shared<BackupRunFlags>();
     auto* run = cmd->add_subcommand("run", "Take a backup (database dump or the app's Backup manager) under the lock");
     run->add_option("--method", rf->method, "database (pg_dump/mysqldump) or api (Backup manager on a ready node)")
         ->check(CLI::IsMember({"database", "api"}));

@@ -69,6 +69,17 @@ Params expectations(const std::vector<MaintainAction>& actions) {
     return p;
 }
 
+// Plugins the actions name that must already be on the node (not added earlier in the same list).
+std::string must_exist(const std::vector<MaintainAction>& actions) {
+    std::vector<std::string> added, out;
+    for (const auto& a : actions) {
+        if (a.kind == "plugin_add") added.push_back(a.target);
+        if (a.kind == "backup_restore" || a.kind == "plugin_add") continue;
+        if (std::find(out.begin(), out.end(), a.target) == out.end() && added.empty()) out.push_back(a.target);
+    }
+    return join(out);
+}
+
 }  // namespace
 
 Result<MaintainAction> parse_maintain_action(const std::string& text) {
@@ -138,6 +149,12 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         pre.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", cmd, 3));
     pre.steps.push_back(step("preflight/traffic", std::string(kCluster), "traffic.status", cmd, 3));
     pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, "app.wait_ready", cmd));
+    // A misspelt plugin fails here (exit 3, nothing changed), not after the other nodes were stopped.
+    if (auto present = must_exist(args.actions); !present.empty()) {
+        auto s = step("preflight/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
+        s.params["present"] = present;
+        pre.steps.push_back(std::move(s));
+    }
     plan.phases.push_back(std::move(pre));
 
     auto pin = phase("pin", "traffic to " + canary->name + " only, verified through the LB", false, OnFailure::Undo,

@@ -38,6 +38,10 @@ const PluginInfo* find(const std::vector<PluginInfo>& list, const std::string& n
 }
 
 Status expect_states(const std::vector<PluginInfo>& list, const Step& step, const std::string& node) {
+    for (const auto& name : split_list(get(step.params, "present")))
+        if (find(list, name) == nullptr)
+            return fail(ErrorCode::NotFound, "node " + node + ": no plugin " + name +
+                                                 " (see `ncbctl plugin list`; add it first with `ncbctl plugin add`)");
     for (const auto& name : split_list(get(step.params, "enabled"))) {
         const auto* p = find(list, name);
         if (p == nullptr || !p->enabled)

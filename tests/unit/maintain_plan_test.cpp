@@ -70,6 +70,10 @@ TEST_CASE("maintain: the last action per plugin decides what every node must sho
     const Step* v = plan->find_step("verify-all/app2");
     REQUIRE(v != nullptr);
     CHECK(v->params.at("enabled") == "a,b");
+    // Plugins that must exist are checked in preflight (exit 3, nothing changed).
+    const Step* pre = plan->find_step("preflight/plugins/app1");
+    REQUIRE(pre != nullptr);
+    CHECK(pre->params.at("present") == "a,b,c");
     CHECK(v->params.at("absent") == "c");
     CHECK_FALSE(v->params.contains("disabled"));
 }

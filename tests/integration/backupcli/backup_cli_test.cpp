@@ -62,7 +62,7 @@ Env make_env(const std::string& name, const std::string& database, const std::st
     return e;
 }
 
-net::ProcessResult ncbctl(const Env& e, std::vector<std::string> args) {
+net::ProcessResult run_cli(const Env& e, std::vector<std::string> args) {
     std::vector<std::string> argv{NCBCTL_BIN, "-i", e.inventory.string(), "--state-dir", e.state.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = net::run_process({.argv = argv}, Deadline::after(120s));
@@ -77,7 +77,7 @@ void make_database(const std::string& name) {
 }
 
 nlohmann::json list_json(const Env& e) {
-    auto r = ncbctl(e, {"--output", "json", "backup", "list"});
+    auto r = run_cli(e, {"--output", "json", "backup", "list"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     return nlohmann::json::parse(r.out);
@@ -100,7 +100,7 @@ void fake_backup(const Env& e, const std::string& stamp, bool verified) {
 TEST_CASE("backup run -q, list, verify into a scratch database", "[backupcli]") {
     make_database("itc_src");
     auto e = make_env("run", "itc_src");
-    auto r = ncbctl(e, {"-q", "backup", "run"});
+    auto r = run_cli(e, {"-q", "backup", "run"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.empty());
@@ -115,7 +115,7 @@ TEST_CASE("backup run -q, list, verify into a scratch database", "[backupcli]") 
     CHECK(fs::path(path).filename().string().starts_with("itc-"));
     CHECK((fs::status(path).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
 
-    auto v = ncbctl(e, {"backup", "verify", "--latest"});
+    auto v = run_cli(e, {"backup", "verify", "--latest"});
     INFO(v.err);
     REQUIRE(v.exit_code == 0);
     CHECK(v.out.find("restorable (pg_restore into scratch database ncbctl_verify_") != std::string::npos);
@@ -129,7 +129,7 @@ TEST_CASE("backup run -q, list, verify into a scratch database", "[backupcli]") 
         f.seekp(10);
         f.put('X');
     }
-    auto bad = ncbctl(e, {"backup", "verify", path});
+    auto bad = run_cli(e, {"backup", "verify", path});
     CHECK(bad.exit_code == 1);
     CHECK(bad.err.find("SHA-256 differs") != std::string::npos);
 }
@@ -139,7 +139,7 @@ TEST_CASE("pings: start and success, start and fail with the log lines", "[backu
     PingListener hc;
     {
         auto e = make_env("ping-ok", "itc_ping");
-        auto r = ncbctl(e, {"-q", "backup", "run", "--ping", hc.url("/hc/abc")});
+        auto r = run_cli(e, {"-q", "backup", "run", "--ping", hc.url("/hc/abc")});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
         auto got = hc.requests();
@@ -152,7 +152,7 @@ TEST_CASE("pings: start and success, start and fail with the log lines", "[backu
     }
     {
         auto e = make_env("ping-fail", "itc_missing_db", "  ping:\n    failure: " + hc.url("/fail-only") + "\n");
-        auto r = ncbctl(e, {"backup", "run", "--ping", hc.url("/hc/abc")});
+        auto r = run_cli(e, {"backup", "run", "--ping", hc.url("/hc/abc")});
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("itc_missing_db") != std::string::npos);
         auto got = hc.requests();
@@ -175,14 +175,14 @@ TEST_CASE("prune: dry run first, retention from flags, never the newest verified
     fake_backup(e, "20261110T010000Z", true);
     std::ofstream(e.dest / "notes.txt") << "not a backup";
 
-    auto dry = ncbctl(e, {"backup", "prune", "--dry-run", "--keep-last", "2"});
+    auto dry = run_cli(e, {"backup", "prune", "--dry-run", "--keep-last", "2"});
     INFO(dry.err);
     REQUIRE(dry.exit_code == 0);
     CHECK(dry.out.find("would delete itc-20261110T010000Z.pgdump") != std::string::npos);
     CHECK(dry.out.find("keep   itc-20261120T010000Z.pgdump  (newest verified)") != std::string::npos);
     CHECK(fs::exists(e.dest / "itc-20261110T010000Z.pgdump"));
 
-    auto real = ncbctl(e, {"backup", "prune", "--keep-last", "1"});
+    auto real = run_cli(e, {"backup", "prune", "--keep-last", "1"});
     INFO(real.err);
     REQUIRE(real.exit_code == 0);
     CHECK(fs::exists(e.dest / "itc-20261126T030000Z.pgdump"));  // last 1 and daily
@@ -225,7 +225,7 @@ TEST_CASE("a backup started while another process holds the cluster lock exits 4
     REQUIRE(::read(ready[0], &c, 1) == 1);
     REQUIRE(c == 'y');
 
-    auto r = ncbctl(e, {"-q", "backup", "run", "--ping", hc.url("/hc")});
+    auto r = run_cli(e, {"-q", "backup", "run", "--ping", hc.url("/hc")});
     CHECK(r.exit_code == 4);
     CHECK(r.err.find("skipped") != std::string::npos);
     CHECK(r.err.find("upgrade --to 2.2.16") != std::string::npos);
@@ -236,7 +236,7 @@ TEST_CASE("a backup started while another process holds the cluster lock exits 4
     int status = 0;
     REQUIRE(::waitpid(child, &status, 0) == child);
     CHECK(WIFEXITED(status));
-    auto after = ncbctl(e, {"-q", "backup", "run"});
+    auto after = run_cli(e, {"-q", "backup", "run"});
     INFO(after.err);
     CHECK(after.exit_code == 0);
 }
