@@ -200,13 +200,21 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     ver.steps.push_back(std::move(ve));
     plan.phases.push_back(std::move(ver));
 
-    auto up = phase("scale-up", "start the other nodes, each ready (they load the new state at boot)", true,
-                    OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
+    // One node first, alone: pm:add (and a restore) leave storage/.upgrading, so the next node to start
+    // runs NocoBase's app.upgrade(); two nodes doing that at once fail (seen: APP_ERROR "Validation
+    // error" on the second). The rest start in parallel once the first is ready.
+    auto up = phase("scale-up", "start one other node until ready, then the rest, each ready", true, OnFailure::Stop,
+                    ExitCode::NeedsHuman, {"verify"});
+    std::string first_ready;
     for (const auto& n : inv.nodes) {
         if (n.name == canary->name) continue;
         auto s = step("scale-up/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
         auto r = step("scale-up/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
         r.after = {s.id};
+        if (!first_ready.empty())
+            s.after = {first_ready};
+        else
+            first_ready = r.id;
         up.steps.push_back(std::move(s));
         up.steps.push_back(std::move(r));
     }

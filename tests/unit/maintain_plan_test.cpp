@@ -60,6 +60,9 @@ TEST_CASE("maintain: pin, scale down, act on the canary only, verify, scale up, 
         CHECK(v->params.at("enabled") == "sample-hello");
     }
     CHECK(plan->find_step("scale-up/ready/app2")->after == std::vector<std::string>{"scale-up/start/app2"});
+    // The first node to start runs the pending app.upgrade() alone.
+    CHECK(plan->find_step("scale-up/start/app2")->after.empty());
+    CHECK(plan->find_step("scale-up/start/app3")->after == std::vector<std::string>{"scale-up/ready/app2"});
     CHECK(plan->find_phase("live")->needs == std::vector<std::string>{"verify-all"});
     CHECK(plan->find_phase("scale-down")->on_failure == OnFailure::Undo);
 }

@@ -6,11 +6,11 @@ registry=$(npm config get registry)
 probe=$E2E_DIR/enable.probe; : > "$probe"
 prober_start "$probe"
 start=$(date +%s.%N)
-"${NC[@]}" --yes plugin add "$PLUGIN_PKG" --registry "$registry" 2> "$E2E_DIR/add.err" ||
-  { tail -20 "$E2E_DIR/add.err" >&2; fail "plugin add exit $?"; }
+rc=0; "${NC[@]}" --yes plugin add "$PLUGIN_PKG" --registry "$registry" 2> "$E2E_DIR/add.err" || rc=$?
+[ $rc = 0 ] || { tail -20 "$E2E_DIR/add.err" >&2; fail "plugin add exit $rc"; }
 mid=$(date +%s.%N)
-"${NC[@]}" --yes plugin enable "$PLUGIN" 2> "$E2E_DIR/enable.err" ||
-  { tail -20 "$E2E_DIR/enable.err" >&2; fail "plugin enable exit $?"; }
+rc=0; "${NC[@]}" --yes plugin enable "$PLUGIN" 2> "$E2E_DIR/enable.err" || rc=$?
+[ $rc = 0 ] || { tail -20 "$E2E_DIR/enable.err" >&2; fail "plugin enable exit $rc"; }
 end=$(date +%s.%N)
 prober_stop
 all_nodes_answer /api/testHello:getInfo 200
