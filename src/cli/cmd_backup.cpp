@@ -24,6 +24,7 @@
 #include "ncbctl/journal.hpp"
 #include "nocobase/client.hpp"
 #include "run/cluster_lock.hpp"
+#include "util/sha256.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -279,10 +280,17 @@ Result<std::string> prove_restorable(const Inventory& inv, const std::string& pa
     if (path.ends_with(".nbdata")) {
         auto m = backup::read_manifest(path);
         if (!m) return fail(m.error());
+        // verify_backup_file reads the zip only: size and checksum are compared here.
+        std::error_code ec;
+        const auto size = fs::file_size(path, ec);
+        if (ec || size != m->bytes)
+            return fail(ErrorCode::Verification, path + ": size differs from its manifest (" + std::to_string(size) +
+                                                     " vs " + std::to_string(m->bytes) + " bytes)");
+        auto sum = util::sha256_file_hex(path);
+        if (!sum) return fail(sum.error());
+        if (*sum != m->sha256) return fail(ErrorCode::Verification, path + ": SHA-256 differs from its manifest");
         auto f = nocobase::verify_backup_file(path);
         if (!f) return fail(f.error());
-        if (f->sha256 != m->sha256 || f->bytes != m->bytes)
-            return fail(ErrorCode::Verification, path + ": SHA-256 or size differs from its manifest");
         return "archive re-check: zip with _metadata.json and data, NocoBase " + f->version + ", sha256 matches";
     }
     auto r = backup::restore_to_scratch(inv.database, path, deadline);

@@ -200,11 +200,16 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     ver.steps.push_back(std::move(ve));
     plan.phases.push_back(std::move(ver));
 
-    // One node first, alone: pm:add (and a restore) leave storage/.upgrading, so the next node to start
-    // runs NocoBase's app.upgrade(); two nodes doing that at once fail (seen: APP_ERROR "Validation
-    // error" on the second). The rest start in parallel once the first is ready.
-    auto up = phase("scale-up", "start one other node until ready, then the rest, each ready", true, OnFailure::Stop,
-                    ExitCode::NeedsHuman, {"verify"});
+    // After pm:add (or a restore) one node first, alone: pm:add leaves storage/.upgrading, so the next
+    // node to start runs NocoBase's app.upgrade(); two nodes doing that at once fail (seen: APP_ERROR
+    // "Validation error" on the second). Otherwise, and for the rest, in parallel.
+    const bool one_first = std::any_of(args.actions.begin(), args.actions.end(), [](const MaintainAction& a) {
+        return a.kind == "plugin_add" || a.kind == "backup_restore";
+    });
+    auto up = phase("scale-up",
+                    one_first ? "start one other node until ready (it runs the pending upgrade), then the rest"
+                              : "start the other nodes, each ready (they load the new state at boot)",
+                    true, OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
     std::string first_ready;
     for (const auto& n : inv.nodes) {
         if (n.name == canary->name) continue;
@@ -213,7 +218,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         r.after = {s.id};
         if (!first_ready.empty())
             s.after = {first_ready};
-        else
+        else if (one_first)
             first_ready = r.id;
         up.steps.push_back(std::move(s));
         up.steps.push_back(std::move(r));

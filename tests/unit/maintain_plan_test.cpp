@@ -73,6 +73,8 @@ TEST_CASE("maintain: the last action per plugin decides what every node must sho
     const Step* v = plan->find_step("verify-all/app2");
     REQUIRE(v != nullptr);
     CHECK(v->params.at("enabled") == "a,b");
+    // Without add/restore nothing is pending at boot: the others start in parallel.
+    CHECK(plan->find_step("scale-up/start/app2")->after.empty());
     // Plugins that must exist are checked in preflight (exit 3, nothing changed).
     const Step* pre = plan->find_step("preflight/plugins/app1");
     REQUIRE(pre != nullptr);
