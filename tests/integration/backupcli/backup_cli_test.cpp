@@ -240,3 +240,21 @@ TEST_CASE("a backup started while another process holds the cluster lock exits 4
     INFO(after.err);
     CHECK(after.exit_code == 0);
 }
+
+TEST_CASE("backup run --method api with the API down: exit 3, one line, failure ping", "[backupcli]") {
+    auto e = make_env("api-down", "unused");
+    PingListener hc;
+    auto r = run_cli(e, {"-q", "backup", "run", "--method", "api", "--ping", hc.url("/hc")});
+    CHECK(r.exit_code == 3);
+    CHECK(r.out.empty());
+    CHECK(r.err == "ncbctl: no node is ready for an API backup; start the cluster or use --method database\n");
+    auto got = hc.requests();
+    REQUIRE(got.size() == 2);
+    CHECK(got[1].path == "/hc/fail");
+    CHECK(got[1].body.find("node only is not ready (down") != std::string::npos);
+
+    auto bad = run_cli(e, {"backup", "run", "--method", "nope"});
+    CHECK(bad.exit_code == 2);
+    auto none = run_cli(e, {"backup", "verify"});
+    CHECK(none.exit_code == 2);
+}
