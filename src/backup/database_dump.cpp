@@ -8,7 +8,9 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "net/process.hpp"
 #include "util/sha256.hpp"
@@ -308,6 +310,69 @@ Status restore_dump(const DatabaseSpec& db, const std::string& path, const Deadl
     if (!r) return fail(r.error());
     if (!r->ok()) return fail(tool_failed("pg_restore of " + path + " into " + db.name, *r));
     return {};
+}
+
+namespace {
+
+std::string pg_ident(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string scratch_name() {
+    std::random_device rd;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s = "ncbctl_verify_";
+    for (int i = 0; i < 10; ++i) s += kHex[rd() % 16];
+    return s;
+}
+
+}  // namespace
+
+Result<std::string> restore_to_scratch(const DatabaseSpec& db, const std::string& path, const Deadline& deadline) {
+    if (!is_postgres(db))
+        return fail(ErrorCode::Unsupported,
+                    "restore verification into a scratch database is implemented for "
+                    "PostgreSQL only; " +
+                        db.dialect + " dumps are checked for completeness");
+    auto checked = verify_dump(db, path, deadline);
+    if (!checked) return fail(checked.error());
+    auto env = client_env(db);
+    if (!env) return fail(env.error());
+    const std::string scratch = scratch_name();
+    auto admin = [&](const std::string& sql) {
+        std::vector<std::string> argv{"psql", "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"};
+        for (auto& a : pg_conn(db, "postgres")) argv.push_back(a);
+        argv.insert(argv.end(), {"-c", sql});
+        return run(argv, *env, deadline);
+    };
+    auto created = admin("CREATE DATABASE " + pg_ident(scratch));
+    if (!created) return fail(created.error());
+    if (!created->ok())
+        return fail(ErrorCode::Remote, "cannot create scratch database " + scratch + " (the user " + db.user +
+                                           " needs CREATEDB): " + net::last_lines(created->err, 1));
+    struct Drop {
+        std::function<void()> fn;
+        ~Drop() { fn(); }
+    } drop{[&] { (void)admin("DROP DATABASE IF EXISTS " + pg_ident(scratch) + " WITH (FORCE)"); }};
+
+    std::vector<std::string> argv{tool(db.restore_command, "pg_restore"), "--no-owner", "--no-acl", "--exit-on-error",
+                                  "--no-password"};
+    for (auto& a : pg_conn(db, scratch)) argv.push_back(a);
+    argv.push_back(path);
+    auto r = run(argv, *env, deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok()) return fail(tool_failed("pg_restore of " + path + " into scratch database " + scratch, *r));
+    std::vector<std::string> count{"psql", "-X", "-A", "-t", "--no-password", "-v", "ON_ERROR_STOP=1"};
+    for (auto& a : pg_conn(db, scratch)) count.push_back(a);
+    count.insert(count.end(), {"-c",
+                               "select count(*) from information_schema.tables where table_schema not in "
+                               "('pg_catalog', 'information_schema')"});
+    auto c = run(count, *env, deadline);
+    if (!c) return fail(c.error());
+    if (!c->ok()) return fail(tool_failed("counting tables of scratch database " + scratch, *c));
+    return "pg_restore into scratch database " + scratch + ": " + net::last_lines(c->out, 1) + " tables";
 }
 
 }  // namespace ncbctl::backup

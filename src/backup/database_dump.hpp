@@ -39,6 +39,12 @@ Result<DumpManifest> verify_dump(const DatabaseSpec& db, const std::string& path
 // dump is restored with --clean --if-exists. Every node must be stopped (the caller's contract).
 Status restore_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
 
+// Proves a dump restorable without touching the live database: verify_dump, then pg_restore into a new
+// scratch database `ncbctl_verify_<random>` on the same server, count its tables, and drop it (also on
+// failure). Needs CREATEDB for the inventory's user. Returns "pg_restore into scratch database X: N tables".
+// PostgreSQL only (Unsupported for MySQL/MariaDB).
+Result<std::string> restore_to_scratch(const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
+
 // Connects and runs a trivial query (preflight: the database is reachable with the inventory's credentials).
 Status check_database(const DatabaseSpec& db, const Deadline& deadline);
 // Size of the database in bytes (an upper bound for its compressed dump: free-space preflight).

@@ -13,6 +13,10 @@ void register_resume(CLI::App&, Context&);
 void register_upgrade(CLI::App&, Context&);
 void register_start(CLI::App&, Context&);
 void register_stop(CLI::App&, Context&);
+void register_backup(CLI::App&, Context&);
+void register_maintain(CLI::App&, Context&);
+void register_plugin(CLI::App&, Context&);
+void register_migrate(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
 void register_rollback(CLI::App&, Context&);
 void register_traffic(CLI::App&, Context&);
@@ -31,6 +35,10 @@ void register_commands(CLI::App& app, Context& ctx) {
         register_runs,
         register_lock,
         register_traffic,
+        register_backup,
+        register_maintain,
+        register_plugin,
+        register_migrate,
     };
     // clang-format on
     for (RegisterFn fn : kCommands) fn(app, ctx);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "plan/maintain.hpp"
 #include "plan/rollback_workflow.hpp"
 #include "plan/traffic_workflows.hpp"
 
@@ -254,7 +255,7 @@ Result<Plan> build_stop(const Inventory& inv) {
 }
 
 std::vector<std::string> workflow_names() {
-    return {"upgrade", "start", "stop", "rollback", "traffic-maintenance", "traffic-live", "traffic-pin"};
+    return {"upgrade", "start", "stop", "rollback", "maintain", "traffic-maintenance", "traffic-live", "traffic-pin"};
 }
 
 Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
@@ -274,6 +275,11 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
     if (workflow == "traffic-maintenance") return build_traffic_maintenance(inv);
     if (workflow == "traffic-live") return build_traffic_live(inv);
     if (workflow == "traffic-pin") return build_traffic_pin(inv, arg("node"));
+    if (workflow == "maintain") {
+        auto actions = decode_actions(arg("actions"));
+        if (!actions) return fail(actions.error());
+        return build_maintain(inv, {.actions = *actions, .canary = arg("canary"), .registry = arg("registry")});
+    }
     return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "'");
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ncbctl/cancel.hpp"
+#include "workflow/app_actions.hpp"
 #include "workflow/checks.hpp"
 
 namespace ncbctl::workflow {
@@ -148,6 +149,11 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
     const std::string prefix = "node " + node->name + ": ";
     if (action == "app.wait_ready") return wait_ready(*node, param(step.params, "version"), step, deadline, events);
     if (action == "verify") return verify(*node, step, deadline, events);
+    if (is_app_action(action)) {
+        auto app = ports_.node_app(*node);
+        if (!app) return fail(app.error().with_context(prefix));
+        return run_app_action(**app, *node, step, deadline, events);
+    }
 
     auto s = slot(*node);
     if (!s) return fail(s.error().with_context(prefix));

@@ -1,0 +1,125 @@
+#include "backup/catalog.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "backup/database_dump.hpp"
+#include "backup/retention.hpp"
+
+namespace ncbctl::backup {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<nlohmann::json> read_json(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return fail(ErrorCode::NotFound, "no manifest " + path);
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        return fail(ErrorCode::Verification, path + ": unreadable manifest: " + e.what());
+    }
+}
+
+// tmp + rename so a crash never leaves half a manifest; 0600 like the backups themselves.
+Status write_json(const std::string& path, const nlohmann::json& j) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        if (!out) return fail(ErrorCode::Io, "cannot write " + tmp);
+        out << j.dump(2) << '\n';
+        if (!out.flush()) return fail(ErrorCode::Io, "cannot write " + tmp);
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) return fail(ErrorCode::Io, "cannot write " + path + ": " + ec.message());
+    return {};
+}
+
+}  // namespace
+
+std::string utc_iso(std::int64_t unix_seconds) {
+    const std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes);
+    std::size_t u = 0;
+    while (v >= 1024 && u + 1 < std::size(kUnits)) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, kUnits[u]);
+    return buf;
+}
+
+Result<std::vector<BackupEntry>> list_backups(const std::string& dir, const std::string& cluster) {
+    std::vector<BackupEntry> out;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return out;
+    fs::directory_iterator it(dir, ec);
+    if (ec) return fail(ErrorCode::Io, "cannot read backup directory " + dir + ": " + ec.message());
+    for (const auto& de : it) {
+        if (!de.is_regular_file(ec)) continue;
+        const std::string name = de.path().filename().string();
+        auto parsed = parse_backup_name(name);
+        if (!parsed || parsed->cluster != cluster) continue;
+        BackupEntry e;
+        e.path = de.path().string();
+        e.name = name;
+        e.kind = parsed->ext == "nbdata" ? "api" : "database";
+        e.time = parsed->time;
+        e.bytes = static_cast<std::uint64_t>(de.file_size(ec));
+        if (auto j = read_json(manifest_path(e.path)); j && j->is_object()) {
+            e.sha256 = j->value("sha256", "");
+            e.verified_by = j->value("verified_by", "");
+            e.restorable_at = j->value("restorable_at", "");
+            e.restorable_by = j->value("restorable_by", "");
+            e.verified = !e.sha256.empty() && !e.verified_by.empty() && j->value("bytes", std::uint64_t{0}) == e.bytes;
+        }
+        out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.time != b.time ? a.time > b.time : a.name > b.name; });
+    return out;
+}
+
+Status write_api_manifest(const ApiManifest& m) {
+    nlohmann::json j{{"path", m.path},
+                     {"kind", "api"},
+                     {"dialect", m.dialect},
+                     {"sha256", m.sha256},
+                     {"bytes", m.bytes},
+                     {"created", utc_iso(std::time(nullptr))},
+                     {"verified_by", "zip with _metadata.json and data (NocoBase " + m.nocobase_version + ")"},
+                     {"verified_at", utc_iso(std::time(nullptr))},
+                     {"node", m.node},
+                     {"app_backup", m.app_backup},
+                     {"nocobase_version", m.nocobase_version},
+                     {"seconds", m.seconds},
+                     {"format", 1}};
+    return write_json(manifest_path(m.path), j);
+}
+
+Status record_restorable(const std::string& path, const std::string& how) {
+    auto j = read_json(manifest_path(path));
+    if (!j) return fail(j.error());
+    (*j)["restorable_at"] = utc_iso(std::time(nullptr));
+    (*j)["restorable_by"] = how;
+    return write_json(manifest_path(path), *j);
+}
+
+}  // namespace ncbctl::backup

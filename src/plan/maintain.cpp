@@ -1,0 +1,246 @@
+// The maintain workflow (procedures.md §3): one node serves while the others are stopped, so no node
+// ever runs with stale plugin state or beside a restore (observed on NocoBase 2.2.15: both break).
+#include "plan/maintain.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "plan/workflows.hpp"
+
+namespace ncbctl::plan {
+namespace {
+
+constexpr std::string_view kCluster = kClusterTarget;
+
+const std::map<std::string, std::string, std::less<>> kKinds = {
+    {"add", "plugin_add"},       {"enable", "plugin_enable"},   {"disable", "plugin_disable"},
+    {"remove", "plugin_remove"}, {"restore", "backup_restore"},
+};
+
+Duration ms(Seconds s) {
+    return std::chrono::duration_cast<Duration>(s);
+}
+
+Step step(std::string id, std::string target, std::string action, Duration timeout, int attempts = 1) {
+    Step s;
+    s.id = std::move(id);
+    s.target = std::move(target);
+    s.action = std::move(action);
+    s.timeout = timeout;
+    s.retry = {attempts, Duration{2000}};
+    return s;
+}
+
+Phase phase(std::string name, std::string title, bool parallel, OnFailure on_failure, ExitCode exit,
+            std::vector<std::string> needs = {}) {
+    Phase p;
+    p.name = std::move(name);
+    p.title = std::move(title);
+    p.parallel = parallel;
+    p.on_failure = on_failure;
+    p.failure_exit = exit;
+    p.needs = std::move(needs);
+    return p;
+}
+
+bool safe_target(const std::string& t) {
+    return !t.empty() && t.size() < 512 && t.front() != '-' &&
+           std::none_of(t.begin(), t.end(), [](char c) { return c == ',' || c == ':' || c <= ' '; });
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+    return out;
+}
+
+// Final state per plugin after the whole action list: what every node must show at the end.
+Params expectations(const std::vector<MaintainAction>& actions) {
+    std::map<std::string, std::string> last;
+    for (const auto& a : actions)
+        if (a.kind != "plugin_add" && a.kind != "backup_restore") last[a.target] = a.kind;
+    std::vector<std::string> enabled, disabled, absent;
+    for (const auto& [name, kind] : last)
+        (kind == "plugin_enable" ? enabled : kind == "plugin_disable" ? disabled : absent).push_back(name);
+    Params p;
+    if (!enabled.empty()) p["enabled"] = join(enabled);
+    if (!disabled.empty()) p["disabled"] = join(disabled);
+    if (!absent.empty()) p["absent"] = join(absent);
+    return p;
+}
+
+// Plugins the actions name that must already be on the node (not added earlier in the same list).
+std::string must_exist(const std::vector<MaintainAction>& actions) {
+    std::vector<std::string> added, out;
+    for (const auto& a : actions) {
+        if (a.kind == "plugin_add") added.push_back(a.target);
+        if (a.kind == "backup_restore" || a.kind == "plugin_add") continue;
+        if (std::find(out.begin(), out.end(), a.target) == out.end() && added.empty()) out.push_back(a.target);
+    }
+    return join(out);
+}
+
+}  // namespace
+
+Result<MaintainAction> parse_maintain_action(const std::string& text) {
+    auto sep = text.find_first_of(": ");
+    if (sep == std::string::npos)
+        return fail(ErrorCode::Usage,
+                    "maintain: action '" + text + "' is not VERB:TARGET (add, enable, disable, remove, restore)");
+    auto kind = kKinds.find(text.substr(0, sep));
+    if (kind == kKinds.end())
+        return fail(ErrorCode::Usage,
+                    "maintain: unknown action '" + text.substr(0, sep) + "' (add, enable, disable, remove, restore)");
+    MaintainAction a{kind->second, text.substr(sep + 1)};
+    if (!safe_target(a.target))
+        return fail(ErrorCode::Usage, "maintain: '" + a.target + "' is not a plugin, package or backup name");
+    return a;
+}
+
+std::string encode_actions(const std::vector<MaintainAction>& actions) {
+    std::string out;
+    for (const auto& a : actions) {
+        std::string verb;
+        for (const auto& [k, v] : kKinds)
+            if (v == a.kind) verb = k;
+        out += (out.empty() ? "" : ",") + verb + ":" + a.target;
+    }
+    return out;
+}
+
+Result<std::vector<MaintainAction>> decode_actions(const std::string& encoded) {
+    std::vector<MaintainAction> out;
+    std::size_t pos = 0;
+    while (pos <= encoded.size() && !encoded.empty()) {
+        auto end = encoded.find(',', pos);
+        auto a = parse_maintain_action(encoded.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+        if (!a) return fail(a.error());
+        out.push_back(*a);
+        if (end == std::string::npos) break;
+        pos = end + 1;
+    }
+    return out;
+}
+
+Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
+    if (inv.nodes.empty()) return fail(ErrorCode::Inventory, "inventory " + inv.source_path + " lists no node");
+    if (args.actions.empty())
+        return fail(ErrorCode::Usage, "maintain: no action given (e.g. ncbctl maintain -- enable:sample-hello)");
+    const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
+    if (canary == nullptr)
+        return fail(ErrorCode::Usage, "maintain: --canary " + args.canary + " is not a node of " + inv.source_path);
+    for (const auto& a : args.actions)
+        if (a.kind == "plugin_add" && args.registry.empty())
+            return fail(ErrorCode::Usage, "maintain: add:" + a.target +
+                                              " needs --registry URL (the npm registry the node downloads from)");
+
+    Plan plan;
+    plan.workflow = "maintain";
+    plan.args["actions"] = encode_actions(args.actions);
+    if (!args.canary.empty()) plan.args["canary"] = args.canary;
+    if (!args.registry.empty()) plan.args["registry"] = args.registry;
+    plan.inventory_hash = inv.content_hash;
+    const Duration cmd = ms(inv.timeouts.command);
+
+    auto pre = phase("preflight", "every node reachable, the LB answering, " + canary->name + " ready; change nothing",
+                     true, OnFailure::Stop, ExitCode::Preflight);
+    pre.always = true;
+    for (const auto& n : inv.nodes)
+        pre.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", cmd, 3));
+    pre.steps.push_back(step("preflight/traffic", std::string(kCluster), "traffic.status", cmd, 3));
+    pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, "app.wait_ready", cmd));
+    // A misspelt plugin fails here (exit 3, nothing changed), not after the other nodes were stopped.
+    if (auto present = must_exist(args.actions); !present.empty()) {
+        auto s = step("preflight/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
+        s.params["present"] = present;
+        pre.steps.push_back(std::move(s));
+    }
+    plan.phases.push_back(std::move(pre));
+
+    auto pin = phase("pin", "traffic to " + canary->name + " only, verified through the LB", false, OnFailure::Undo,
+                     ExitCode::Failed, {"preflight"});
+    auto ps = step("pin/traffic", std::string(kCluster), "traffic.pin", cmd, 3);
+    ps.params["node"] = canary->name;
+    ps.undo = UndoAction{"traffic.live", {}};
+    pin.steps.push_back(std::move(ps));
+    plan.phases.push_back(std::move(pin));
+
+    auto down =
+        phase("scale-down", "stop every node but " + canary->name, true, OnFailure::Undo, ExitCode::Failed, {"pin"});
+    for (const auto& n : inv.nodes) {
+        if (n.name == canary->name) continue;
+        auto s = step("scale-down/" + n.name, n.name, "node.stop", ms(inv.timeouts.stop), 3);
+        s.undo = UndoAction{"node.start", {{"wait_ready", "true"}}};
+        down.steps.push_back(std::move(s));
+    }
+    plan.phases.push_back(std::move(down));
+
+    // Stop, not undo: the pinned node keeps serving and `ncbctl resume` retries the failed action.
+    auto act = phase("actions", "on " + canary->name + ": " + encode_actions(args.actions) + ", ready after each",
+                     false, OnFailure::Stop, ExitCode::Failed, {"scale-down"});
+    for (std::size_t i = 0; i < args.actions.size(); ++i) {
+        const auto& a = args.actions[i];
+        const std::string id = "actions/" + std::to_string(i + 1) + "-" + a.kind;
+        auto s = step(id, canary->name, "app." + a.kind,
+                      ms(a.kind == "backup_restore" ? inv.timeouts.backup : inv.timeouts.ready));
+        s.params["target"] = a.target;
+        if (a.kind == "plugin_add") s.params["registry"] = args.registry;
+        act.steps.push_back(std::move(s));
+        act.steps.push_back(step(id + "/ready", canary->name, "app.wait_ready", ms(inv.timeouts.ready)));
+    }
+    plan.phases.push_back(std::move(act));
+
+    const Params expect = expectations(args.actions);
+    auto ver = phase("verify", "on " + canary->name + ": plugin states and the inventory's checks", false,
+                     OnFailure::Stop, ExitCode::Failed, {"actions"});
+    auto vs = step("verify/" + canary->name, canary->name, "verify", cmd);
+    ver.steps.push_back(std::move(vs));
+    auto ve = step("verify/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
+    ve.params = expect;
+    ver.steps.push_back(std::move(ve));
+    plan.phases.push_back(std::move(ver));
+
+    // After pm:add (or a restore) one node first, alone: pm:add leaves storage/.upgrading, so the next
+    // node to start runs NocoBase's app.upgrade(); two nodes doing that at once fail (seen: APP_ERROR
+    // "Validation error" on the second). Otherwise, and for the rest, in parallel.
+    const bool one_first = std::any_of(args.actions.begin(), args.actions.end(), [](const MaintainAction& a) {
+        return a.kind == "plugin_add" || a.kind == "backup_restore";
+    });
+    auto up = phase("scale-up",
+                    one_first ? "start one other node until ready (it runs the pending upgrade), then the rest"
+                              : "start the other nodes, each ready (they load the new state at boot)",
+                    true, OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
+    std::string first_ready;
+    for (const auto& n : inv.nodes) {
+        if (n.name == canary->name) continue;
+        auto s = step("scale-up/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
+        auto r = step("scale-up/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        r.after = {s.id};
+        if (!first_ready.empty())
+            s.after = {first_ready};
+        else if (one_first)
+            first_ready = r.id;
+        up.steps.push_back(std::move(s));
+        up.steps.push_back(std::move(r));
+    }
+    plan.phases.push_back(std::move(up));
+
+    auto all = phase("verify-all", "every node shows the same plugin states", true, OnFailure::Stop,
+                     ExitCode::NeedsHuman, {"scale-up"});
+    for (const auto& n : inv.nodes) {
+        auto s = step("verify-all/" + n.name, n.name, "app.plugins_expect", cmd, 3);
+        s.params = expect;
+        all.steps.push_back(std::move(s));
+    }
+    plan.phases.push_back(std::move(all));
+
+    auto live = phase("live", "traffic live on every node, verified", false, OnFailure::Stop, ExitCode::NeedsHuman,
+                      {"verify-all"});
+    live.steps.push_back(step("live/versions", std::string(kCluster), "verify.versions", cmd, 3));
+    live.steps.push_back(step("live/traffic", std::string(kCluster), "traffic.live", cmd, 3));
+    plan.phases.push_back(std::move(live));
+    plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
+    return plan;
+}
+
+}  // namespace ncbctl::plan

@@ -1,0 +1,37 @@
+#pragma once
+// The in-app maintenance workflow (procedures.md §3) as data: pin traffic to one node, stop the others,
+// act on that node through the API (a readiness wait after each action), verify, start the others (they
+// boot consistent with the database), verify every node, traffic live.
+// Failure semantics: preflight fails with exit 3 and changes nothing; a failure while pinning or stopping
+// the others undoes both (exit 1); a failed action or verification stops where it is, traffic pinned to
+// the working node and the others stopped (exit 1, `ncbctl resume RUN` continues); a failed scale-up or
+// final verification exits 6 with traffic still pinned.
+#include <string>
+#include <vector>
+
+#include "ncbctl/error.hpp"
+#include "ncbctl/inventory.hpp"
+#include "ncbctl/plan.hpp"
+
+namespace ncbctl::plan {
+
+struct MaintainAction {
+    std::string kind;    // plugin_add | plugin_enable | plugin_disable | plugin_remove | backup_restore
+    std::string target;  // package, plugin name, backup name or .nbdata file
+};
+
+struct MaintainArgs {
+    std::vector<MaintainAction> actions;
+    std::string canary;    // empty: the inventory's canary
+    std::string registry;  // npm registry for plugin_add
+};
+
+// "enable:sample-hello" or "enable sample-hello" -> {plugin_enable, sample-hello}; Usage error otherwise.
+Result<MaintainAction> parse_maintain_action(const std::string& text);
+// Round trip through the plan's args (resume rebuilds the plan from them): "enable:a,add:@x/y".
+std::string encode_actions(const std::vector<MaintainAction>& actions);
+Result<std::vector<MaintainAction>> decode_actions(const std::string& encoded);
+
+Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args);
+
+}  // namespace ncbctl::plan

@@ -1,0 +1,130 @@
+#include "workflow/app_actions.hpp"
+
+#include <optional>
+#include <vector>
+
+#include "nocobase/client.hpp"
+
+namespace ncbctl::workflow {
+namespace {
+
+std::string get(const Params& p, const std::string& key) {
+    auto it = p.find(key);
+    return it == p.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < s.size()) {
+        auto end = s.find(',', pos);
+        if (end == std::string::npos) end = s.size();
+        if (end > pos) out.push_back(s.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+void note(EventSink& events, std::string message) {
+    Event e;
+    e.message = std::move(message);
+    events.on_event(e);
+}
+
+const PluginInfo* find(const std::vector<PluginInfo>& list, const std::string& name) {
+    for (const auto& p : list)
+        if (p.name == name || p.package_name == name) return &p;
+    return nullptr;
+}
+
+Status expect_states(const std::vector<PluginInfo>& list, const Step& step, const std::string& node) {
+    for (const auto& name : split_list(get(step.params, "present")))
+        if (find(list, name) == nullptr)
+            return fail(ErrorCode::NotFound, "node " + node + ": no plugin " + name +
+                                                 " (see `ncbctl plugin list`; add it first with `ncbctl plugin add`)");
+    for (const auto& name : split_list(get(step.params, "enabled"))) {
+        const auto* p = find(list, name);
+        if (p == nullptr || !p->enabled)
+            return fail(ErrorCode::Verification,
+                        "node " + node + ": plugin " + name + " is " + (p == nullptr ? "not listed" : "not enabled"),
+                        true);
+    }
+    for (const auto& name : split_list(get(step.params, "disabled"))) {
+        const auto* p = find(list, name);
+        if (p != nullptr && p->enabled)
+            return fail(ErrorCode::Verification, "node " + node + ": plugin " + name + " is still enabled", true);
+    }
+    for (const auto& name : split_list(get(step.params, "absent"))) {
+        const auto* p = find(list, name);
+        if (p != nullptr && (p->installed || p->enabled))
+            return fail(ErrorCode::Verification, "node " + node + ": plugin " + name + " is still installed", true);
+    }
+    return {};
+}
+
+}  // namespace
+
+bool is_app_action(std::string_view action) {
+    return action == "app.plugin_add" || action == "app.plugin_enable" || action == "app.plugin_disable" ||
+           action == "app.plugin_remove" || action == "app.backup_restore" || action == "app.plugins_expect";
+}
+
+Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& step, const Deadline& deadline,
+                                  EventSink& events) {
+    const std::string prefix = "node " + node.name + ": ";
+    const std::string target = get(step.params, "target");
+    StepResult out;
+    auto wrap = [&](Status st) -> Result<StepResult> {
+        if (!st) return fail(st.error().message.starts_with(prefix) ? st.error() : st.error().with_context(prefix));
+        return out;
+    };
+    if (step.action == "app.backup_restore") {
+        note(events, "restoring " + target + " (the node restarts; about 15 s of 503)");
+        if (target.ends_with(".nbdata") && target.find('/') != std::string::npos) {
+            auto* nb = dynamic_cast<nocobase::NocoBaseClient*>(&app);
+            if (nb == nullptr)
+                return fail(ErrorCode::Unsupported, prefix + "uploading a backup file needs the NocoBase client");
+            return wrap(nb->backup_restore_upload(target, deadline));
+        }
+        return wrap(app.backup_restore(target, deadline));
+    }
+
+    auto list = app.plugins(deadline);
+    if (!list) return fail(list.error().with_context(prefix));
+    if (step.action == "app.plugins_expect") {
+        if (auto st = expect_states(*list, step, node.name); !st) return fail(st.error());
+        out.details = {{"plugins", std::to_string(list->size())}};
+        return out;
+    }
+    const PluginInfo* p = find(*list, target);
+    if (step.action == "app.plugin_add") {
+        if (p != nullptr) {
+            note(events, target + " is already on the node (" + p->version + ")");
+            return out;
+        }
+        note(events, "pm:add " + target + " (downloaded by the node)");
+        return wrap(app.plugin_add(target, get(step.params, "registry"), "", deadline));
+    }
+    if (p == nullptr)
+        return fail(ErrorCode::NotFound,
+                    prefix + "no plugin " + target + " (see `ncbctl plugin list`; add it first with plugin add)");
+    out.details = {{"plugin", p->name}, {"version", p->version}};
+    if (step.action == "app.plugin_enable") {
+        if (p->enabled) return out;
+        note(events, "pm:enable " + p->name + " (in-process reload, about 6-10 s of 503)");
+        return wrap(app.plugin_enable(p->name, deadline));
+    }
+    if (step.action == "app.plugin_disable") {
+        if (!p->enabled) return out;
+        note(events, "pm:disable " + p->name);
+        return wrap(app.plugin_disable(p->name, deadline));
+    }
+    if (step.action == "app.plugin_remove") {
+        if (!p->installed && !p->enabled) return out;
+        note(events, "pm:remove " + p->name);
+        return wrap(app.plugin_remove(p->name, deadline));
+    }
+    return fail(ErrorCode::Internal, "step " + step.id + ": unknown app action " + step.action);
+}
+
+}  // namespace ncbctl::workflow

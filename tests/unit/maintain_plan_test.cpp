@@ -1,0 +1,106 @@
+// The maintain plan (procedures.md §3): shape, safety rules, and the round trip through recorded args.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "engine_fakes.hpp"
+#include "plan/maintain.hpp"
+#include "plan/workflows.hpp"
+
+using namespace ncbctl;
+using ncbctl::testing::make_inventory;
+using ncbctl::testing::phase_names;
+
+namespace {
+
+plan::MaintainArgs args(std::vector<std::string> actions, std::string registry = "") {
+    plan::MaintainArgs a;
+    for (const auto& s : actions) {
+        auto parsed = plan::parse_maintain_action(s);
+        REQUIRE(parsed);
+        a.actions.push_back(*parsed);
+    }
+    a.registry = std::move(registry);
+    return a;
+}
+
+}  // namespace
+
+TEST_CASE("maintain: pin, scale down, act on the canary only, verify, scale up, verify all, live", "[plan][maintain]") {
+    auto plan = plan::build_maintain(make_inventory(3),
+                                     args({"add:@nocobase/plugin-sample-hello", "enable:sample-hello"}, "http://r"));
+    REQUIRE(plan);
+    CHECK(phase_names(*plan) == std::vector<std::string>{"preflight", "pin", "scale-down", "actions", "verify",
+                                                         "scale-up", "verify-all", "live"});
+    const Step* pin = plan->find_step("pin/traffic");
+    REQUIRE(pin != nullptr);
+    CHECK(pin->action == "traffic.pin");
+    CHECK(pin->params.at("node") == "app1");
+    CHECK(pin->undo->action == "traffic.live");
+    CHECK(plan->find_step("scale-down/app1") == nullptr);
+    CHECK(plan->find_step("scale-down/app2")->action == "node.stop");
+    CHECK(plan->find_step("scale-down/app3")->undo->action == "node.start");
+
+    const Phase* act = plan->find_phase("actions");
+    REQUIRE(act->steps.size() == 4);
+    for (const auto& s : act->steps) CHECK(s.target == "app1");
+    CHECK(act->steps[0].action == "app.plugin_add");
+    CHECK(act->steps[0].params.at("registry") == "http://r");
+    CHECK(act->steps[1].action == "app.wait_ready");
+    CHECK(act->steps[2].action == "app.plugin_enable");
+    CHECK(act->steps[2].params.at("target") == "sample-hello");
+    // A failed action keeps the pinned node serving: no undo, not the rollback exit.
+    CHECK(act->on_failure == OnFailure::Stop);
+    CHECK(act->failure_exit == ExitCode::Failed);
+
+    for (const std::string n : {"app1", "app2", "app3"}) {
+        const Step* v = plan->find_step("verify-all/" + n);
+        REQUIRE(v != nullptr);
+        CHECK(v->action == "app.plugins_expect");
+        CHECK(v->params.at("enabled") == "sample-hello");
+    }
+    CHECK(plan->find_step("scale-up/ready/app2")->after == std::vector<std::string>{"scale-up/start/app2"});
+    // The first node to start runs the pending app.upgrade() alone.
+    CHECK(plan->find_step("scale-up/start/app2")->after.empty());
+    CHECK(plan->find_step("scale-up/start/app3")->after == std::vector<std::string>{"scale-up/ready/app2"});
+    CHECK(plan->find_phase("live")->needs == std::vector<std::string>{"verify-all"});
+    CHECK(plan->find_phase("scale-down")->on_failure == OnFailure::Undo);
+}
+
+TEST_CASE("maintain: the last action per plugin decides what every node must show", "[plan][maintain]") {
+    auto plan = plan::build_maintain(make_inventory(2), args({"enable:a", "disable:b", "remove:c", "enable:b"}));
+    REQUIRE(plan);
+    const Step* v = plan->find_step("verify-all/app2");
+    REQUIRE(v != nullptr);
+    CHECK(v->params.at("enabled") == "a,b");
+    // Without add/restore nothing is pending at boot: the others start in parallel.
+    CHECK(plan->find_step("scale-up/start/app2")->after.empty());
+    // Plugins that must exist are checked in preflight (exit 3, nothing changed).
+    const Step* pre = plan->find_step("preflight/plugins/app1");
+    REQUIRE(pre != nullptr);
+    CHECK(pre->params.at("present") == "a,b,c");
+    CHECK(v->params.at("absent") == "c");
+    CHECK_FALSE(v->params.contains("disabled"));
+}
+
+TEST_CASE("maintain: rebuilt from its recorded args (resume), refuses bad input", "[plan][maintain]") {
+    auto inv = make_inventory(3);
+    auto a = args({"restore:backup_1.nbdata", "disable:x"});
+    a.canary = "app2";
+    auto plan = plan::build_maintain(inv, a);
+    REQUIRE(plan);
+    auto again = plan::build_workflow(inv, "maintain", plan->args);
+    REQUIRE(again);
+    CHECK(again->fingerprint == plan->fingerprint);
+    CHECK(again->find_step("actions/1-backup_restore")->params.at("target") == "backup_1.nbdata");
+    CHECK(again->find_step("scale-down/app1") != nullptr);
+    CHECK(std::ranges::count(plan::workflow_names(), "maintain") == 1);
+
+    CHECK_FALSE(plan::parse_maintain_action("frobnicate:x"));
+    CHECK_FALSE(plan::parse_maintain_action("enable:"));
+    CHECK_FALSE(plan::parse_maintain_action("enable:a,b"));
+    CHECK_FALSE(plan::build_maintain(inv, {}));
+    CHECK_FALSE(plan::build_maintain(inv, args({"add:@x/y"})));  // no registry
+    a.canary = "nope";
+    CHECK_FALSE(plan::build_maintain(inv, a));
+}
