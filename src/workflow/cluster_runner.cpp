@@ -328,6 +328,18 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
         out.details = {{"mode", std::string(to_string(st->mode))}, {"detail", st->detail}};
         return out;
     }
+    // Traffic goes only to nodes that answer ready: a node still booting would fail requests (HAProxy
+    // assumes a server leaving maintenance is up until its checks say otherwise; nginx has no checks).
+    if (action == "traffic.live" || action == "traffic.pin") {
+        for (const auto& n : inv_.nodes) {
+            if (action == "traffic.pin" && n.name != param(step.params, "node")) continue;
+            auto ready = wait_ready(n, "", step, deadline, events);
+            if (!ready)
+                return fail(ErrorCode::Verification,
+                            ready.error().message + "; traffic stays on the maintenance page until it is ready",
+                            ready.error().transient);
+        }
+    }
     Status changed;
     long want_status = 0;
     if (action == "traffic.maintenance") {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "workflow/cluster_runner.hpp"
@@ -64,6 +65,7 @@ struct FakeNode final : NodeDriver {
 
 struct AppState {
     std::map<std::string, std::string> version;  // node -> version reported
+    std::set<std::string> booting;               // nodes that never become ready
     std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
                                     {"hello", "@x/hello", "1", true, true, false}};
 };
@@ -80,6 +82,7 @@ struct FakeApp final : AppClient {
     }
     Result<AppStatus> wait_ready(const std::optional<std::string>& v, const Deadline& d, const ProgressFn& p) override {
         auto a = check(d);
+        if (st.booting.contains(node)) return fail(ErrorCode::Timeout, "node " + node + " not ready", true);
         if (p) p(a);
         if (v && *v != a.version) return fail(ErrorCode::Timeout, "node " + node + " not ready at " + *v, true);
         return a;
@@ -297,4 +300,15 @@ TEST_CASE("expected_app_version drops image flavours", "[runner]") {
     CHECK(workflow::expected_app_version("2.2.16-full") == "2.2.16");
     CHECK(workflow::expected_app_version("2.2.16") == "2.2.16");
     CHECK(workflow::expected_app_version("1.5.0-beta") == "1.5.0-beta");
+}
+
+TEST_CASE("traffic goes live only when every node answers ready", "[runner]") {
+    Fixture f;
+    REQUIRE(f.run("cluster", "traffic.maintenance"));
+    f.app.booting.insert("b");
+    auto r = f.run("cluster", "traffic.live");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("node b") != std::string::npos);
+    CHECK(f.lb_status == 503);                                // the switch was not touched
+    CHECK(f.run("cluster", "traffic.pin", {{"node", "a"}}));  // pinning needs only that node
 }
