@@ -3,6 +3,7 @@
 // mode 0600. It is an EventSink (the executor writes through it) and can be read back for `runs` and
 // `resume`. Failure semantics: a write failure is remembered (ok() false) and reported by the executor,
 // which stops starting steps: a run must never go on unjournaled.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,8 +22,8 @@ public:
     static Result<std::unique_ptr<Journal>> open(const std::string& path);
     ~Journal() override;
     void on_event(const Event& e) override;
-    [[nodiscard]] bool ok() const { return error_.empty(); }
-    [[nodiscard]] const std::string& error() const { return error_; }
+    [[nodiscard]] bool ok() const { return !failed_.load(std::memory_order_acquire); }  // any thread
+    [[nodiscard]] const std::string& error() const { return error_; }                   // once !ok()
     [[nodiscard]] const std::string& path() const { return path_; }
 
 private:
@@ -30,6 +31,7 @@ private:
     int fd_ = -1;
     std::string path_;
     std::string error_;
+    std::atomic<bool> failed_{false};
 };
 
 enum class StepState { Pending, InFlight, Ok, Failed, Undone };

@@ -8,6 +8,7 @@
 #include "cli/context.hpp"
 #include "plan/render.hpp"
 #include "plan/selection.hpp"
+#include "plan/traffic_workflows.hpp"
 #include "plan/workflows.hpp"
 #include "run/session.hpp"
 
@@ -62,6 +63,8 @@ void register_plan(CLI::App& app, Context& ctx) {
     up->add_option("--canary", flags->upgrade.canary, "Canary node (default: the inventory's)");
     up->add_flag("--no-rollback", flags->upgrade.no_rollback,
                  "On failure after the window opened, leave it for a human");
+    up->add_flag("--early-traffic", flags->upgrade.early_traffic,
+                 "After verify, the canary serves alone while the others start");
     add_selection(up, flags->selection);
     up->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {
@@ -80,6 +83,26 @@ void register_plan(CLI::App& app, Context& ctx) {
     add_selection(stop, flags->selection);
     stop->callback(
         [&ctx, flags] { ctx.action = [&ctx, flags] { return print_plan(ctx, plan::build_stop, flags->selection); }; });
+
+    // `ncbctl traffic maintenance|live|pin NODE` as plans (their workflow names, as journaled).
+    using Builder = Result<Plan> (*)(const Inventory&);
+    for (const auto& [name, fn] :
+         {std::pair<const char*, Builder>{"traffic-maintenance", plan::build_traffic_maintenance},
+          std::pair<const char*, Builder>{"traffic-live", plan::build_traffic_live}}) {
+        const Builder build = fn;
+        cmd->add_subcommand(name, "The load balancer switch of `ncbctl traffic`")->callback([&ctx, flags, build] {
+            ctx.action = [&ctx, flags, build] { return print_plan(ctx, build, flags->selection); };
+        });
+    }
+    auto node = std::make_shared<std::string>();
+    auto* pin = cmd->add_subcommand("traffic-pin", "Only --node serves (`ncbctl traffic pin NODE`)");
+    pin->add_option("--node", *node, "Inventory node")->required();
+    pin->callback([&ctx, flags, node] {
+        ctx.action = [&ctx, flags, node] {
+            return print_plan(
+                ctx, [node](const Inventory& inv) { return plan::build_traffic_pin(inv, *node); }, flags->selection);
+        };
+    });
 }
 
 }  // namespace ncbctl::cli

@@ -21,6 +21,9 @@ void register_upgrade(CLI::App& app, Context& ctx) {
     cmd->add_option("--canary", flags->args.canary, "Node started first (default: the inventory's canary)");
     cmd->add_flag("--no-rollback", flags->args.no_rollback,
                   "On failure leave the cluster stopped in maintenance for a human (exit 6) instead of rolling back");
+    cmd->add_flag("--early-traffic", flags->args.early_traffic,
+                  "After verify, serve traffic from the canary alone while the other nodes start (shorter 503 window; "
+                  "one node carries the load meanwhile)");
     add_workflow_flags(*cmd, flags->wf);
     cmd->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {

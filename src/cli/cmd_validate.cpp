@@ -1,12 +1,17 @@
-// `ncbctl validate`: load the inventory strictly and print OK or every diagnostic.
+// `ncbctl validate [--connect]`: load the inventory strictly and print OK or every diagnostic.
 // stdout: one OK line (text) or one JSON document (--output json), valid or not.
 // stderr: each problem as FILE:LINE:COL: message, then a one-line count. Exit 0 valid, 2 invalid.
+// --connect (valid inventories only): every node driver, node API, the LB and the database reached in
+// parallel, one OK/FAIL line each on stdout ("connect" array in JSON); exit 3 when any failed.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <memory>
 
 #include "cli/context.hpp"
+#include "workflow/connectivity.hpp"
 
 namespace ncbctl::cli {
 
@@ -22,14 +27,26 @@ nlohmann::json summary_json(const Inventory& inv) {
             {"backup", inv.backup.method}, {"content_hash", inv.content_hash}};
 }
 
+std::vector<workflow::ConnectResult> connect(const Inventory& inv) {
+    const auto ports = workflow::make_cluster_ports(inv);
+    return workflow::check_connectivity(inv, ports,
+                                        Deadline::after(std::chrono::duration_cast<Duration>(inv.timeouts.connect)));
+}
+
 }  // namespace
 
 void register_validate(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("validate", "Check the inventory: schema, references, unsafe values");
-    cmd->callback([&ctx] {
-        ctx.action = [&ctx]() -> ExitCode {
+    auto reach = std::make_shared<bool>(false);
+    cmd->add_flag("--connect", *reach,
+                  "Also reach every node driver, node API, the load balancer and the database (exit 3 if any fails)");
+    cmd->callback([&ctx, reach] {
+        ctx.action = [&ctx, reach]() -> ExitCode {
             const std::string path = ctx.inventory_path();
             auto inv = load_inventory(path);
+            std::vector<workflow::ConnectResult> reached;
+            if (inv && *reach) reached = connect(*inv);
+            const bool all_ok = std::ranges::all_of(reached, [](const auto& r) { return r.ok; });
             if (ctx.format() == OutputFormat::Json) {
                 nlohmann::json out{{"inventory", path}, {"valid", inv.has_value()}};
                 out["errors"] = nlohmann::json::array();
@@ -40,6 +57,12 @@ void register_validate(CLI::App& app, Context& ctx) {
                 } else {
                     out.update(summary_json(*inv));
                 }
+                if (*reach) {
+                    out["connect"] = nlohmann::json::array();
+                    for (const auto& r : reached)
+                        out["connect"].push_back({{"target", r.target}, {"ok", r.ok}, {"detail", r.detail}});
+                    out["reachable"] = inv.has_value() && all_ok;
+                }
                 std::cout << out.dump() << '\n';
             }
             if (!inv) {
@@ -48,10 +71,19 @@ void register_validate(CLI::App& app, Context& ctx) {
                 std::cerr << "ncbctl: " << n << " error" << (n == 1 ? "" : "s") << " in " << path << '\n';
                 return ExitCode::Usage;
             }
-            if (ctx.format() == OutputFormat::Text)
+            if (ctx.format() == OutputFormat::Text) {
                 std::cout << "OK " << path << ": cluster " << inv->cluster << ", " << inv->nodes.size() << " node"
                           << (inv->nodes.size() == 1 ? "" : "s") << ", canary " << inv->canary << ", traffic "
                           << inv->traffic.driver << ", backup " << inv->backup.method << '\n';
+                for (const auto& r : reached)
+                    std::cout << (r.ok ? "OK   " : "FAIL ") << r.target << ": " << r.detail << '\n';
+            }
+            if (!all_ok) {
+                const auto n = std::ranges::count_if(reached, [](const auto& r) { return !r.ok; });
+                std::cerr << "ncbctl: " << n << " of " << reached.size() << " targets unreachable; see the FAIL "
+                          << (n == 1 ? "line" : "lines") << '\n';
+                return ExitCode::Preflight;
+            }
             return ExitCode::Ok;
         };
     });

@@ -18,12 +18,29 @@ void register_maintain(CLI::App&, Context&);
 void register_plugin(CLI::App&, Context&);
 void register_migrate(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
+void register_rollback(CLI::App&, Context&);
+void register_traffic(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
+    // clang-format off
     static constexpr RegisterFn kCommands[] = {
-        register_validate, register_upgrade, register_start,  register_stop,     register_plan,   register_runs,
-        register_lock,     register_resume,  register_backup, register_maintain, register_plugin, register_migrate,
+        register_validate,
+        register_status,
+        register_plan,
+        register_upgrade,
+        register_start,
+        register_stop,
+        register_resume,
+        register_rollback,
+        register_runs,
+        register_lock,
+        register_traffic,
+        register_backup,
+        register_maintain,
+        register_plugin,
+        register_migrate,
     };
+    // clang-format on
     for (RegisterFn fn : kCommands) fn(app, ctx);
 }
 

@@ -158,6 +158,7 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& req, const Deadline&
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
+    if (req.buffer_size > 0) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, req.buffer_size);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ncbctl/" NCBCTL_VERSION);
 
     const auto remaining = deadline.remaining();

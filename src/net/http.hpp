@@ -41,6 +41,7 @@ struct HttpRequest {
     std::function<bool(std::string_view)> on_body;
     std::size_t max_body = 64U * 1024U * 1024U;  // collected bodies are capped (Protocol error past it)
     bool follow_redirects = false;
+    long buffer_size = 0;  // CURLOPT_BUFFERSIZE for bulk downloads (fewer wakeups); 0 = libcurl's 16 KiB
 };
 
 struct HttpResponse {

@@ -289,8 +289,10 @@ Result<std::vector<ZipEntry>> zip_list(const std::string& path) {
         if (pos + 46 + name_len + extra_len + comment_len > cd.size()) return bad(path, "central directory entry cut");
         e.name.assign(cd.data() + pos + 46, name_len);
         // zip64 extra field (id 1) carries the 64-bit values that are 0xFFFFFFFF above, in this order.
-        for (std::size_t x = pos + 46 + name_len; x + 4 <= pos + 46 + name_len + extra_len;) {
+        const std::size_t extra_end = pos + 46 + name_len + extra_len;
+        for (std::size_t x = pos + 46 + name_len; x + 4 <= extra_end;) {
             const std::size_t id = le16(c + x), len = le16(c + x + 2);
+            if (x + 4 + len > extra_end) return bad(path, "entry " + e.name + " has a corrupt extra field");
             if (id == 1) {
                 std::size_t q = x + 4;
                 if (e.size == 0xFFFFFFFFU && q + 8 <= x + 4 + len) e.size = le(c + q, 8), q += 8;

@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "plan/maintain.hpp"
+#include "plan/rollback_workflow.hpp"
+#include "plan/traffic_workflows.hpp"
 
 namespace ncbctl::plan {
 namespace {
@@ -119,6 +121,7 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     plan.args["to"] = args.to;
     if (!args.canary.empty()) plan.args["canary"] = args.canary;
     if (args.no_rollback) plan.args["no-rollback"] = "true";
+    if (args.early_traffic) plan.args["early-traffic"] = "true";
     plan.inventory_hash = inv.content_hash;
 
     plan.phases.push_back(preflight(inv, args.to));
@@ -163,6 +166,17 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     vs.params["version"] = args.to;
     ver.steps.push_back(std::move(vs));
     plan.phases.push_back(std::move(ver));
+
+    // --early-traffic: the verified canary serves alone while the others boot (one node carries the load).
+    if (args.early_traffic) {
+        auto early = phase("early-traffic", "traffic live on " + canary->name + " alone while the others start", false,
+                           OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
+        auto pin = step("early-traffic/pin/" + canary->name, std::string(kCluster), "traffic.pin",
+                        ms(inv.timeouts.command), 3);
+        pin.params["node"] = canary->name;
+        early.steps.push_back(std::move(pin));
+        plan.phases.push_back(std::move(early));
+    }
 
     // After a verified canary the new version is the way forward: a fan-out failure waits for a human.
     auto fan = phase("fanout", "start the other nodes, each ready at " + args.to, true, OnFailure::Stop,
@@ -241,7 +255,7 @@ Result<Plan> build_stop(const Inventory& inv) {
 }
 
 std::vector<std::string> workflow_names() {
-    return {"upgrade", "start", "stop", "maintain"};
+    return {"upgrade", "start", "stop", "rollback", "maintain", "traffic-maintenance", "traffic-live", "traffic-pin"};
 }
 
 Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
@@ -251,16 +265,22 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
         return it == args.end() ? std::string() : it->second;
     };
     if (workflow == "upgrade")
-        return build_upgrade(inv,
-                             {.to = arg("to"), .canary = arg("canary"), .no_rollback = arg("no-rollback") == "true"});
+        return build_upgrade(inv, {.to = arg("to"),
+                                   .canary = arg("canary"),
+                                   .no_rollback = arg("no-rollback") == "true",
+                                   .early_traffic = arg("early-traffic") == "true"});
     if (workflow == "start") return build_start(inv);
     if (workflow == "stop") return build_stop(inv);
+    if (workflow == "rollback") return build_rollback(inv, args);
+    if (workflow == "traffic-maintenance") return build_traffic_maintenance(inv);
+    if (workflow == "traffic-live") return build_traffic_live(inv);
+    if (workflow == "traffic-pin") return build_traffic_pin(inv, arg("node"));
     if (workflow == "maintain") {
         auto actions = decode_actions(arg("actions"));
         if (!actions) return fail(actions.error());
         return build_maintain(inv, {.actions = *actions, .canary = arg("canary"), .registry = arg("registry")});
     }
-    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "' (upgrade, start, stop, maintain)");
+    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "'");
 }
 
 }  // namespace ncbctl::plan

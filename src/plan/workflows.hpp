@@ -12,9 +12,10 @@
 namespace ncbctl::plan {
 
 struct UpgradeArgs {
-    std::string to;            // target version (image tag / release)
-    std::string canary;        // empty: the inventory's canary
-    bool no_rollback = false;  // failures after the window opened leave the cluster in maintenance (exit 6)
+    std::string to;              // target version (image tag / release)
+    std::string canary;          // empty: the inventory's canary
+    bool no_rollback = false;    // failures after the window opened leave the cluster in maintenance (exit 6)
+    bool early_traffic = false;  // after verify, traffic goes live pinned to the canary during the fan-out
 };
 
 // Phases: preflight, maintenance, stop, backup, upgrade, canary, verify, fanout, live (procedures.md §2).

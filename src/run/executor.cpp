@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -154,7 +155,7 @@ StepRun Engine::run_step(const Phase& p, const Step& s) {
 void Engine::worker(const Phase& p) {
     std::unique_lock lock(mu_);
     for (;;) {
-        if (phase_failed_) return;
+        if (phase_failed_ || phase_interrupted_) return;
         std::optional<std::size_t> next;
         bool pending = false;
         for (std::size_t i = 0; i < p.steps.size(); ++i) {
@@ -195,7 +196,12 @@ void Engine::worker(const Phase& p) {
         }
         lock.unlock();
         const auto t0 = Clock::now();
-        StepRun r = run_step(p, s);
+        StepRun r;
+        try {
+            r = run_step(p, s);
+        } catch (const std::exception& ex) {  // a bug in a runner: fail the step, keep the journal whole
+            r = {Outcome::Failed, {}, Error{ErrorCode::Internal, s.id + ": internal error (a bug): " + ex.what()}};
+        }
         Event fin = step_event(EventKind::StepFinished, p, s);
         fin.duration_ms = ms_since(t0);
         fin.result = r.outcome == Outcome::Ok ? "ok" : r.outcome == Outcome::Failed ? "failed" : "interrupted";
@@ -362,22 +368,30 @@ RunOutcome Engine::run() {
             sum.result = "done-earlier";
             continue;
         }
-        if (stop_requested() || journal_broken()) {
+        if (journal_broken()) {
             for (std::size_t j = i; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
             out.duration_ms = ms_since(t0);
-            std::string why = journal_broken() ? opts_.journal->error() + "; " : "";
+            finish(out, ExitCode::Failed, opts_.journal->error() + "; stopped before phase " + p.name);
+            return out;
+        }
+        if (stop_requested()) {
+            for (std::size_t j = i; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
+            out.duration_ms = ms_since(t0);
             finish(out, ExitCode::Interrupted,
-                   why + "interrupted before phase " + p.name + "; continue with: " + opts_.resume_command);
+                   "interrupted before phase " + p.name + "; continue with: " + opts_.resume_command);
             return out;
         }
         const Outcome o = run_phase(p, sum);
         if (o == Outcome::Ok) continue;
         for (std::size_t j = i + 1; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
         out.duration_ms = ms_since(t0);
+        if (o == Outcome::Interrupted && journal_broken()) {
+            finish(out, ExitCode::Failed, opts_.journal->error() + "; stopped in phase " + p.name);
+            return out;
+        }
         if (o == Outcome::Interrupted) {
-            std::string why = journal_broken() ? opts_.journal->error() + "; " : "";
             finish(out, ExitCode::Interrupted,
-                   why + "interrupted in phase " + p.name + "; continue with: " + opts_.resume_command);
+                   "interrupted in phase " + p.name + "; continue with: " + opts_.resume_command);
             return out;
         }
         if (p.on_failure == OnFailure::Stop) {

@@ -40,13 +40,16 @@ Status write_all(int fd, std::string_view data) {
 }  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
+    const fs::path dir = fs::path(path).parent_path();
     std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    if (ec) return fail(ErrorCode::Io, "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
-    ::chmod(fs::path(path).parent_path().c_str(), 0700);
+    if (!fs::exists(dir, ec)) {
+        fs::create_directories(dir, ec);
+        if (ec) return fail(ErrorCode::Io, "cannot create " + dir.string() + ": " + ec.message());
+        ::chmod(dir.c_str(), 0700);  // only a directory we created: never touch someone else's
+    }
+    // O_CREAT with 0600: umask can only narrow it. An existing journal (resume) was created the same way.
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) return fail(ErrorCode::Io, "cannot open journal " + path + ": " + errno_text());
-    ::fchmod(fd, 0600);
     std::unique_ptr<Journal> j(new Journal(fd, path));
     // A process killed mid-write leaves a torn last line: end it so the next event starts a fresh line.
     struct stat st {};
@@ -65,13 +68,17 @@ Journal::~Journal() {
 }
 
 void Journal::on_event(const Event& e) {
-    if (e.kind == EventKind::StepProgress || !error_.empty()) return;
+    if (e.kind == EventKind::StepProgress || !ok()) return;
     std::string line = run::event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    if (auto ok = write_all(fd_, line); !ok) {
-        error_ = "cannot write journal " + path_ + ": " + ok.error().message;
+    if (auto written = write_all(fd_, line); !written) {
+        error_ = "cannot write journal " + path_ + ": " + written.error().message;
+        failed_.store(true, std::memory_order_release);
         return;
     }
-    if (::fsync(fd_) != 0) error_ = "cannot fsync journal " + path_ + ": " + errno_text();
+    if (::fsync(fd_) != 0) {
+        error_ = "cannot fsync journal " + path_ + ": " + errno_text();
+        failed_.store(true, std::memory_order_release);
+    }
 }
 
 bool RunRecord::resumable() const {

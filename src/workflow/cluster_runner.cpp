@@ -22,6 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Names the node once: clients and drivers often already start their messages with "node NAME".
+Error about(const Error& e, const std::string& node) {
+    const std::string prefix = "node " + node;
+    return e.message.find(prefix) != std::string::npos ? e : e.with_context(prefix + ": ");
+}
+
 std::string param(const Params& p, const std::string& key) {
     auto it = p.find(key);
     return it == p.end() ? std::string() : it->second;
@@ -210,6 +216,7 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
     }
     if (action == "node.rollback") {
         std::string previous = param(done, "previous_version");
+        if (previous.empty()) previous = param(step.params, "previous_version");  // `ncbctl rollback RUN`
         if (previous.empty()) previous = read_small_file(state_file("previous-" + node->name));
         if (previous.empty()) return fail(ErrorCode::Internal, prefix + "no previous version recorded to roll back to");
         if (auto st = d.stop(deadline); !st) return wrap(st);
@@ -223,7 +230,7 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
 Result<StepResult> ClusterRunner::wait_ready(const Node& node, const std::string& version, const Step&,
                                              const Deadline& deadline, EventSink& events) {
     auto app = ports_.node_app(node);
-    if (!app) return fail(app.error().with_context("node " + node.name + ": "));
+    if (!app) return fail(about(app.error(), node.name));
     std::string last;
     const std::optional<std::string> want =
         version.empty() ? std::nullopt : std::optional<std::string>(expected_app_version(version));
@@ -236,7 +243,7 @@ Result<StepResult> ClusterRunner::wait_ready(const Node& node, const std::string
         if (line != last) progress(events, line);
         last = line;
     });
-    if (!r) return fail(r.error().with_context("node " + node.name + ": "));
+    if (!r) return fail(about(r.error(), node.name));
     StepResult out;
     out.details = {{"version", r->version}};
     return out;
@@ -249,7 +256,7 @@ Result<StepResult> ClusterRunner::verify(const Node& node, const Step& step, con
     auto app = ports_.node_app(node);
     if (!app) return fail(app.error());
     auto plugins = (*app)->plugins(deadline);
-    if (!plugins) return fail(plugins.error().with_context("node " + node.name + ": "));
+    if (!plugins) return fail(about(plugins.error(), node.name));
     std::set<std::string> enabled;
     for (const auto& p : *plugins)
         if (p.enabled) enabled.insert(p.name);
@@ -362,7 +369,7 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
     const std::string since_file = state_file("maintenance-since");
     if (action == "traffic.maintenance") {
         if (read_small_file(since_file).empty()) (void)write_small_file(since_file, std::to_string(now_ms()));
-    } else if (action == "traffic.live") {
+    } else if (action == "traffic.live" || action == "traffic.pin") {  // pin: --early-traffic ends the window
         const std::string since = read_small_file(since_file);
         if (!since.empty()) {
             const double window = static_cast<double>(now_ms() - std::stoll(since)) / 1000.0;
@@ -394,7 +401,7 @@ Result<StepResult> ClusterRunner::cluster_action(const std::string& action, cons
             auto st = (*app)->check(deadline);
             if (st.phase != AppPhase::Ready) continue;
             auto plugins = (*app)->plugins(deadline);
-            if (!plugins) return fail(plugins.error().with_context("node " + n.name + ": "));
+            if (!plugins) return fail(about(plugins.error(), n.name));
             std::set<std::string> enabled;
             for (const auto& p : *plugins)
                 if (p.enabled) enabled.insert(p.name);
@@ -443,7 +450,8 @@ Result<StepResult> ClusterRunner::cluster_action(const std::string& action, cons
         return out;
     }
     if (action == "backup.restore" || action == "backup.restore_storage") {
-        const std::string path = param(done, "path");
+        std::string path = param(done, "path");
+        if (path.empty()) path = param(step.params, "path");  // `ncbctl rollback RUN`
         if (path.empty()) return fail(ErrorCode::Internal, "step " + step.id + ": no backup recorded to restore");
         progress(events, "restoring " + path);
         auto st = action == "backup.restore" ? ports_.database_restore(path, deadline)

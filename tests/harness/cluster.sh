@@ -234,6 +234,8 @@ cmd_down() {
   if [ -S "$dir/sv.sock" ]; then supervisorctl -c "$dir/supervisord.conf" stop all >/dev/null 2>&1 || true; fi
   stop_pidfile "$dir/supervisord.pid.harness"
   stop_pidfile "$dir/haproxy.pid.harness"
+  # sshd's per-connection children first: SSH masters a killed ncbctl left behind then see EOF and exit.
+  [ -f "$dir/sshd.pid.harness" ] && pkill -TERM -P "$(cat "$dir/sshd.pid.harness")" 2>/dev/null || true
   stop_pidfile "$dir/sshd.pid.harness"
   "$NCB" down "$dir" || true
   # Anything a test left in the nodes' process groups (a crashed supervisord leaves orphans).

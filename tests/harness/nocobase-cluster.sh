@@ -20,6 +20,7 @@
 # PM2_HOME and LOGGER_BASE_PATH (nocobase-v1 deletes SOCKET_PATH and PM2_HOME when it starts); the
 # cluster shares STORAGE_PATH=DIR/storage and APP_KEY, as a real cluster shares storage. Settings go
 # through the environment (real env beats the app's .env), so the cache is never edited.
+# NCB_FAULT_DB_PORT=<port> (node-start/node-exec): the node gets a wrong database port and never gets ready.
 # Root credentials: admin@nocobase.com / admin123 (INIT_ROOT_*), database user nocobase/nocobase.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,31 +91,37 @@ cmd_app_install() {
     || die "yarn nocobase install into $db failed: see $dir/install/install.log"
 }
 
-cmd_node_start() {
-  local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME} port=${3:?PORT} db=${4:-nocobase}
+# Exports the environment of node NAME on PORT (database DB) and enters the app directory.
+# NCB_FAULT_DB_PORT=<port> points the node at a wrong database port (a node that never gets ready).
+enter_node() {  # DIR NAME PORT DB
+  local dir=$1 name=$2 port=$3 db=$4
   local app; app=$(app_dir)
   local n="$dir/nodes/$name"
   mkdir -p "$n" "$dir/storage"
+  cd "$app"
+  local kv
+  while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db")
+  if [ -n "${NCB_FAULT_DB_PORT:-}" ]; then export DB_PORT="$NCB_FAULT_DB_PORT"; fi
+  export APP_PORT="$port" APP_LAUNCH_MODE=node SOCKET_PATH="$n/gateway.sock" PM2_HOME="$n/pm2" LOGGER_BASE_PATH="$n/logs"
+}
+
+cmd_node_start() {
+  local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME} port=${3:?PORT} db=${4:-nocobase}
+  local n="$dir/nodes/$name"
   if [ -f "$n/pid" ] && kill -0 "$(cat "$n/pid")" 2>/dev/null; then die "node $name already runs (PID $(cat "$n/pid"))"; fi
-  (cd "$app" && while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db") &&
-    export APP_PORT="$port" APP_LAUNCH_MODE=node SOCKET_PATH="$n/gateway.sock" PM2_HOME="$n/pm2" \
-      LOGGER_BASE_PATH="$n/logs" &&
-    exec setsid "$(yarn_bin)" start > "$n/server.log" 2>&1 < /dev/null) &
+  mkdir -p "$n"
+  (enter_node "$dir" "$name" "$port" "$db" && exec setsid "$(yarn_bin)" start > "$n/server.log" 2>&1 < /dev/null) &
   local pid=$!
   echo "$pid" > "$n/pid"
   echo "$port" > "$n/port"
   echo "$pid"
 }
 
+# The node in the foreground, for a supervisor (supervisord): exec, so the supervisor's child PID is the
+# node's; stop it by its process group (stopasgroup/killasgroup).
 cmd_node_exec() {
   local dir; dir=$(need_dir "${1:-}"); local name=${2:?NAME} port=${3:?PORT} db=${4:-nocobase}
-  local app; app=$(app_dir)
-  local n="$dir/nodes/$name"
-  mkdir -p "$n" "$dir/storage"
-  cd "$app"
-  while IFS= read -r kv; do export "$kv"; done < <(node_env "$dir" "$db")
-  export APP_PORT="$port" APP_LAUNCH_MODE=node SOCKET_PATH="$n/gateway.sock" PM2_HOME="$n/pm2" LOGGER_BASE_PATH="$n/logs"
-  if [ -n "${NCB_FAULT_DB_PORT:-}" ]; then export DB_PORT=$NCB_FAULT_DB_PORT; fi  # fault injection (e2e)
+  enter_node "$dir" "$name" "$port" "$db"
   exec "$(yarn_bin)" start < /dev/null
 }
 
@@ -203,5 +210,5 @@ case "$sub" in
   up) cmd_up "$@" ;;
   prepare) cmd_prepare "$@" ;;
   down) cmd_down "$@" ;;
-  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac

@@ -14,7 +14,9 @@
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+    g_stop = 1;
+}
 
 std::string oneword(std::string s) {
     if (s.size() > 40) s.resize(40);

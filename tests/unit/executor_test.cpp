@@ -1,9 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <sstream>
+#include <stdexcept>
+
 #include "engine_fakes.hpp"
 #include "ncbctl/cancel.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"
+#include "run/reporters.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -191,7 +195,7 @@ TEST_CASE("a failed undo leaves the run for a human (exit 6)", "[executor][rollb
     CHECK(runner.ids("undo").back() == "maintenance/traffic");  // the rest is still undone
 }
 
-TEST_CASE("--no-rollback and preflight failures undo nothing", "[executor][rollback]") {
+TEST_CASE("no-rollback runs and preflight failures undo nothing", "[executor][rollback]") {
     RecordingRunner runner;
     runner.errors["canary/start/app1"] = {Error{ErrorCode::Remote, "container exited"}};
     RecordingSink sink;
@@ -246,4 +250,42 @@ TEST_CASE("second interrupt aborts running steps; they are marked interrupted, n
     REQUIRE(fin.size() == 1);
     CHECK(fin[0].result == "interrupted");
     CHECK(runner.ids("run").size() == 1);
+}
+
+TEST_CASE("reporters: live view, plain lines, quiet and the summary table", "[executor][reporters]") {
+    RecordingRunner runner;
+    runner.errors["verify/app1"] = {Error{ErrorCode::Verification, "plugin set changed"}};
+    Plan plan = upgrade(2);
+    std::ostringstream tty_out, tty_err, plain_out, plain_err, quiet_out, quiet_err;
+    {
+        auto tty = run::make_reporter(run::ReporterKind::Tty, tty_out, tty_err, true);
+        auto plain = run::make_reporter(run::ReporterKind::Plain, plain_out, plain_err, false);
+        auto quiet = run::make_reporter(run::ReporterKind::Quiet, quiet_out, quiet_err, false);
+        run::FanoutSink sink({tty.get(), plain.get(), quiet.get()});
+        auto out = run::execute(plan, runner, sink, opts());
+        CHECK(out.exit == ExitCode::RolledBack);
+        std::ostringstream summary;
+        run::print_summary(summary, "upgrade --to 2.2.16", "test-run", out);
+        CHECK(summary.str().find("verify       app1") != std::string::npos);
+        CHECK(summary.str().find("rolled-back") != std::string::npos);
+        CHECK(summary.str().find("undone: stop/app2") != std::string::npos);
+    }
+    CHECK(tty_err.str().find("canary") != std::string::npos);
+    CHECK(tty_err.str().find("plugin set changed") != std::string::npos);
+    CHECK(tty_out.str().empty());  // progress is for stderr; stdout stays data
+    CHECK(plain_err.str().find("stop/app1 ok in") != std::string::npos);
+    CHECK(plain_err.str().find("undo maintenance/traffic ok") != std::string::npos);
+    CHECK(quiet_err.str().find("stop/app1") == std::string::npos);
+    CHECK(quiet_err.str().find("verify/app1 failed") != std::string::npos);
+}
+
+TEST_CASE("a runner that throws fails its step as an internal error; the run still ends cleanly", "[executor]") {
+    RecordingRunner runner;
+    runner.on_run["work/n1"] = [] { throw std::runtime_error("boom"); };
+    RecordingSink sink;
+    auto out = run::execute(flat(3, true), runner, sink, opts(2));
+    CHECK(out.exit == ExitCode::Failed);
+    REQUIRE(out.failures.size() == 1);
+    CHECK(out.failures[0].find("internal error (a bug): boom") != std::string::npos);
+    CHECK(sink.events.back().kind == EventKind::RunFinished);
 }

@@ -119,3 +119,18 @@ TEST_CASE("journal reads back step states, phases and the plan; torn lines are i
     CHECK_FALSE(read_journal(dir.path + "/nope.jsonl"));
     CHECK(new_run_id() != new_run_id());
 }
+
+TEST_CASE("a run never goes on unjournaled: a failing journal stops it before any step", "[journal]") {
+    auto journal = Journal::open("/dev/full");  // every write fails with ENOSPC
+    REQUIRE(journal);
+    RecordingRunner runner;
+    auto plan = *plan::build_stop(make_inventory(2));
+    run::ExecOptions o;
+    o.run_id = "r3";
+    o.journal = journal->get();
+    auto out = run::execute(plan, runner, **journal, o);
+    CHECK_FALSE((*journal)->ok());
+    CHECK((*journal)->error().find("/dev/full") != std::string::npos);
+    CHECK(out.exit == ExitCode::Failed);
+    CHECK(runner.calls.empty());
+}

@@ -87,3 +87,22 @@ TEST_CASE("inflate refuses truncated input and oversize output", "[nocobase][zip
     CHECK_FALSE(inflate_raw(hello.substr(0, 3), 5));
     CHECK_FALSE(inflate_raw(hello, 3));
 }
+
+TEST_CASE("corrupting any byte never crashes the verifier", "[nocobase][zip]") {
+    const std::string whole = slurp(kBackup);
+    std::uint32_t seed = 12345;
+    const auto path = scratch("mutant.nbdata", whole);
+    for (int i = 0; i < 300; ++i) {
+        std::string m = whole;
+        for (int k = 0; k < 3; ++k) {
+            seed = seed * 1664525U + 1013904223U;
+            // Half the flips land in the last 4 KiB, where the central directory lives.
+            const std::size_t at = (k % 2 == 0) ? seed % m.size() : m.size() - 1 - seed % 4096;
+            m[at] = static_cast<char>(m[at] ^ static_cast<char>(1U << (seed % 8U)));
+        }
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << m;
+        auto r = verify_backup_file(path);
+        if (!r) CHECK(r.error().code == ErrorCode::Verification);
+    }
+    fs::remove(path);
+}

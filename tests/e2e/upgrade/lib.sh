@@ -46,9 +46,8 @@ window_shape() {
 bad_answers() { awk '!($2 == 200 || ($2 == 503 && $3 != "-"))' "$1" | head -5; }
 window_seconds() { awk '$2 == 503 { if (!s) s = $1; e = $1 } END { printf "%.1f", (e - s) / 1000 }' "$1"; }
 
-journal_has() {  # STEP TYPE: the newest run's journal has an event TYPE for STEP
-  local j; j=$(ls -t "$E2E_DIR"/state/runs/*.jsonl 2>/dev/null | head -1)
-  [ -n "$j" ] && grep -q "\"step\":\"$1\".*\"type\":\"$2\"" "$j"
+journal_has() {  # JOURNAL STEP TYPE: the journal has an event TYPE for STEP
+  [ -f "$1" ] && grep -q "\"step\":\"$2\".*\"type\":\"$3\"" "$1"
 }
 
 reset_to_a() {  # back to version A, running and live

@@ -9,7 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -49,6 +51,18 @@ std::string hex(std::size_t n) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%zx", n);
     return buf;
+}
+
+// Value of a request header (name in lower case), empty when absent.
+std::string header(const std::string& req, const std::string& name) {
+    std::string lower = req;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto at = lower.find("\r\n" + name + ":");
+    if (at == std::string::npos) return {};
+    auto start = at + 3 + name.size();
+    while (start < req.size() && req[start] == ' ') ++start;
+    return req.substr(start, req.find("\r\n", start) - start);
 }
 
 class FaultServer {
@@ -130,6 +144,35 @@ private:
                 const std::string body = R"({"data":{"database":{"dialect":"postgres"},"version":"2.2.15"}})";
                 send_all(fd, head(200, "application/json", body.size()) + body);
             }
+        } else if (fault == "renew") {  // a sign-in session renewed by the server (x-new-token)
+            const std::string auth = header(req, "authorization");
+            const std::string body = R"({"data":[]})";
+            if (auth == "Bearer old-token" && !renewed_) {
+                renewed_ = true;
+                send_all(fd,
+                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-new-token: new-token\r\n"
+                         "Content-Length: " +
+                             std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+            } else if (auth == "Bearer new-token") {
+                send_all(fd, head(200, "application/json", body.size()) + body);
+            } else {
+                const std::string e =
+                    R"({"errors":[{"message":"Your session has expired. Please sign in again.","code":"INVALID_TOKEN"}]})";
+                send_all(fd, head(401, "application/json", e.size()) + e);
+            }
+        } else if (fault == "expire") {  // the first sign-in session is already expired: sign in once more
+            if (path.find("auth:signIn") != std::string::npos) {
+                const bool has_origin = !header(req, "origin").empty() || !header(req, "referer").empty();
+                const std::string body = R"({"data":{"token":"session-)" + std::to_string(++sign_ins_) + R"("}})";
+                send_all(fd, has_origin ? head(403, "application/json", 2) + "{}"
+                                        : head(200, "application/json", body.size()) + body);
+            } else if (header(req, "authorization") == "Bearer session-2") {
+                send_all(fd, head(200, "application/json", 11) + R"({"data":[]})");
+            } else {
+                const std::string e =
+                    R"({"errors":[{"message":"Your session has expired.","code":"EXPIRED_SESSION"}]})";
+                send_all(fd, head(401, "application/json", e.size()) + e);
+            }
         } else if (fault == "full") {  // chunked, as the real server sends backups
             send_all(fd,
                      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n"
@@ -161,6 +204,8 @@ private:
     net::Fd listener_;
     std::atomic<bool> stop_{false};
     std::atomic<int> boot_answers_{0};
+    std::atomic<bool> renewed_{false};
+    std::atomic<int> sign_ins_{0};
     std::vector<std::thread> workers_;
     std::thread thread_;
 };
@@ -260,5 +305,24 @@ TEST_CASE("backup downloads: only a complete, verified file is kept", "[fault]")
         CHECK_FALSE(fs::exists(dest + ".part"));
         if (fault == "notzip") CHECK(r.error().code == ErrorCode::Verification);
     }
+    fs::remove_all(dir);
+}
+
+TEST_CASE("auth: x-new-token replaces the token; an expired session signs in once more", "[fault]") {
+    FaultServer server;
+    const std::string dir = scratch_dir();
+    std::ofstream(dir + "/token") << "old-token\n";
+    ClientOptions o = opts("renew");
+    o.auth.token.file = dir + "/token";
+    NocoBaseClient renew(o);
+    REQUIRE(renew.plugins(Deadline::after(10s)));  // answered with x-new-token
+    REQUIRE(renew.plugins(Deadline::after(10s)));  // only the new token is accepted now
+
+    ::setenv("NCBCTL_NB_FAULT_PASSWORD", "pw", 1);
+    ClientOptions a = opts("expire");
+    a.auth.account = "admin@nocobase.com";
+    a.auth.password.env = "NCBCTL_NB_FAULT_PASSWORD";
+    NocoBaseClient expire(a);
+    REQUIRE(expire.plugins(Deadline::after(10s)));  // session-1 refused, session-2 accepted
     fs::remove_all(dir);
 }

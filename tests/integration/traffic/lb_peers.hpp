@@ -2,9 +2,11 @@
 // The peers of tests/harness/traffic-peers.sh as the traffic tests and the bench see them.
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <set>
 #include <string>
 
 #include "ncbctl/inventory.hpp"
+#include "net/http.hpp"
 #include "net/process.hpp"
 
 namespace ncbctl::traffic_test {
@@ -62,6 +64,33 @@ inline Inventory haproxy_inventory() {
     inv.traffic.backend = "be";
     inv.traffic.servers = {{"app1", "srv-app1"}, {"app2", "srv-app2"}, {"app3", "srv-app3"}};
     return inv;
+}
+
+struct Answer {
+    long status = 0;
+    std::string body;
+    std::string retry_after;
+};
+
+inline Answer get(const std::string& url, bool bypass = false) {
+    net::HttpClient http;  // a fresh connection per request: the LB balances per connection too
+    net::HttpRequest req{.url = url};
+    if (bypass) req.headers.emplace_back("X-Ncbctl-Bypass", kSecret);
+    auto r = http.perform(req, soon());
+    REQUIRE(r);
+    std::string body = r->body;
+    while (!body.empty() && body.back() == '\n') body.pop_back();
+    return {r->status, body, r->header("retry-after")};
+}
+
+inline std::set<std::string> backends_answering(const std::string& url) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 9; ++i) {
+        auto a = get(url);
+        CHECK(a.status == 200);
+        seen.insert(a.body);
+    }
+    return seen;
 }
 
 }  // namespace ncbctl::traffic_test

@@ -17,33 +17,6 @@ using namespace ncbctl::traffic_test;
 
 namespace {
 
-struct Answer {
-    long status = 0;
-    std::string body;
-    std::string retry_after;
-};
-
-Answer get(const std::string& url, bool bypass = false) {
-    net::HttpClient http;  // a fresh connection per request: the LB balances per connection too
-    net::HttpRequest req{.url = url};
-    if (bypass) req.headers.emplace_back("X-Ncbctl-Bypass", kSecret);
-    auto r = http.perform(req, soon());
-    REQUIRE(r);
-    std::string body = r->body;
-    while (!body.empty() && body.back() == '\n') body.pop_back();
-    return {r->status, body, r->header("retry-after")};
-}
-
-std::set<std::string> backends_answering(const std::string& url) {
-    std::set<std::string> seen;
-    for (int i = 0; i < 9; ++i) {
-        auto a = get(url);
-        CHECK(a.status == 200);
-        seen.insert(a.body);
-    }
-    return seen;
-}
-
 void require_ok(const Status& s) {
     if (!s) FAIL(s.error().message);
 }

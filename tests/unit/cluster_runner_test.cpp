@@ -1,0 +1,300 @@
+// The real action runner's orchestration logic against recording fakes of its ports.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "workflow/cluster_runner.hpp"
+
+using namespace ncbctl;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Record {
+    std::mutex mu;
+    std::vector<std::string> calls;
+    void add(std::string c) {
+        std::lock_guard l(mu);
+        calls.push_back(std::move(c));
+    }
+};
+
+struct FakeNode final : NodeDriver {
+    std::string name;
+    Record& rec;
+    std::string deployed = "1.0.0";
+    ServiceState state = ServiceState::Running;
+    bool ignores_stop = false;
+    FakeNode(std::string n, Record& r) : name(std::move(n)), rec(r) {}
+    const std::string& node_name() const override { return name; }
+    Result<NodeState> probe(const Deadline&) override { return NodeState{true, state, deployed, ""}; }
+    Status stop(const Deadline&) override {
+        rec.add("stop " + name);
+        if (!ignores_stop) state = ServiceState::Stopped;
+        return {};
+    }
+    Status start(const Deadline&) override {
+        rec.add("start " + name);
+        state = ServiceState::Running;
+        return {};
+    }
+    Status prepare(const std::string& v, const Deadline&) override {
+        rec.add("prepare " + name + " " + v);
+        return {};
+    }
+    Status upgrade(const std::string& v, const Deadline&) override {
+        rec.add("upgrade " + name + " " + v);
+        deployed = v;
+        return {};
+    }
+    Status rollback(const std::string& v, const Deadline&) override {
+        rec.add("rollback " + name + " " + v);
+        deployed = v;
+        return {};
+    }
+    Result<ExecResult> exec(const Argv& argv, const Deadline&) override {
+        rec.add("exec " + name + " " + argv.front());
+        return ExecResult{argv.front() == "false" ? 1 : 0, "", argv.front() == "false" ? "nope" : ""};
+    }
+};
+
+struct AppState {
+    std::map<std::string, std::string> version;  // node -> version reported
+    std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
+                                    {"hello", "@x/hello", "1", true, true, false}};
+};
+
+struct FakeApp final : AppClient {
+    std::string node;
+    AppState& st;
+    FakeApp(std::string n, AppState& s) : node(std::move(n)), st(s) {}
+    AppStatus check(const Deadline&) override {
+        AppStatus a;
+        a.phase = AppPhase::Ready;
+        a.version = st.version[node];
+        return a;
+    }
+    Result<AppStatus> wait_ready(const std::optional<std::string>& v, const Deadline& d, const ProgressFn& p) override {
+        auto a = check(d);
+        if (p) p(a);
+        if (v && *v != a.version) return fail(ErrorCode::Timeout, "node " + node + " not ready at " + *v, true);
+        return a;
+    }
+    Result<std::vector<PluginInfo>> plugins(const Deadline&) override { return st.plugins; }
+    Status plugin_add(const std::string&, const std::string&, const std::string&, const Deadline&) override {
+        return {};
+    }
+    Status plugin_enable(const std::string&, const Deadline&) override { return {}; }
+    Status plugin_disable(const std::string&, const Deadline&) override { return {}; }
+    Status plugin_remove(const std::string&, const Deadline&) override { return {}; }
+    Result<std::string> backup_create(const Deadline&) override { return std::string("b"); }
+    Result<std::vector<BackupInfo>> backup_list(const Deadline&) override { return std::vector<BackupInfo>{}; }
+    Result<std::string> backup_download(const std::string&, const std::string&, const Deadline&) override {
+        return std::string();
+    }
+    Status backup_restore(const std::string&, const Deadline&) override { return {}; }
+    Status backup_delete(const std::string&, const Deadline&) override { return {}; }
+};
+
+struct FakeTraffic final : TrafficSwitch {
+    Record& rec;
+    long& lb_status;
+    explicit FakeTraffic(Record& r, long& s) : rec(r), lb_status(s) {}
+    Result<TrafficState> status(const Deadline&) override { return TrafficState{TrafficMode::Live, "", {}, "fake"}; }
+    Status maintenance(const Deadline&) override {
+        rec.add("traffic maintenance");
+        lb_status = 503;
+        return {};
+    }
+    Status pin(const std::string& n, const Deadline&) override {
+        rec.add("traffic pin " + n);
+        lb_status = 200;
+        return {};
+    }
+    Status live(const Deadline&) override {
+        rec.add("traffic live");
+        lb_status = 200;
+        return {};
+    }
+    Status verify(const TrafficState&, const Deadline&) override { return {}; }
+};
+
+struct NullSink final : EventSink {
+    std::vector<std::string> messages;
+    void on_event(const Event& e) override { messages.push_back(e.message); }
+};
+
+struct Fixture {
+    Inventory inv;
+    Record rec;
+    AppState app;
+    long lb_status = 200;
+    bool lb_retry_after = true;
+    std::map<std::string, FakeNode*> nodes;
+    std::string work = (fs::temp_directory_path() / ("ncbctl-runner-test-" + std::to_string(::getpid()))).string();
+    std::unique_ptr<workflow::ClusterRunner> runner;
+    NullSink sink;
+
+    Fixture() {
+        fs::remove_all(work);
+        inv.cluster = "c";
+        inv.lb_url = "http://lb";
+        for (auto n : {"a", "b"}) {
+            Node node;
+            node.name = n;
+            inv.nodes.push_back(node);
+            app.version[n] = "1.0.0";
+        }
+        inv.canary = "a";
+        inv.backup.destination = work + "/backups";
+        workflow::ClusterPorts p;
+        p.node_driver = [this](const Node& n) -> Result<NodeDriverPtr> {
+            auto d = std::make_unique<FakeNode>(n.name, rec);
+            nodes[n.name] = d.get();
+            return NodeDriverPtr(std::move(d));
+        };
+        p.node_app = [this](const Node& n) -> Result<std::unique_ptr<AppClient>> {
+            return std::unique_ptr<AppClient>(std::make_unique<FakeApp>(n.name, app));
+        };
+        p.traffic = [this]() -> Result<std::unique_ptr<TrafficSwitch>> {
+            return std::unique_ptr<TrafficSwitch>(std::make_unique<FakeTraffic>(rec, lb_status));
+        };
+        p.lb_get = [this](const std::string&, const Deadline&) -> Result<std::pair<long, std::string>> {
+            return std::pair{lb_status, lb_status == 503 && lb_retry_after ? std::string("60") : std::string()};
+        };
+        p.database_dump = [this](const std::string& base, const Deadline&) -> Result<Params> {
+            rec.add("dump " + base.substr(0, 2));
+            return Params{{"path", "/b/" + base + ".pgdump"}, {"sha256", std::string(64, 'a')}};
+        };
+        p.database_restore = [this](const std::string& path, const Deadline&) -> Status {
+            rec.add("restore " + path.substr(0, 3));
+            return {};
+        };
+        runner = std::make_unique<workflow::ClusterRunner>(inv, std::move(p), work);
+    }
+    ~Fixture() { fs::remove_all(work); }
+
+    Result<StepResult> run(std::string target, std::string action, Params params = {}) {
+        Step s;
+        s.id = action + "/" + target;
+        s.target = std::move(target);
+        s.action = std::move(action);
+        s.params = std::move(params);
+        return runner->run(s, Deadline::after(5s), sink);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("node.upgrade records the previous version once and the undo rolls back to it", "[runner]") {
+    Fixture f;
+    auto up = f.run("a", "node.upgrade", {{"version", "2.0.0"}});
+    REQUIRE(up);
+    CHECK(up->details.at("previous_version") == "1.0.0");
+    // A re-run after a crash (the node already on 2.0.0) still knows where it came from.
+    auto again = f.run("a", "node.upgrade", {{"version", "2.0.0"}});
+    REQUIRE(again);
+    CHECK(again->details.at("previous_version") == "1.0.0");
+
+    Step s;
+    s.id = "upgrade/a";
+    s.target = "a";
+    s.action = "node.upgrade";
+    s.undo = UndoAction{"node.rollback", {}};
+    REQUIRE(f.runner->undo(s, *again, Deadline::after(5s), f.sink));
+    CHECK(f.nodes["a"]->deployed == "1.0.0");
+    // The re-run deploys again (drivers are idempotent), then the undo stops and rolls back.
+    CHECK(f.rec.calls == std::vector<std::string>{"upgrade a 2.0.0", "upgrade a 2.0.0", "stop a", "rollback a 1.0.0"});
+}
+
+TEST_CASE("node.stop is verified: a node still running fails, retryably", "[runner]") {
+    Fixture f;
+    REQUIRE(f.run("a", "node.probe"));
+    f.nodes["a"]->ignores_stop = true;
+    auto r = f.run("a", "node.stop");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Verification);
+    CHECK(r.error().transient);
+    CHECK(r.error().message.find("node a") != std::string::npos);
+}
+
+TEST_CASE("verify fails when a plugin enabled before the upgrade is not any more", "[runner]") {
+    Fixture f;
+    REQUIRE(f.run("cluster", "app.record"));
+    f.app.plugins[1].enabled = false;
+    auto r = f.run("a", "verify", {{"version", "1.0.0"}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Verification);
+    CHECK(r.error().message.find("hello") != std::string::npos);
+    f.app.plugins[1].enabled = true;
+    CHECK(f.run("a", "verify", {{"version", "1.0.0"}}));
+}
+
+TEST_CASE("inventory checks run in verify: a failing command check fails the step", "[runner]") {
+    Fixture f;
+    Check c;
+    c.name = "smoke";
+    c.command = CommandCheck{"b", {"false"}};
+    f.inv.checks.push_back(c);
+    auto r = f.run("a", "verify", {{"version", "1.0.0"}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("check smoke on node b") != std::string::npos);
+}
+
+TEST_CASE("verify.versions refuses traffic while nodes differ", "[runner]") {
+    Fixture f;
+    f.app.version["b"] = "0.9.0";
+    auto r = f.run("cluster", "verify.versions", {{"version", "1.0.0"}});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("b=0.9.0") != std::string::npos);
+    f.app.version["b"] = "1.0.0";
+    CHECK(f.run("cluster", "verify.versions", {{"version", "1.0.0-full"}}));
+}
+
+TEST_CASE("traffic switches are verified through the LB and the 503 window is measured", "[runner]") {
+    Fixture f;
+    auto m = f.run("cluster", "traffic.maintenance");
+    REQUIRE(m);
+    CHECK(m->details.at("lb_status") == "503");
+    CHECK(m->details.at("retry_after") == "60");
+    auto l = f.run("cluster", "traffic.live");
+    REQUIRE(l);
+    CHECK(l->details.contains("maintenance_window_s"));
+}
+
+TEST_CASE("a 503 without Retry-After through the LB is not a maintenance page", "[runner]") {
+    Fixture f;
+    f.lb_retry_after = false;
+    Step s;
+    s.id = "m";
+    s.target = "cluster";
+    s.action = "traffic.maintenance";
+    auto r = f.runner->run(s, Deadline::after(1500ms), f.sink);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Verification);
+}
+
+TEST_CASE("backup.database records the dump and its undo restores that file", "[runner]") {
+    Fixture f;
+    auto b = f.run("cluster", "backup.database");
+    REQUIRE(b);
+    const std::string path = b->details.at("path");
+    CHECK(path.starts_with("/b/c-"));
+    Step s;
+    s.id = "backup/database";
+    s.target = "cluster";
+    s.action = "backup.database";
+    s.undo = UndoAction{"backup.restore", {}};
+    REQUIRE(f.runner->undo(s, *b, Deadline::after(5s), f.sink));
+    CHECK(f.rec.calls.back() == "restore /b/");
+}
+
+TEST_CASE("expected_app_version drops image flavours", "[runner]") {
+    CHECK(workflow::expected_app_version("2.2.16-full") == "2.2.16");
+    CHECK(workflow::expected_app_version("2.2.16") == "2.2.16");
+    CHECK(workflow::expected_app_version("1.5.0-beta") == "1.5.0-beta");
+}
