@@ -1,6 +1,6 @@
-// `ncbctl backup run|list|verify|prune|restore` for cron and CI (docs/backup.md). run and verify and prune take
-// the cluster lock every workflow takes, so a backup never overlaps an upgrade: when another run holds
-// it, the job is skipped with exit 4 (LockHeld) and sends no ping.
+// `ncbctl backup run|download|list|verify|prune|restore` for cron and CI (docs/backup.md). run and verify and prune
+// take the cluster lock every workflow takes, so a backup never overlaps an upgrade: when another run holds it, the job
+// is skipped with exit 4 (LockHeld) and sends no ping.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -139,18 +139,22 @@ const Node* ready_node(const Inventory& inv, const std::string& wanted, JobLog& 
 }
 
 // Returns the summary line of the finished backup.
+// `existing`: download that backup of the app instead of creating one (backup download).
 Result<std::string> run_api_backup(const Inventory& inv, const Node& node, const std::string& dest,
-                                   const std::string& base, bool delete_on_node, JobLog& log) {
+                                   const std::string& base, bool delete_on_node, JobLog& log,
+                                   const std::string& existing = "") {
     const auto started = Clock::now();
     const Deadline deadline = Deadline::after(std::chrono::duration_cast<Duration>(inv.timeouts.backup));
     auto client = nocobase::make_app_client(node, inv);
-    auto name = client->backup_create(deadline);
+    auto name = existing.empty() ? client->backup_create(deadline) : Result<std::string>(existing);
     if (!name) return fail(name.error().with_context("node " + node.name + ": backup: "));
-    log.info("node " + node.name + " made backup " + *name + "; downloading");
+    log.info("node " + node.name + (existing.empty() ? " made backup " : " has backup ") + *name + "; downloading");
     std::error_code ec;
     fs::create_directories(dest, ec);
     ::chmod(dest.c_str(), 0700);
     const std::string path = (fs::path(dest) / (base + ".nbdata")).string();
+    if (fs::exists(path, ec))
+        return fail(ErrorCode::Conflict, path + " already exists (two backups in the same second); run again");
     auto file = client->backup_download_verified(*name, path, deadline);
     if (!file) return fail(file.error());
     ::chmod(path.c_str(), 0600);
@@ -220,6 +224,37 @@ ExitCode run_backup(const Context& ctx, const BackupRunFlags& flags) {
     }
     log.info(*summary);
     for (const auto& w : backup::send_pings(pings, backup::PingEvent::Success, log.tail())) log.warn(w);
+    return ExitCode::Ok;
+}
+
+// ---- download -------------------------------------------------------------------------------------
+
+struct DownloadFlags {
+    CommonFlags common;
+    std::string name;
+    std::string node;
+};
+
+ExitCode download_cmd(const Context& ctx, const DownloadFlags& flags) {
+    JobLog log(ctx.opts.quiet);
+    auto inv = ctx.load();
+    if (!inv) return ExitCode::Usage;
+    auto dest = destination(*inv, flags.common, log);
+    if (!dest) return ExitCode::Usage;
+    auto held = take_lock(ctx, *inv, flags.common, "backup download " + flags.name, log);
+    if (!held) return held.error();
+    const Node* node = ready_node(*inv, flags.node, log);
+    if (node == nullptr) {
+        log.error("no node is ready to download " + flags.name + " from; start the cluster");
+        return ExitCode::Preflight;
+    }
+    auto summary = run_api_backup(*inv, *node, *dest, backup::backup_base_name(inv->cluster, std::time(nullptr)), false,
+                                  log, flags.name);
+    if (!summary) {
+        log.error(summary.error().message);
+        return ExitCode::Failed;
+    }
+    log.info(*summary);
     return ExitCode::Ok;
 }
 
@@ -416,6 +451,14 @@ void register_backup(CLI::App& app, Context& ctx) {
     run->add_flag("--delete-on-node", rf->delete_on_node, "api: delete the app's copy once downloaded and verified");
     add_common(*run, rf->common, true);
     run->callback([&ctx, rf] { ctx.action = [&ctx, rf] { return run_backup(ctx, *rf); }; });
+
+    auto df = std::make_shared<DownloadFlags>();
+    auto* download = cmd->add_subcommand(
+        "download", "Download a backup the app holds (backups:list) into the destination, verified, with a manifest");
+    download->add_option("NAME", df->name, "Backup name, e.g. backup_20261126_003317_9301.nbdata")->required();
+    download->add_option("--node", df->node, "Node to download from (default: the first ready one)");
+    add_common(*download, df->common, true);
+    download->callback([&ctx, df] { ctx.action = [&ctx, df] { return download_cmd(ctx, *df); }; });
 
     auto lf = std::make_shared<CommonFlags>();
     auto* list = cmd->add_subcommand("list", "Backups of this cluster, newest first (verified, size, last proof)");
