@@ -113,8 +113,9 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
         make_phase("live", "every node at the same version, traffic live", false, ExitCode::NeedsHuman, {"rest"});
     live.steps.push_back(
         make_step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3));
-    live.steps.push_back(
-        make_step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3));
+    auto traffic = make_step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3);
+    traffic.params["require_ready"] = "true";  // only to nodes that answer ready
+    live.steps.push_back(std::move(traffic));
     plan.phases.push_back(std::move(live));
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;

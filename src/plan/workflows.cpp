@@ -23,6 +23,12 @@ Step step(std::string id, std::string target, std::string action, Duration timeo
     return s;
 }
 
+// Traffic back only to nodes that answer ready (the runner waits for each first).
+Step gated(Step s) {
+    s.params["require_ready"] = "true";
+    return s;
+}
+
 UndoAction undo(std::string action, Params params = {}) {
     return UndoAction{std::move(action), std::move(params)};
 }
@@ -79,7 +85,7 @@ Phase maintenance(const Inventory& inv, OnFailure on_failure, ExitCode exit) {
                    exit, {"preflight"});
     auto s = step("maintenance/traffic", std::string(kCluster), "traffic.maintenance",
                   std::chrono::duration_cast<Duration>(inv.timeouts.command), 3);
-    s.undo = undo("traffic.live");
+    s.undo = undo("traffic.live", {{"require_ready", "true"}});
     p.steps.push_back(std::move(s));
     return p;
 }
@@ -174,6 +180,7 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
         auto pin = step("early-traffic/pin/" + canary->name, std::string(kCluster), "traffic.pin",
                         ms(inv.timeouts.command), 3);
         pin.params["node"] = canary->name;
+        pin.params["require_ready"] = "true";
         early.steps.push_back(std::move(pin));
         plan.phases.push_back(std::move(early));
     }
@@ -197,7 +204,8 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     auto same = step("live/versions", std::string(kCluster), "verify.versions", ms(inv.timeouts.command), 3);
     same.params["version"] = args.to;
     live.steps.push_back(std::move(same));
-    live.steps.push_back(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3));
+    live.steps.push_back(
+        gated(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3)));
     plan.phases.push_back(std::move(live));
 
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
@@ -236,7 +244,8 @@ Result<Plan> build_start(const Inventory& inv) {
     auto live =
         phase("live", "traffic live on every node, verified", false, OnFailure::Stop, ExitCode::NeedsHuman, {"rest"});
     live.steps.push_back(step("live/versions", std::string(kCluster), "verify.versions", ms(inv.timeouts.command), 3));
-    live.steps.push_back(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3));
+    live.steps.push_back(
+        gated(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3)));
     plan.phases.push_back(std::move(live));
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;

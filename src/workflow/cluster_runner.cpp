@@ -328,9 +328,10 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
         out.details = {{"mode", std::string(to_string(st->mode))}, {"detail", st->detail}};
         return out;
     }
-    // Traffic goes only to nodes that answer ready: a node still booting would fail requests (HAProxy
-    // assumes a server leaving maintenance is up until its checks say otherwise; nginx has no checks).
-    if (action == "traffic.live" || action == "traffic.pin") {
+    // Workflows ask that traffic goes only to nodes that answer ready (require_ready): a node still booting
+    // would fail requests (HAProxy takes a server leaving maintenance as up until its checks say otherwise;
+    // nginx has no checks). `ncbctl traffic live` by hand switches as told.
+    if ((action == "traffic.live" || action == "traffic.pin") && param(step.params, "require_ready") == "true") {
         for (const auto& n : inv_.nodes) {
             if (action == "traffic.pin" && n.name != param(step.params, "node")) continue;
             auto ready = wait_ready(n, "", step, deadline, events);

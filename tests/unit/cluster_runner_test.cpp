@@ -302,13 +302,14 @@ TEST_CASE("expected_app_version drops image flavours", "[runner]") {
     CHECK(workflow::expected_app_version("1.5.0-beta") == "1.5.0-beta");
 }
 
-TEST_CASE("traffic goes live only when every node answers ready", "[runner]") {
+TEST_CASE("workflows send traffic only to nodes that answer ready", "[runner]") {
     Fixture f;
     REQUIRE(f.run("cluster", "traffic.maintenance"));
     f.app.booting.insert("b");
-    auto r = f.run("cluster", "traffic.live");
+    auto r = f.run("cluster", "traffic.live", {{"require_ready", "true"}});
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("node b") != std::string::npos);
-    CHECK(f.lb_status == 503);                                // the switch was not touched
-    CHECK(f.run("cluster", "traffic.pin", {{"node", "a"}}));  // pinning needs only that node
+    CHECK(f.lb_status == 503);                                                           // the switch was not touched
+    CHECK(f.run("cluster", "traffic.pin", {{"node", "a"}, {"require_ready", "true"}}));  // needs only that node
+    CHECK(f.run("cluster", "traffic.live"));  // by hand (`ncbctl traffic live`): switches as told
 }
