@@ -76,7 +76,7 @@ struct FakeApp final : AppClient {
     FakeApp(std::string n, AppState& s) : node(std::move(n)), st(s) {}
     AppStatus check(const Deadline&) override {
         AppStatus a;
-        a.phase = AppPhase::Ready;
+        a.phase = st.booting.contains(node) ? AppPhase::Booting : AppPhase::Ready;
         a.version = st.version[node];
         return a;
     }
