@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "plan/builders.hpp"
 #include "plan/workflows.hpp"
 
 namespace ncbctl::plan {
@@ -16,32 +17,6 @@ const std::map<std::string, std::string, std::less<>> kKinds = {
     {"add", "plugin_add"},       {"enable", "plugin_enable"},   {"disable", "plugin_disable"},
     {"remove", "plugin_remove"}, {"restore", "backup_restore"},
 };
-
-Duration ms(Seconds s) {
-    return std::chrono::duration_cast<Duration>(s);
-}
-
-Step step(std::string id, std::string target, std::string action, Duration timeout, int attempts = 1) {
-    Step s;
-    s.id = std::move(id);
-    s.target = std::move(target);
-    s.action = std::move(action);
-    s.timeout = timeout;
-    s.retry = {attempts, Duration{2000}};
-    return s;
-}
-
-Phase phase(std::string name, std::string title, bool parallel, OnFailure on_failure, ExitCode exit,
-            std::vector<std::string> needs = {}) {
-    Phase p;
-    p.name = std::move(name);
-    p.title = std::move(title);
-    p.parallel = parallel;
-    p.on_failure = on_failure;
-    p.failure_exit = exit;
-    p.needs = std::move(needs);
-    return p;
-}
 
 bool safe_target(const std::string& t) {
     return !t.empty() && t.size() < 512 && t.front() != '-' &&

@@ -2,30 +2,15 @@
 
 #include <set>
 
+#include "plan/builders.hpp"
 #include "plan/workflows.hpp"
 
 namespace ncbctl::plan {
 namespace {
 
-Step make_step(std::string id, std::string target, std::string action, Duration timeout, int attempts = 1) {
-    Step s;
-    s.id = std::move(id);
-    s.target = std::move(target);
-    s.action = std::move(action);
-    s.timeout = timeout;
-    s.retry = {attempts, Duration{2000}};
-    return s;
-}
-
+// A rollback that fails mid-way needs a human, never a second rollback.
 Phase make_phase(std::string name, std::string title, bool parallel, ExitCode exit, std::vector<std::string> needs) {
-    Phase p;
-    p.name = std::move(name);
-    p.title = std::move(title);
-    p.parallel = parallel;
-    p.on_failure = OnFailure::Stop;  // a rollback that fails mid-way needs a human, never a second rollback
-    p.failure_exit = exit;
-    p.needs = std::move(needs);
-    return p;
+    return phase(std::move(name), std::move(title), parallel, OnFailure::Stop, exit, std::move(needs));
 }
 
 std::string arg(const std::map<std::string, std::string>& a, const std::string& k) {
@@ -36,7 +21,6 @@ std::string arg(const std::map<std::string, std::string>& a, const std::string& 
 }  // namespace
 
 Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, std::string>& args) {
-    const auto ms = [](Seconds s) { return std::chrono::duration_cast<Duration>(s); };
     const std::string backup = arg(args, "backup");
     if (backup.empty()) return fail(ErrorCode::Usage, "rollback: no backup recorded for run " + arg(args, "run"));
     for (const auto& n : inv.nodes)
@@ -53,30 +37,30 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
     auto pre = make_phase("preflight", "check every node and the LB; change nothing", true, ExitCode::Preflight, {});
     pre.always = true;
     for (const auto& n : inv.nodes)
-        pre.steps.push_back(make_step("preflight/probe/" + n.name, n.name, "node.probe", ms(inv.timeouts.command), 3));
+        pre.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", ms(inv.timeouts.command), 3));
     pre.steps.push_back(
-        make_step("preflight/traffic", std::string(kClusterTarget), "traffic.status", ms(inv.timeouts.command), 3));
+        step("preflight/traffic", std::string(kClusterTarget), "traffic.status", ms(inv.timeouts.command), 3));
     plan.phases.push_back(std::move(pre));
 
     auto maint =
         make_phase("maintenance", "load balancer to 503 + Retry-After", false, ExitCode::Failed, {"preflight"});
-    maint.steps.push_back(make_step("maintenance/traffic", std::string(kClusterTarget), "traffic.maintenance",
-                                    ms(inv.timeouts.command), 3));
+    maint.steps.push_back(
+        step("maintenance/traffic", std::string(kClusterTarget), "traffic.maintenance", ms(inv.timeouts.command), 3));
     plan.phases.push_back(std::move(maint));
 
     auto stop = make_phase("stop", "stop every node", true, ExitCode::NeedsHuman, {"maintenance"});
     for (const auto& n : inv.nodes)
-        stop.steps.push_back(make_step("stop/" + n.name, n.name, "node.stop", ms(inv.timeouts.stop), 3));
+        stop.steps.push_back(step("stop/" + n.name, n.name, "node.stop", ms(inv.timeouts.stop), 3));
     plan.phases.push_back(std::move(stop));
 
     auto restore =
         make_phase("restore", "restore the upgrade's verified backup", false, ExitCode::NeedsHuman, {"stop"});
-    auto db = make_step("restore/database", std::string(kClusterTarget), "backup.restore", ms(inv.timeouts.backup));
+    auto db = step("restore/database", std::string(kClusterTarget), "backup.restore", ms(inv.timeouts.backup));
     db.params["path"] = backup;
     restore.steps.push_back(std::move(db));
     if (!arg(args, "storage").empty()) {
-        auto st = make_step("restore/storage", std::string(kClusterTarget), "backup.restore_storage",
-                            ms(inv.timeouts.backup));
+        auto st =
+            step("restore/storage", std::string(kClusterTarget), "backup.restore_storage", ms(inv.timeouts.backup));
         st.params["path"] = arg(args, "storage");
         restore.steps.push_back(std::move(st));
     }
@@ -85,7 +69,7 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
     auto back = make_phase("rollback", "every node back on its previous version, not started", true,
                            ExitCode::NeedsHuman, {"restore"});
     for (const auto& n : inv.nodes) {
-        auto s = make_step("rollback/" + n.name, n.name, "node.rollback", ms(inv.timeouts.upgrade), 2);
+        auto s = step("rollback/" + n.name, n.name, "node.rollback", ms(inv.timeouts.upgrade), 2);
         s.params["previous_version"] = arg(args, "previous." + n.name);
         back.steps.push_back(std::move(s));
     }
@@ -93,16 +77,16 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
 
     auto one =
         make_phase("first", "start " + first.name + " alone until ready", false, ExitCode::NeedsHuman, {"rollback"});
-    one.steps.push_back(make_step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
-    auto ready = make_step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready));
+    one.steps.push_back(step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
+    auto ready = step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready));
     one.steps.push_back(std::move(ready));
     plan.phases.push_back(std::move(one));
 
     auto rest = make_phase("rest", "start the other nodes, each ready", true, ExitCode::NeedsHuman, {"first"});
     for (const auto& n : inv.nodes) {
         if (n.name == first.name) continue;
-        auto s = make_step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
-        auto r = make_step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        auto s = step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
+        auto r = step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
         r.after = {s.id};
         rest.steps.push_back(std::move(s));
         rest.steps.push_back(std::move(r));
@@ -112,8 +96,8 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
     auto live =
         make_phase("live", "every node at the same version, traffic live", false, ExitCode::NeedsHuman, {"rest"});
     live.steps.push_back(
-        make_step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3));
-    auto traffic = make_step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3);
+        step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3));
+    auto traffic = step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3);
     traffic.params["require_ready"] = "true";  // only to nodes that answer ready
     live.steps.push_back(std::move(traffic));
     plan.phases.push_back(std::move(live));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "plan/builders.hpp"
 #include "plan/maintain.hpp"
 #include "plan/rollback_workflow.hpp"
 #include "plan/traffic_workflows.hpp"
@@ -12,37 +13,10 @@ namespace {
 
 constexpr std::string_view kCluster = kClusterTarget;
 
-Step step(std::string id, std::string target, std::string action, Duration timeout, int attempts = 1,
-          Duration backoff = Duration{2000}) {
-    Step s;
-    s.id = std::move(id);
-    s.target = std::move(target);
-    s.action = std::move(action);
-    s.timeout = timeout;
-    s.retry = {attempts, backoff};
-    return s;
-}
-
 // Traffic back only to nodes that answer ready (the runner waits for each first).
 Step gated(Step s) {
     s.params["require_ready"] = "true";
     return s;
-}
-
-UndoAction undo(std::string action, Params params = {}) {
-    return UndoAction{std::move(action), std::move(params)};
-}
-
-Phase phase(std::string name, std::string title, bool parallel, OnFailure on_failure, ExitCode exit,
-            std::vector<std::string> needs = {}) {
-    Phase p;
-    p.name = std::move(name);
-    p.title = std::move(title);
-    p.parallel = parallel;
-    p.on_failure = on_failure;
-    p.failure_exit = exit;
-    p.needs = std::move(needs);
-    return p;
 }
 
 bool valid_version(const std::string& v) {
@@ -120,7 +94,6 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     const OnFailure undo_or_stop = args.no_rollback ? OnFailure::Stop : OnFailure::Undo;
     const ExitCode back_live = args.no_rollback ? ExitCode::NeedsHuman : ExitCode::Failed;
     const ExitCode rolled_back = args.no_rollback ? ExitCode::NeedsHuman : ExitCode::RolledBack;
-    const auto ms = [](Seconds s) { return std::chrono::duration_cast<Duration>(s); };
 
     Plan plan;
     plan.workflow = "upgrade";
@@ -214,7 +187,6 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
 
 Result<Plan> build_start(const Inventory& inv) {
     if (auto ok = check_nodes(inv); !ok) return fail(ok.error());
-    const auto ms = [](Seconds s) { return std::chrono::duration_cast<Duration>(s); };
     const Node& first = inv.canary_node();
     Plan plan;
     plan.workflow = "start";
