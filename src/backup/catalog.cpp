@@ -26,20 +26,8 @@ Result<nlohmann::json> read_json(const std::string& path) {
     }
 }
 
-// tmp + rename so a crash never leaves half a manifest; 0600 like the backups themselves.
 Status write_json(const std::string& path, const nlohmann::json& j) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        if (!out) return fail(ErrorCode::Io, "cannot write " + tmp);
-        out << j.dump(2) << '\n';
-        if (!out.flush()) return fail(ErrorCode::Io, "cannot write " + tmp);
-    }
-    ::chmod(tmp.c_str(), 0600);
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot write " + path + ": " + ec.message());
-    return {};
+    return write_private_file(path, j.dump(2) + "\n");
 }
 
 }  // namespace

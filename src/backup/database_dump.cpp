@@ -105,21 +105,25 @@ Status write_manifest(const DumpManifest& m) {
                      {"run_id", m.run_id},
                      {"seconds", m.seconds},
                      {"format", 1}};
-    const std::string p = manifest_path(m.path), tmp = p + ".tmp";
+    return write_private_file(manifest_path(m.path), j.dump(2) + "\n");
+}
+
+}  // namespace
+
+Status write_private_file(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
         if (!out) return fail(ErrorCode::Io, "cannot write " + tmp);
-        out << j.dump(2) << '\n';
+        out << text;
         if (!out.flush()) return fail(ErrorCode::Io, "cannot write " + tmp);
     }
     ::chmod(tmp.c_str(), 0600);
     std::error_code ec;
-    fs::rename(tmp, p, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot write " + p + ": " + ec.message());
+    fs::rename(tmp, path, ec);
+    if (ec) return fail(ErrorCode::Io, "cannot write " + path + ": " + ec.message());
     return {};
 }
-
-}  // namespace
 
 std::string manifest_path(const std::string& dump_path) {
     return dump_path + ".json";

@@ -50,6 +50,9 @@ Status check_database(const DatabaseSpec& db, const Deadline& deadline);
 // Size of the database in bytes (an upper bound for its compressed dump: free-space preflight).
 Result<std::uint64_t> database_size(const DatabaseSpec& db, const Deadline& deadline);
 
+// Replaces `path` with `text` through a temp file and a rename (a crash never leaves half a file), mode 0600.
+Status write_private_file(const std::string& path, const std::string& text);
+
 Result<DumpManifest> read_manifest(const std::string& dump_path);
 std::string manifest_path(const std::string& dump_path);
 
