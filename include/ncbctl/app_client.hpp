@@ -47,6 +47,14 @@ struct BackupInfo {
     bool in_progress = false;
 };
 
+// Where pm:update takes a plugin's new version from: a registry (its latest, or `version`) or a local
+// package tarball (uploaded).
+struct PluginSource {
+    std::string registry;
+    std::string version;
+    std::string file;
+};
+
 using ProgressFn = std::function<void(const AppStatus&)>;
 
 class AppClient {
@@ -67,6 +75,10 @@ public:
     virtual Status plugin_enable(const std::string& name, const Deadline&) = 0;
     virtual Status plugin_disable(const std::string& name, const Deadline&) = 0;
     virtual Status plugin_remove(const std::string& name, const Deadline&) = 0;
+    // pm:update: the node writes the new package into its plugin storage (shared by the cluster) and
+    // returns when its command ended. The running process keeps the old code until it restarts.
+    virtual Status plugin_update(const std::string& name, const std::string& package, const PluginSource& source,
+                                 const Deadline&) = 0;
 
     virtual Result<std::string> backup_create(const Deadline&) = 0;  // waits for the task; returns name
     virtual Result<std::vector<BackupInfo>> backup_list(const Deadline&) = 0;

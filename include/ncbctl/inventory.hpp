@@ -80,6 +80,9 @@ struct ServiceSpec {
     std::string image_var;  // docker-compose: env var in .env holding the tag
     std::string process;    // pm2 / supervisord program name
     std::string app_dir;    // NocoBase app directory (version probe, upgrade)
+    // NocoBase's storage directory (STORAGE_PATH) on the host; empty => <app_dir>/storage. Where
+    // mark_upgrade drops `.upgrading` so the next start runs NocoBase's upgrade (plugin migrations).
+    std::string storage_dir;
     // custom (and overrides for presets): argv vectors run on the node, quoted once with shell_quote;
     // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
     // Empty => the preset's command.

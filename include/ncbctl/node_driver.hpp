@@ -45,6 +45,10 @@ public:
     virtual Status upgrade(const std::string& version, const Deadline&) = 0;  // deploy, do not start
     virtual Status rollback(const std::string& previous_version, const Deadline&) = 0;  // back to previous, not started
     virtual Result<ExecResult> exec(const Argv& argv, const Deadline&) = 0;             // argv, never a shell string
+    // Makes the node's next start run NocoBase's upgrade (core and plugin migrations): drops
+    // `storage/.upgrading` where the driver knows the storage directory. Unsupported (with the inventory
+    // key to set) when it cannot; a no-op for images whose entrypoint upgrades at every start.
+    virtual Status mark_upgrade(const Deadline&) = 0;
 };
 
 using NodeDriverPtr = std::unique_ptr<NodeDriver>;

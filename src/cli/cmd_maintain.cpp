@@ -2,6 +2,7 @@
 // (procedures.md §3, docs/maintain.md) around any list of plugin and restore actions. The shortcuts
 // (`plugin add|enable|disable|remove`, `backup restore`) build the same plan through maintain_command().
 #include "cli/maintain_command.hpp"
+#include "cli/plugin_package.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -28,19 +29,31 @@ void register_maintain(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("maintain",
                                    "In-app maintenance: pin traffic to one node, stop the others, act through the "
                                    "API, verify, start the others, verify all, live");
-    cmd->add_option("ACTIONS", flags->actions,
-                    "add:PACKAGE enable:NAME disable:NAME remove:NAME restore:BACKUP (in order)")
+    cmd->add_option(
+           "ACTIONS", flags->actions,
+           "add:PACKAGE enable:NAME disable:NAME remove:NAME upgrade:NAME[@VERSION]|FILE.tgz restore:BACKUP (in "
+           "order)")
         ->required();
     cmd->add_option("--registry", flags->m.args.registry, "npm registry URL the node downloads added plugins from");
     add_maintain_flags(*cmd, flags->m);
     cmd->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {
             flags->m.args.actions.clear();
+            flags->m.args.files.clear();
             for (const auto& a : flags->actions) {
                 auto parsed = plan::parse_maintain_action(a);
                 if (!parsed) {
                     std::cerr << "ncbctl: " << parsed.error().message << '\n';
                     return ExitCode::Usage;
+                }
+                if (parsed->kind == "plugin_update" && looks_like_package_file(parsed->target)) {
+                    auto pkg = read_plugin_package(parsed->target);
+                    if (!pkg) {
+                        std::cerr << "ncbctl: " << pkg.error().message << '\n';
+                        return ExitCode::Usage;
+                    }
+                    flags->m.args.files[pkg->name] = pkg->path;
+                    parsed->target = pkg->name + "@" + pkg->version;
                 }
                 flags->m.args.actions.push_back(*parsed);
             }

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/maintain_command.hpp"
+#include "cli/plugin_package.hpp"
 #include "nocobase/client.hpp"
 
 namespace ncbctl::cli {
@@ -95,6 +96,53 @@ void add_shortcut(CLI::App& parent, Context& ctx, const std::string& verb, const
     });
 }
 
+// `plugin upgrade NAME[@VERSION]... | FILE.tgz...`: pm:update on the canary, then the canary restarts with
+// NocoBase's upgrade marker (plugin migrations), then the others start on the new code.
+void add_upgrade(CLI::App& parent, Context& ctx) {
+    struct Flags {
+        MaintainFlags m;
+        std::vector<std::string> targets;
+        std::string version;
+    };
+    auto flags = std::make_shared<Flags>();
+    auto* cmd = parent.add_subcommand(
+        "upgrade", "Upgrade plugins (pm:update on one node, which restarts and migrates; the others restart)");
+    cmd->add_option("PLUGIN", flags->targets,
+                    "plugin name or package, NAME@VERSION, or a package file (.tgz from `npm pack`)")
+        ->required();
+    cmd->add_option("--registry", flags->m.args.registry, "npm registry URL the node downloads from")
+        ->envname("NPM_CONFIG_REGISTRY");
+    cmd->add_option("--version", flags->version, "version to install (one PLUGIN only; default: the latest)");
+    add_maintain_flags(*cmd, flags->m);
+    cmd->callback([&ctx, flags] {
+        ctx.action = [&ctx, flags] {
+            auto usage = [](const std::string& msg) {
+                std::cerr << "ncbctl: " << msg << '\n';
+                return ExitCode::Usage;
+            };
+            if (!flags->version.empty() && flags->targets.size() != 1)
+                return usage("plugin upgrade: --version applies to one plugin; write NAME@VERSION for several");
+            flags->m.args.actions.clear();
+            flags->m.args.files.clear();
+            for (const auto& t : flags->targets) {
+                std::string target = t;
+                if (looks_like_package_file(t)) {
+                    auto pkg = read_plugin_package(t);
+                    if (!pkg) return usage(pkg.error().message);
+                    flags->m.args.files[pkg->name] = pkg->path;
+                    target = pkg->name + "@" + pkg->version;
+                } else if (!flags->version.empty()) {
+                    target += "@" + flags->version;
+                }
+                auto a = plan::parse_maintain_action("upgrade:" + target);
+                if (!a) return usage(a.error().message);
+                flags->m.args.actions.push_back(*a);
+            }
+            return maintain_command(ctx, flags->m);
+        };
+    });
+}
+
 }  // namespace
 
 void register_plugin(CLI::App& app, Context& ctx) {
@@ -108,6 +156,7 @@ void register_plugin(CLI::App& app, Context& ctx) {
     add_shortcut(*cmd, ctx, "enable", "Enable plugins: on one node while the others are stopped, then all verified");
     add_shortcut(*cmd, ctx, "disable", "Disable plugins (same procedure)");
     add_shortcut(*cmd, ctx, "remove", "Remove plugins (disabled first when enabled; same procedure)");
+    add_upgrade(*cmd, ctx);
 }
 
 }  // namespace ncbctl::cli

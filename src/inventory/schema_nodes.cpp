@@ -70,7 +70,7 @@ void parse_docker(const MapView& node, Node& n) {
 void parse_service(const MapView& node, Node& n) {
     auto s = node.map("service",
                       {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "supervisor_config",
-                       "app_dir", "env", "start", "stop", "status", "upgrade", "version"},
+                       "app_dir", "storage_dir", "env", "start", "stop", "status", "upgrade", "version"},
                       true);
     if (!s) return;
     ServiceSpec& sv = n.ssh.service;
@@ -113,6 +113,7 @@ void parse_service(const MapView& node, Node& n) {
         s->string("supervisor_config", sv.supervisor_config, {.check = check_remote_path, .expand = Expand::Yes});
     if (systemd || process || custom)
         s->string("app_dir", sv.app_dir, {.check = check_remote_path, .expand = Expand::Yes});
+    s->string("storage_dir", sv.storage_dir, {.check = check_remote_path, .expand = Expand::Yes});
     if (auto e = s->open_map("env"))
         sv.env = e->string_map(check_env_name, {.check = check_env_value, .expand = Expand::Yes, .allow_empty = true});
     const std::vector<std::string_view> ph = {"version", "node"};

@@ -483,20 +483,55 @@ Status NocoBaseClient::plugin_remove(const std::string& name, const Deadline& d)
     return {};
 }
 
-Status NocoBaseClient::plugin_upgrade(const std::string& package, const std::string& registry,
-                                      const std::string& version, const Deadline& d) {
-    if (registry.empty())
-        return fail(ErrorCode::Usage, "plugin upgrade " + package + ": give the npm registry URL to download it from");
-    json body{{"packageName", package}, {"registry", registry}};
-    if (!version.empty()) body["version"] = version;
-    if (auto r = call("POST", "pm:update", "", body, d); !r) return fail(r.error());
-    if (auto w = wait_ready(std::nullopt, d); !w) return fail(w.error());
-    if (version.empty()) return {};
-    auto p = impl_->find_plugin(package, d);
-    if (!p) return fail(p.error());
-    if (!*p || (*p)->version != version)
-        return fail(ErrorCode::Verification, impl_->opt.node + ": plugin " + package + " is not at version " + version +
-                                                 " after pm:update (the node restarts it only in pm2 launch mode)");
+namespace {
+// pm:update runs as a command inside the node (503 APP_COMMANDING, command "pm.update") after the
+// answer. It has ended when the node answers ready after that state was seen; a command too quick for
+// the first poll is taken as ended after `quiet` of ready answers (its result is verified later, by the
+// version the restarted node loads). A node that goes down meanwhile restarts itself (pm2 launch
+// mode, `pm2-restart`): it must come back ready.
+Status await_command_end(NocoBaseClient& c, const std::string& command, const Deadline& d) {
+    constexpr Duration poll{100};
+    constexpr Duration quiet{3000};
+    bool seen = false;
+    auto ready_since = std::chrono::steady_clock::now();
+    for (;;) {
+        AppStatus st = c.check(d);
+        if (st.phase == AppPhase::Busy && st.command == command) seen = true;
+        if (st.phase == AppPhase::Failed)
+            return fail(ErrorCode::Remote, "the node failed during " + command + ": " + st.code + " " + st.message);
+        if (st.phase == AppPhase::Down || st.phase == AppPhase::Booting) {
+            if (auto w = c.wait_ready(std::nullopt, d); !w) return fail(w.error());
+            return {};
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (st.phase != AppPhase::Ready)
+            ready_since = now;
+        else if (seen || now - ready_since >= quiet)
+            return {};
+        if (d.expired()) return fail(ErrorCode::Timeout, command + " did not end before the deadline");
+        if (auto sl = sleep_for(poll, d); !sl) return sl;
+    }
+}
+}  // namespace
+
+Status NocoBaseClient::plugin_update(const std::string& name, const std::string& package, const PluginSource& src,
+                                     const Deadline& d) {
+    const std::string& node = impl_->opt.node;
+    // filterByTk is required: without it the resource's generic update action refuses the call.
+    const std::string query = "filterByTk=" + net::url_encode(name);
+    if (!src.file.empty()) {
+        if (auto r = impl_->upload("pm:update", query, src.file, {{"packageName", package}}, d); !r)
+            return fail(r.error());
+    } else {
+        if (src.registry.empty())
+            return fail(ErrorCode::Usage, "plugin upgrade " + name +
+                                              ": give the npm registry URL to download it from, or a package file");
+        json body{{"packageName", package}, {"registry", src.registry}};
+        if (!src.version.empty()) body["version"] = src.version;
+        if (auto r = call("POST", "pm:update", query, body, d); !r) return fail(r.error());
+    }
+    if (auto e = await_command_end(*this, "pm.update", d); !e)
+        return fail(e.error().with_context(node + ": plugin " + name + ": "));
     return {};
 }
 

@@ -72,9 +72,8 @@ public:
     Status plugin_enable(const std::string& name, const Deadline&) override;
     Status plugin_disable(const std::string& name, const Deadline&) override;
     Status plugin_remove(const std::string& name, const Deadline&) override;
-    // pm:update, then waits for the node's restart (needs NocoBase's pm2 launch mode to restart).
-    Status plugin_upgrade(const std::string& package, const std::string& registry, const std::string& version,
-                          const Deadline&);
+    Status plugin_update(const std::string& name, const std::string& package, const PluginSource& source,
+                         const Deadline&) override;
 
     Result<std::string> backup_create(const Deadline&) override;
     Result<std::vector<BackupInfo>> backup_list(const Deadline&) override;

@@ -15,8 +15,9 @@ constexpr std::string_view kCluster = kClusterTarget;
 
 const std::map<std::string, std::string, std::less<>> kKinds = {
     {"add", "plugin_add"},       {"enable", "plugin_enable"},   {"disable", "plugin_disable"},
-    {"remove", "plugin_remove"}, {"restore", "backup_restore"},
+    {"remove", "plugin_remove"}, {"restore", "backup_restore"}, {"upgrade", "plugin_update"},
 };
+constexpr std::string_view kVerbs = "add, enable, disable, remove, upgrade, restore";
 
 bool safe_target(const std::string& t) {
     return !t.empty() && t.size() < 512 && t.front() != '-' &&
@@ -31,9 +32,16 @@ std::string join(const std::vector<std::string>& v) {
 
 // Final state per plugin after the whole action list: what every node must show at the end.
 Params expectations(const std::vector<MaintainAction>& actions) {
-    std::map<std::string, std::string> last;
-    for (const auto& a : actions)
-        if (a.kind != "plugin_add" && a.kind != "backup_restore") last[a.target] = a.kind;
+    std::map<std::string, std::string> last, versions;
+    for (const auto& a : actions) {
+        if (a.kind == "plugin_update") {
+            // An upgrade keeps the plugin's state; a known version is what every node must load.
+            auto ref = split_plugin_ref(a.target);
+            if (!ref.version.empty()) versions[ref.name] = ref.version;
+        } else if (a.kind != "plugin_add" && a.kind != "backup_restore") {
+            last[a.target] = a.kind;
+        }
+    }
     std::vector<std::string> enabled, disabled, absent;
     for (const auto& [name, kind] : last)
         (kind == "plugin_enable" ? enabled : kind == "plugin_disable" ? disabled : absent).push_back(name);
@@ -41,6 +49,9 @@ Params expectations(const std::vector<MaintainAction>& actions) {
     if (!enabled.empty()) p["enabled"] = join(enabled);
     if (!disabled.empty()) p["disabled"] = join(disabled);
     if (!absent.empty()) p["absent"] = join(absent);
+    std::vector<std::string> pinned;
+    for (const auto& [name, version] : versions) pinned.push_back(name + "@" + version);
+    if (!pinned.empty()) p["versions"] = join(pinned);
     return p;
 }
 
@@ -50,22 +61,49 @@ std::string must_exist(const std::vector<MaintainAction>& actions) {
     for (const auto& a : actions) {
         if (a.kind == "plugin_add") added.push_back(a.target);
         if (a.kind == "backup_restore" || a.kind == "plugin_add") continue;
-        if (std::find(out.begin(), out.end(), a.target) == out.end() && added.empty()) out.push_back(a.target);
+        const std::string name = a.kind == "plugin_update" ? split_plugin_ref(a.target).name : a.target;
+        if (std::find(out.begin(), out.end(), name) == out.end() && added.empty()) out.push_back(name);
     }
     return join(out);
 }
 
+void add_update_params(Step& s, const MaintainAction& a, const MaintainArgs& args) {
+    const auto ref = split_plugin_ref(a.target);
+    s.params["target"] = ref.name;
+    if (!ref.version.empty()) s.params["version"] = ref.version;
+    if (auto f = args.files.find(ref.name); f != args.files.end())
+        s.params["file"] = f->second;
+    else
+        s.params["registry"] = args.registry;
+}
+
+// The upgrade restarts the canary with NocoBase's `.upgrading` marker: its driver must know where to put it.
+Status check_can_mark_upgrade(const Node& n) {
+    const auto& sv = n.ssh.service;
+    if (n.driver == DriverKind::Ssh && sv.storage_dir.empty() && sv.app_dir.empty() && sv.preset != "docker-compose")
+        return fail(ErrorCode::Inventory, "maintain: upgrading a plugin restarts " + n.name +
+                                              " so NocoBase runs the plugin's migrations: set its service.storage_dir "
+                                              "(NocoBase's storage directory on the host) in the inventory");
+    return {};
+}
+
 }  // namespace
+
+PluginRef split_plugin_ref(const std::string& target) {
+    const auto at = target.rfind('@');
+    if (at == std::string::npos || at == 0) return {target, ""};
+    return {target.substr(0, at), target.substr(at + 1)};
+}
 
 Result<MaintainAction> parse_maintain_action(const std::string& text) {
     auto sep = text.find_first_of(": ");
     if (sep == std::string::npos)
         return fail(ErrorCode::Usage,
-                    "maintain: action '" + text + "' is not VERB:TARGET (add, enable, disable, remove, restore)");
+                    "maintain: action '" + text + "' is not VERB:TARGET (" + std::string(kVerbs) + ")");
     auto kind = kKinds.find(text.substr(0, sep));
     if (kind == kKinds.end())
         return fail(ErrorCode::Usage,
-                    "maintain: unknown action '" + text.substr(0, sep) + "' (add, enable, disable, remove, restore)");
+                    "maintain: unknown action '" + text.substr(0, sep) + "' (" + std::string(kVerbs) + ")");
     MaintainAction a{kind->second, text.substr(sep + 1)};
     if (!safe_target(a.target))
         return fail(ErrorCode::Usage, "maintain: '" + a.target + "' is not a plugin, package or backup name");
@@ -104,16 +142,27 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
     if (canary == nullptr)
         return fail(ErrorCode::Usage, "maintain: --canary " + args.canary + " is not a node of " + inv.source_path);
-    for (const auto& a : args.actions)
+    for (const auto& a : args.actions) {
         if (a.kind == "plugin_add" && args.registry.empty())
             return fail(ErrorCode::Usage, "maintain: add:" + a.target +
                                               " needs --registry URL (the npm registry the node downloads from)");
+        if (a.kind != "plugin_update") continue;
+        const auto ref = split_plugin_ref(a.target);
+        if (ref.name.empty() || (!ref.version.empty() && !safe_target(ref.version)))
+            return fail(ErrorCode::Usage, "maintain: upgrade:" + a.target + " is not NAME or NAME@VERSION");
+        if (!args.files.contains(ref.name) && args.registry.empty())
+            return fail(ErrorCode::Usage,
+                        "maintain: upgrade:" + a.target +
+                            " needs --registry URL or a package file (ncbctl plugin upgrade FILE.tgz)");
+        if (auto ok = check_can_mark_upgrade(*canary); !ok) return fail(ok.error());
+    }
 
     Plan plan;
     plan.workflow = "maintain";
     plan.args["actions"] = encode_actions(args.actions);
     if (!args.canary.empty()) plan.args["canary"] = args.canary;
     if (!args.registry.empty()) plan.args["registry"] = args.registry;
+    for (const auto& [name, file] : args.files) plan.args["file:" + name] = file;
     plan.inventory_hash = inv.content_hash;
     const Duration cmd = ms(inv.timeouts.command);
 
@@ -160,8 +209,18 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
                       ms(a.kind == "backup_restore" ? inv.timeouts.backup : inv.timeouts.ready));
         s.params["target"] = a.target;
         if (a.kind == "plugin_add") s.params["registry"] = args.registry;
+        if (a.kind == "plugin_update") add_update_params(s, a, args);
         act.steps.push_back(std::move(s));
-        act.steps.push_back(step(id + "/ready", canary->name, "app.wait_ready", ms(inv.timeouts.ready)));
+        // pm:update only writes the new code: the canary loads it (and runs its migrations) when it
+        // restarts with NocoBase's upgrade marker. Consecutive upgrades share one restart.
+        const bool next_is_update = i + 1 < args.actions.size() && args.actions[i + 1].kind == "plugin_update";
+        if (a.kind == "plugin_update" && !next_is_update) {
+            act.steps.push_back(step(id + "/mark", canary->name, "node.mark_upgrade", cmd, 3));
+            act.steps.push_back(step(id + "/stop", canary->name, "node.stop", ms(inv.timeouts.stop), 3));
+            act.steps.push_back(step(id + "/start", canary->name, "node.start", ms(inv.timeouts.start), 3));
+        }
+        if (a.kind != "plugin_update" || !next_is_update)
+            act.steps.push_back(step(id + "/ready", canary->name, "app.wait_ready", ms(inv.timeouts.ready)));
     }
     plan.phases.push_back(std::move(act));
 

@@ -6,6 +6,7 @@
 // the others undoes both (exit 1); a failed action or verification stops where it is, traffic pinned to
 // the working node and the others stopped (exit 1, `ncbctl resume RUN` continues); a failed scale-up or
 // final verification exits 6 with traffic still pinned.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,23 @@
 namespace ncbctl::plan {
 
 struct MaintainAction {
-    std::string kind;    // plugin_add | plugin_enable | plugin_disable | plugin_remove | backup_restore
-    std::string target;  // package, plugin name, backup name or .nbdata file
+    std::string kind;    // plugin_add | plugin_enable | plugin_disable | plugin_remove | plugin_update | backup_restore
+    std::string target;  // package, plugin name (plugin_update: NAME or NAME@VERSION), backup name or .nbdata file
 };
+
+// plugin_update's target "NAME@VERSION" (a scoped package's leading @ is part of the name).
+struct PluginRef {
+    std::string name;
+    std::string version;  // empty: the registry's latest
+};
+PluginRef split_plugin_ref(const std::string& target);
 
 struct MaintainArgs {
     std::vector<MaintainAction> actions;
     std::string canary;    // empty: the inventory's canary
-    std::string registry;  // npm registry for plugin_add
+    std::string registry;  // npm registry for plugin_add and plugin_update
+    // plugin_update from a local package tarball: plugin (as named in the target) -> absolute path.
+    std::map<std::string, std::string> files;
 };
 
 // "enable:sample-hello" or "enable sample-hello" -> {plugin_enable, sample-hello}; Usage error otherwise.

@@ -259,7 +259,10 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
     if (workflow == "maintain") {
         auto actions = decode_actions(arg("actions"));
         if (!actions) return fail(actions.error());
-        return build_maintain(inv, {.actions = *actions, .canary = arg("canary"), .registry = arg("registry")});
+        MaintainArgs m{.actions = *actions, .canary = arg("canary"), .registry = arg("registry"), .files = {}};
+        for (const auto& [k, v] : args)
+            if (k.starts_with("file:")) m.files[k.substr(5)] = v;
+        return build_maintain(inv, m);
     }
     return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "'");
 }

@@ -54,6 +54,16 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
         if (p != nullptr && p->enabled)
             return fail(ErrorCode::Verification, "node " + node + ": plugin " + name + " is still enabled", true);
     }
+    for (const auto& item : split_list(get(step.params, "versions"))) {  // name@version
+        const auto at = item.rfind('@');
+        const std::string name = item.substr(0, at), version = item.substr(at + 1);
+        const auto* p = find(list, name);
+        if (p == nullptr || p->version != version)
+            return fail(ErrorCode::Verification,
+                        "node " + node + ": plugin " + name + " runs " + (p == nullptr ? "nowhere" : p->version) +
+                            ", expected " + version,
+                        true);
+    }
     for (const auto& name : split_list(get(step.params, "absent"))) {
         const auto* p = find(list, name);
         if (p != nullptr && (p->installed || p->enabled))
@@ -66,7 +76,8 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
 
 bool is_app_action(std::string_view action) {
     return action == "app.plugin_add" || action == "app.plugin_enable" || action == "app.plugin_disable" ||
-           action == "app.plugin_remove" || action == "app.backup_restore" || action == "app.plugins_expect";
+           action == "app.plugin_remove" || action == "app.plugin_update" || action == "app.backup_restore" ||
+           action == "app.plugins_expect";
 }
 
 Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& step, const Deadline& deadline,
@@ -123,6 +134,17 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
         if (!p->installed && !p->enabled) return out;
         note(events, "pm:remove " + p->name);
         return wrap(app.plugin_remove(p->name, deadline));
+    }
+    if (step.action == "app.plugin_update") {
+        const PluginSource src{get(step.params, "registry"), get(step.params, "version"), get(step.params, "file")};
+        // The loaded version changes only when the node restarts: a resumed run that restarted already skips.
+        if (!src.version.empty() && p->version == src.version) {
+            note(events, p->name + " already runs " + src.version);
+            return out;
+        }
+        note(events, "pm:update " + p->name + " " + (src.version.empty() ? "(latest)" : src.version) + " from " +
+                         (src.file.empty() ? "the registry" : src.file));
+        return wrap(app.plugin_update(p->name, p->package_name, src, deadline));
     }
     return fail(ErrorCode::Internal, "step " + step.id + ": unknown app action " + step.action);
 }

@@ -168,6 +168,7 @@ write_inventory() {
       process: ncb-app$i
       supervisor_config: $dir/supervisord.conf
       app_dir: $app
+      storage_dir: $dir/storage
       upgrade: [$dir/bin/release, \"{{node}}\", \"{{version}}\"]
       version: [cat, \"$dir/nodes/{{node}}/release\"]
 "

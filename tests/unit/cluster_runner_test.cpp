@@ -61,11 +61,16 @@ struct FakeNode final : NodeDriver {
         rec.add("exec " + name + " " + argv.front());
         return ExecResult{argv.front() == "false" ? 1 : 0, "", argv.front() == "false" ? "nope" : ""};
     }
+    Status mark_upgrade(const Deadline&) override {
+        rec.add("mark_upgrade " + name);
+        return {};
+    }
 };
 
 struct AppState {
     std::map<std::string, std::string> version;  // node -> version reported
     std::set<std::string> booting;               // nodes that never become ready
+    std::vector<std::string> updates;            // pm:update calls
     std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
                                     {"hello", "@x/hello", "1", true, true, false}};
 };
@@ -94,6 +99,12 @@ struct FakeApp final : AppClient {
     Status plugin_enable(const std::string&, const Deadline&) override { return {}; }
     Status plugin_disable(const std::string&, const Deadline&) override { return {}; }
     Status plugin_remove(const std::string&, const Deadline&) override { return {}; }
+    Status plugin_update(const std::string& name, const std::string& package, const PluginSource& src,
+                         const Deadline&) override {
+        st.updates.push_back(node + " " + name + " " + package + " " + (src.file.empty() ? src.registry : src.file) +
+                             " " + src.version);
+        return {};
+    }
     Result<std::string> backup_create(const Deadline&) override { return std::string("b"); }
     Result<std::vector<BackupInfo>> backup_list(const Deadline&) override { return std::vector<BackupInfo>{}; }
     Result<std::string> backup_download(const std::string&, const std::string&, const Deadline&) override {

@@ -44,6 +44,7 @@ public:
     Status upgrade(const std::string&, const Deadline&) override { return unexpected(); }
     Status rollback(const std::string&, const Deadline&) override { return unexpected(); }
     Result<ExecResult> exec(const Argv&, const Deadline&) override { return unexpected(); }
+    Status mark_upgrade(const Deadline&) override { return unexpected(); }
 
 private:
     static std::unexpected<Error> unexpected() {
@@ -71,6 +72,9 @@ public:
     Status plugin_enable(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
     Status plugin_disable(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
     Status plugin_remove(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
+    Status plugin_update(const std::string&, const std::string&, const PluginSource&, const Deadline&) override {
+        return fail(ErrorCode::Internal, "x");
+    }
     Result<std::string> backup_create(const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
     Result<std::vector<BackupInfo>> backup_list(const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
     Result<std::string> backup_download(const std::string&, const std::string&, const Deadline&) override {

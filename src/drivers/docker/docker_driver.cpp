@@ -404,6 +404,14 @@ Status DockerNodeDriver::rollback(const std::string& previous_version, const Dea
                                               " runs tag " + tag + ", not " + previous_version}));
 }
 
+// Without upgrade_marker_dir the image is trusted to upgrade at every start, as the official image's
+// entrypoint does (`start --quickstart` runs app.upgrade() when installed).
+Status DockerNodeDriver::mark_upgrade(const Deadline& d) {
+    if (config_error_) return fail(err(*config_error_));
+    if (config_.upgrade_marker_dir.empty()) return {};
+    return put_upgrade_marker(config_.upgrade_marker_dir, d);
+}
+
 Status DockerNodeDriver::put_upgrade_marker(const std::string& dir, const Deadline& d) {
     EngineRequest put{.method = "PUT",
                       .path = "/containers/" + enc(config_.container) + "/archive?path=" + enc(dir),

@@ -31,6 +31,7 @@ public:
     Status upgrade(const std::string& version, const Deadline&) override;  // recreate from repo:version, not started
     Status rollback(const std::string& previous_version, const Deadline&) override;  // swap the kept one back
     Result<ExecResult> exec(const Argv& argv, const Deadline&) override;
+    Status mark_upgrade(const Deadline&) override;
 
     // Puts an empty `.upgrading` into `dir` of the node's container (created or running) via the archive API.
     Status put_upgrade_marker(const std::string& dir, const Deadline&);

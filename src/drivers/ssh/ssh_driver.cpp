@@ -86,6 +86,29 @@ public:
         return (*t)->run(argv, d);
     }
 
+    // `touch <storage>/.upgrading` on the host: NocoBase's own marker (commands/start.ts), consumed
+    // by the next start. docker-compose runs an image that upgrades at every start: nothing to do.
+    Status mark_upgrade(const Deadline& d) override {
+        if (!setup_) return setup_;
+        const auto& sv = node_.ssh.service;
+        std::string dir = !sv.storage_dir.empty() ? sv.storage_dir
+                          : !sv.app_dir.empty()   ? sv.app_dir + "/storage"
+                                                  : std::string();
+        if (dir.empty()) {
+            if (preset_ == Preset::DockerCompose) return {};
+            return fail(ErrorCode::Unsupported,
+                        who() +
+                            ": cannot make the next start run NocoBase's upgrade: set service.storage_dir "
+                            "(NocoBase's storage directory on the host) or service.app_dir in the inventory");
+        }
+        auto r = exec({"touch", dir + "/.upgrading"}, d);
+        if (!r) return fail(r.error());
+        if (r->exit_code != 0)
+            return fail(ErrorCode::Remote, who() + ": touch " + dir + "/.upgrading failed (exit " +
+                                               std::to_string(r->exit_code) + "): " + r->err.substr(0, 200));
+        return {};
+    }
+
 private:
     [[nodiscard]] std::string who() const { return transport_ ? transport_->who() : "node " + node_.name; }
 
