@@ -148,7 +148,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
                                               " needs --registry URL (the npm registry the node downloads from)");
         if (a.kind != "plugin_update") continue;
         const auto ref = split_plugin_ref(a.target);
-        if (ref.name.empty() || (!ref.version.empty() && !safe_target(ref.version)))
+        if (ref.name.empty() || a.target.ends_with('@') || (!ref.version.empty() && !safe_target(ref.version)))
             return fail(ErrorCode::Usage, "maintain: upgrade:" + a.target + " is not NAME or NAME@VERSION");
         if (!args.files.contains(ref.name) && args.registry.empty())
             return fail(ErrorCode::Usage,

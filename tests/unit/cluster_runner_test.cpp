@@ -324,3 +324,26 @@ TEST_CASE("workflows send traffic only to nodes that answer ready", "[runner]") 
     CHECK(f.run("cluster", "traffic.pin", {{"node", "a"}, {"require_ready", "true"}}));  // needs only that node
     CHECK(f.run("cluster", "traffic.live"));  // by hand (`ncbctl traffic live`): switches as told
 }
+
+TEST_CASE("app.plugin_update calls pm:update with the plugin's package, skips a version already loaded",
+          "[runner][maintain]") {
+    Fixture f;
+    REQUIRE(f.run("a", "app.plugin_update", {{"target", "hello"}, {"registry", "http://r"}, {"version", "2"}}));
+    REQUIRE(f.run("a", "app.plugin_update", {{"target", "@x/hello"}, {"file", "/p/h.tgz"}}));
+    CHECK(f.app.updates == std::vector<std::string>{"a hello @x/hello http://r 2", "a hello @x/hello /p/h.tgz "});
+    // A resumed run whose node already restarted on the new version does nothing.
+    f.app.plugins[1].version = "2";
+    REQUIRE(f.run("a", "app.plugin_update", {{"target", "hello"}, {"registry", "http://r"}, {"version", "2"}}));
+    CHECK(f.app.updates.size() == 2);
+    auto missing = f.run("a", "app.plugin_update", {{"target", "nope"}, {"registry", "http://r"}});
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == ErrorCode::NotFound);
+
+    REQUIRE(f.run("a", "node.mark_upgrade"));
+    CHECK(f.rec.calls == std::vector<std::string>{"mark_upgrade a"});
+    // Every node must then load the expected version.
+    CHECK(f.run("b", "app.plugins_expect", {{"versions", "hello@2"}}));
+    auto stale = f.run("b", "app.plugins_expect", {{"versions", "@x/hello@3"}});
+    REQUIRE_FALSE(stale);
+    CHECK(stale.error().message == "node b: plugin @x/hello runs 2, expected 3");
+}

@@ -104,3 +104,62 @@ TEST_CASE("maintain: rebuilt from its recorded args (resume), refuses bad input"
     a.canary = "nope";
     CHECK_FALSE(plan::build_maintain(inv, a));
 }
+
+TEST_CASE("maintain: a plugin upgrade restarts the canary with the upgrade marker, once per run of upgrades",
+          "[plan][maintain]") {
+    auto inv = make_inventory(3);
+    auto a = args({"upgrade:sample-hello@1.8.28", "upgrade:@x/plugin-y", "enable:sample-hello"}, "http://r");
+    a.files["@x/plugin-y"] = "/tmp/y.tgz";
+    auto plan = plan::build_maintain(inv, a);
+    REQUIRE(plan);
+    const Phase* act = plan->find_phase("actions");
+    REQUIRE(act != nullptr);
+    std::vector<std::string> shape;
+    for (const auto& s : act->steps) {
+        CHECK(s.target == "app1");
+        shape.push_back(s.action);
+    }
+    // Two consecutive upgrades: one restart after the second, before the enable acts on the new code.
+    CHECK(shape == std::vector<std::string>{"app.plugin_update", "app.plugin_update", "node.mark_upgrade", "node.stop",
+                                            "node.start", "app.wait_ready", "app.plugin_enable", "app.wait_ready"});
+    CHECK(act->steps[0].params.at("target") == "sample-hello");
+    CHECK(act->steps[0].params.at("version") == "1.8.28");
+    CHECK(act->steps[0].params.at("registry") == "http://r");
+    CHECK(act->steps[1].params.at("file") == "/tmp/y.tgz");
+    CHECK_FALSE(act->steps[1].params.contains("registry"));
+    CHECK_FALSE(act->steps[1].params.contains("version"));
+    // Every node must load the pinned version; the plugin's enabled state is the enable's.
+    CHECK(plan->find_step("verify-all/app3")->params.at("versions") == "sample-hello@1.8.28");
+    CHECK(plan->find_step("verify-all/app3")->params.at("enabled") == "sample-hello");
+    CHECK(plan->find_step("preflight/plugins/app1")->params.at("present") == "sample-hello,@x/plugin-y");
+    // Nothing pending at the others' boot: they start in parallel.
+    CHECK(plan->find_step("scale-up/start/app3")->after.empty());
+
+    auto again = plan::build_workflow(inv, "maintain", plan->args);  // resume keeps the file
+    REQUIRE(again);
+    CHECK(again->fingerprint == plan->fingerprint);
+    CHECK(again->find_phase("actions")->steps[1].params.at("file") == "/tmp/y.tgz");
+}
+
+TEST_CASE("maintain: a plugin upgrade refuses what cannot work, before changing anything", "[plan][maintain]") {
+    auto inv = make_inventory(2);
+    auto no_source = plan::build_maintain(inv, args({"upgrade:sample-hello"}));
+    REQUIRE_FALSE(no_source);
+    CHECK(no_source.error().code == ErrorCode::Usage);
+    CHECK(no_source.error().message.find("--registry") != std::string::npos);
+    CHECK_FALSE(plan::build_maintain(inv, args({"upgrade:sample-hello@"}, "http://r")));
+
+    // An ssh canary must say where NocoBase's storage is, or its restart would not run the migrations.
+    for (auto& n : inv.nodes) {
+        n.driver = DriverKind::Ssh;
+        n.ssh.service.preset = "systemd";
+    }
+    auto no_dir = plan::build_maintain(inv, args({"upgrade:sample-hello"}, "http://r"));
+    REQUIRE_FALSE(no_dir);
+    CHECK(no_dir.error().code == ErrorCode::Inventory);
+    CHECK(no_dir.error().message.find("storage_dir") != std::string::npos);
+    inv.nodes[0].ssh.service.storage_dir = "/srv/nocobase/storage";
+    CHECK(plan::build_maintain(inv, args({"upgrade:sample-hello"}, "http://r")));
+    CHECK(plan::split_plugin_ref("@nocobase/plugin-x@2.0.1").name == "@nocobase/plugin-x");
+    CHECK(plan::split_plugin_ref("@nocobase/plugin-x").version.empty());
+}
