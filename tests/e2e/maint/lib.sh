@@ -15,6 +15,9 @@ all_nodes_answer() {  # PATH STATUS: every node answers STATUS directly
     [ "$got" = "$2" ] || fail "node on port $p answers $got for $1, expected $2"
   done
 }
+db_value() {  # SQL: one value from the cluster's database
+  "$HARNESS/cluster.sh" psql "$E2E_DIR" "$1"
+}
 user_on_node() {  # PORT NAME: how many users NAME node PORT serves (through its own API)
   local t; t=$(token)
   curl -sf -m 10 -G "http://127.0.0.1:$1/api/users:list" -H "Authorization: Bearer $t" \
