@@ -172,7 +172,9 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     for (const auto& n : inv.nodes)
         pre.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", cmd, 3));
     pre.steps.push_back(step("preflight/traffic", std::string(kCluster), "traffic.status", cmd, 3));
-    pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, "app.wait_ready", cmd));
+    // The canary serves alone next: it must be ready now, not after a long wait (a down API fails in 30 s).
+    pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, "app.wait_ready",
+                             std::min(cmd, Duration(std::chrono::seconds(30)))));
     // A misspelt plugin fails here (exit 3, nothing changed), not after the other nodes were stopped.
     if (auto present = must_exist(args.actions); !present.empty()) {
         auto s = step("preflight/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
