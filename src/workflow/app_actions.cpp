@@ -101,7 +101,7 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
     }
 
     auto list = app.plugins(deadline);
-    if (!list) return fail(list.error().with_context(prefix));
+    if (!list) return wrap(fail(list.error()));
     if (step.action == "app.plugins_expect") {
         if (auto st = expect_states(*list, step, node.name); !st) return fail(st.error());
         out.details = {{"plugins", std::to_string(list->size())}};

@@ -6,9 +6,10 @@ source "$(dirname "$0")/lib.sh"
 bad=$E2E_DIR/bad-input; mkdir -p "$bad"
 expect_preflight() {  # INVENTORY PATTERN LABEL
   local rc=0
-  "$NCBCTL" -i "$1" --state-dir "$E2E_DIR/state" --no-color --yes plugin disable "$PLUGIN" 2> "$bad/err" || rc=$?
+  "$NCBCTL" -i "$1" --state-dir "$E2E_DIR/state" --no-color --yes plugin disable "$PLUGIN" > "$bad/err" 2>&1 || rc=$?
   [ $rc = 3 ] || { tail -5 "$bad/err" >&2; fail "$3: exit $rc, expected 3"; }
   grep -E "^  failed: " "$bad/err" | grep -q -E "$2" || fail "$3: no one-line reason matching '$2': $(grep failed "$bad/err")"
+  grep -q "node app1: node app1" "$bad/err" && fail "$3: the node is named twice"
   grep -q "nothing was changed" "$bad/err" || fail "$3: the summary does not say nothing was changed"
   [ "$(lb_status)" = 200 ] || fail "$3: LB not live afterwards"
   all_nodes_answer /api/app:getInfo 200
