@@ -327,6 +327,15 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
         auto st = sw.status(deadline);
         if (!st) return fail(st.error());
         out.details = {{"mode", std::string(to_string(st->mode))}, {"detail", st->detail}};
+        // Every switch is verified through this URL later: one that does not answer fails now, unchanged.
+        if (ports_.lb_get && !inv_.lb_url.empty()) {
+            auto r = ports_.lb_get("/api/__health_check", deadline.capped(5s));
+            if (!r)
+                return fail(ErrorCode::Unreachable,
+                            "load balancer " + inv_.lb_url + " (api.lb_url) does not answer: " + r.error().message,
+                            true);
+            out.details["lb_status"] = std::to_string(r->first);
+        }
         return out;
     }
     // Workflows ask that traffic goes only to nodes that answer ready (require_ready): a node still booting

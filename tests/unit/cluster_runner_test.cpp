@@ -178,6 +178,7 @@ struct Fixture {
             return std::unique_ptr<TrafficSwitch>(std::make_unique<FakeTraffic>(rec, lb_status));
         };
         p.lb_get = [this](const std::string&, const Deadline&) -> Result<std::pair<long, std::string>> {
+            if (lb_status == 0) return fail(ErrorCode::Unreachable, "Couldn't connect to server", true);
             return std::pair{lb_status, lb_status == 503 && lb_retry_after ? std::string("60") : std::string()};
         };
         p.database_dump = [this](const std::string& base, const Deadline&) -> Result<Params> {
@@ -346,4 +347,17 @@ TEST_CASE("app.plugin_update calls pm:update with the plugin's package, skips a 
     auto stale = f.run("b", "app.plugins_expect", {{"versions", "@x/hello@3"}});
     REQUIRE_FALSE(stale);
     CHECK(stale.error().message == "node b: plugin @x/hello runs 2, expected 3");
+}
+
+TEST_CASE("traffic.status fails when the load balancer's URL does not answer (preflight, nothing changed)",
+          "[runner]") {
+    Fixture f;
+    f.inv.lb_url = "http://lb";
+    REQUIRE(f.run("cluster", "traffic.status"));
+    f.lb_status = 0;
+    auto r = f.run("cluster", "traffic.status");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Unreachable);
+    CHECK(r.error().message == "load balancer http://lb (api.lb_url) does not answer: Couldn't connect to server");
+    CHECK(f.rec.calls.empty());
 }

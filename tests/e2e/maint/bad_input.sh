@@ -22,6 +22,11 @@ expect_preflight "$bad/wrong-password.yaml" "app1: .*(sign|auth|password|401)" "
 grep -q "not-the-password" "$bad/err" && fail "the password appears in the output"
 
 # The canary's API does not answer (a port nothing listens on).
-sed "0,/url: http:\/\/127.0.0.1:[0-9]*/s||url: http://127.0.0.1:9|" "$INV" > "$bad/api-down.yaml"
+sed "0,/^    url: .*/s||    url: http://127.0.0.1:9|" "$INV" > "$bad/api-down.yaml"
+grep -q "url: http://127.0.0.1:9$" "$bad/api-down.yaml" || fail "could not point app1 at a closed port"
 expect_preflight "$bad/api-down.yaml" "app1: .*(connect|refused|not ready)" "API down"
-note "bad input: wrong password and API down refused in preflight (exit 3), cluster live"
+
+# The load balancer's URL does not answer.
+sed "s|lb_url: .*|lb_url: http://127.0.0.1:9|" "$INV" > "$bad/lb-down.yaml"
+expect_preflight "$bad/lb-down.yaml" "load balancer http://127.0.0.1:9 \\(api.lb_url\\) does not answer" "LB down"
+note "bad input: wrong password, API down, LB down refused in preflight (exit 3), cluster live"
