@@ -51,7 +51,7 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
     if (t->string("via_node", spec.via_node, {.check = check_safe_name}))
         marks.traffic_via_node = t->value_mark("via_node");
     t->integer("retry_after", spec.retry_after, 0, 86400);
-    t->local_path("maintenance_page", spec.maintenance_page);
+    t->local_file("maintenance_page", spec.maintenance_page);
     parse_bypass(*t, spec);
 
     if (auto h = driver_block(*t, driver, "haproxy", {"socket", "backend", "servers"})) {
