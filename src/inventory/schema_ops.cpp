@@ -87,11 +87,12 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
             for (const auto& [k, v] : u->entries()) marks.nginx_upstream_keys[k.Scalar()] = k.Mark();
         }
     }
-    if (auto c = driver_block(*t, driver, "command", {"maintenance", "live", "pin", "status"})) {
+    if (auto c = driver_block(*t, driver, "command", {"maintenance", "live", "pin", "status", "serve"})) {
         c->argv("maintenance", spec.cmd_maintenance, {}, true);
         c->argv("live", spec.cmd_live, {}, true);
         c->argv("pin", spec.cmd_pin, {"node"});
         c->argv("status", spec.cmd_status, {});
+        c->argv("serve", spec.cmd_serve, {"nodes"});
     }
 }
 
