@@ -48,7 +48,8 @@ std::string plan_fingerprint(const std::string& inventory_hash, const std::strin
 std::string command_line(const std::string& workflow, const std::map<std::string, std::string>& args) {
     std::string out = workflow;
     for (const auto& [k, v] : args) {
-        out += " --" + k;
+        // Keyed args ("file:PLUGIN") read as the flag that set them; the key is in another arg already.
+        out += " --" + k.substr(0, k.find(':'));
         if (v != "true") out += " " + v;
     }
     return out;

@@ -135,6 +135,9 @@ TEST_CASE("maintain: a plugin upgrade restarts the canary with the upgrade marke
     // Nothing pending at the others' boot: they start in parallel.
     CHECK(plan->find_step("scale-up/start/app3")->after.empty());
 
+    CHECK(plan::command_line(plan->workflow, plan->args) ==
+          "maintain --actions upgrade:sample-hello@1.8.28,upgrade:@x/plugin-y,enable:sample-hello --file /tmp/y.tgz "
+          "--registry http://r");
     auto again = plan::build_workflow(inv, "maintain", plan->args);  // resume keeps the file
     REQUIRE(again);
     CHECK(again->fingerprint == plan->fingerprint);
