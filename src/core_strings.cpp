@@ -74,6 +74,8 @@ std::string_view to_string(TrafficMode m) noexcept {
             return "unmanaged";
         case TrafficMode::Unknown:
             return "unknown";
+        case TrafficMode::Partial:
+            return "partial";
     }
     return "unknown";
 }

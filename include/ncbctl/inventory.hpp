@@ -128,6 +128,7 @@ struct TrafficSpec {
     std::string maintenance_listen;                // nginx 503 responder (default: unix:<include_file>.sock)
     // command
     Argv cmd_maintenance, cmd_live, cmd_pin, cmd_status;  // cmd_pin gets {{node}}
+    Argv cmd_serve;                                       // optional; {{nodes}}: "app1,app3"
     // all
     int retry_after = 120;
     std::string maintenance_page;  // path to an HTML file; a default is generated

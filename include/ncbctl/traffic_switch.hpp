@@ -10,7 +10,8 @@
 
 namespace ncbctl {
 
-enum class TrafficMode { Live, Maintenance, Pinned, Unmanaged, Unknown };
+// Partial: more than one node but not all of them receive traffic (`serve`, e.g. --early-traffic joins).
+enum class TrafficMode { Live, Maintenance, Pinned, Unmanaged, Unknown, Partial };
 std::string_view to_string(TrafficMode m) noexcept;
 
 struct TrafficState {
@@ -18,6 +19,9 @@ struct TrafficState {
     std::string pinned_node;                 // when Pinned
     std::vector<std::string> serving_nodes;  // nodes currently receiving traffic
     std::string detail;                      // driver-specific description
+    // Nodes the LB is set to send traffic to, health aside (serving_nodes may be fewer), inventory order.
+    // What `verify` compares for Partial; drivers fill it for every mode they can read.
+    std::vector<std::string> admitted_nodes;
 };
 
 class TrafficSwitch {
@@ -31,6 +35,10 @@ public:
     virtual Status maintenance(const Deadline&) = 0;                   // every request: 503 + Retry-After + page
     virtual Status pin(const std::string& node, const Deadline&) = 0;  // only this node serves
     virtual Status live(const Deadline&) = 0;                          // every node serves
+    // Only these nodes receive traffic (set semantics, order ignored): one node is `pin`, every node is
+    // `live`, the rest is Partial. Usage error for an empty set or a node not in the inventory. The default
+    // handles one node as `pin` and fails Unsupported otherwise; every driver of src/traffic overrides it.
+    virtual Status serve(const std::vector<std::string>& nodes, const Deadline&);
     // Reads back the real state and compares it with the wanted one; Verification error when different.
     virtual Status verify(const TrafficState& wanted, const Deadline&) = 0;
 };

@@ -20,7 +20,7 @@
 #include "backup/retention.hpp"
 #include "cli/context.hpp"
 #include "cli/maintain_command.hpp"
-#include "inventory/values.hpp"
+#include "cli/run_options.hpp"
 #include "ncbctl/journal.hpp"
 #include "nocobase/client.hpp"
 #include "run/cluster_lock.hpp"
@@ -77,14 +77,10 @@ struct HeldLock {
 // ExitCode::LockHeld when another run holds the lock past --lock-wait.
 std::expected<HeldLock, ExitCode> take_lock(const Context& ctx, const Inventory& inv, const CommonFlags& flags,
                                             const std::string& command, JobLog& log) {
-    Duration wait{0};
-    if (flags.lock_wait != "0") {
-        auto d = ncbctl::inv::parse_duration(flags.lock_wait);
-        if (!d) {
-            log.error("--lock-wait " + flags.lock_wait + ": not a duration (30s, 5m, 1h)");
-            return std::unexpected(ExitCode::Usage);
-        }
-        wait = std::chrono::duration_cast<Duration>(*d);
+    auto wait = parse_lock_wait(flags.lock_wait);
+    if (!wait) {
+        log.error(wait.error().message);
+        return std::unexpected(ExitCode::Usage);
     }
     HeldLock held;
     auto backend = run::make_lock_backend(inv, ctx.state_dir_for(inv.cluster));
@@ -94,7 +90,7 @@ std::expected<HeldLock, ExitCode> take_lock(const Context& ctx, const Inventory&
     }
     held.backend = std::move(*backend);
     auto lock =
-        run::ClusterLock::acquire(*held.backend, run::make_holder(new_run_id(), command), wait, inv.lock.stale_after);
+        run::ClusterLock::acquire(*held.backend, run::make_holder(new_run_id(), command), *wait, inv.lock.stale_after);
     if (!lock) {
         if (lock.error().code == ErrorCode::Lock) {
             log.error("backup " + command.substr(command.find(' ') + 1) + " skipped: " + lock.error().message);

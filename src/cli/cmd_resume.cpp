@@ -7,8 +7,8 @@
 
 #include "cli/context.hpp"
 #include "cli/run_options.hpp"
-#include "run/action_runner_factory.hpp"
-#include "run/cluster_lock.hpp"
+#include "cli/run_setup.hpp"
+#include "run/session.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -35,17 +35,9 @@ ExitCode resume(const Context& ctx, const ResumeFlags& flags) {
     if (record->inventory_hash != inv->content_hash)
         std::cerr << "ncbctl: warning: the inventory changed since run " << record->run_id
                   << " started; resuming anyway (--force)\n";
-    auto runner = run::make_action_runner(*inv, run::run_work_dir(opts->state_dir, record->run_id));
-    if (!runner) {
-        std::cerr << "ncbctl: " << runner.error().message << '\n';
-        return ExitCode::Failed;
-    }
-    auto lock = run::make_lock_backend(*inv, opts->state_dir);
-    if (!lock) {
-        std::cerr << "ncbctl: " << lock.error().message << '\n';
-        return ExitCode::Usage;
-    }
-    return run::resume_run(*record, **runner, **lock, *opts);
+    auto setup = make_run_setup(*inv, opts->state_dir, record->run_id);
+    if (!setup) return setup.error();
+    return run::resume_run(*record, *setup->runner, *setup->lock, *opts);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// `ncbctl validate [--connect]`: load the inventory strictly and print OK or every diagnostic.
+// `ncbctl validate [--connect] [--no-file-checks]`: load the inventory strictly (including that the local
+// files it refers to exist, unless --no-file-checks) and print OK or every diagnostic.
 // stdout: one OK line (text) or one JSON document (--output json), valid or not.
 // stderr: each problem as FILE:LINE:COL: message, then a one-line count. Exit 0 valid, 2 invalid.
 // --connect (valid inventories only): every node driver, node API, the LB and the database reached in
@@ -11,6 +12,7 @@
 #include <memory>
 
 #include "cli/context.hpp"
+#include "ncbctl/load_options.hpp"
 #include "workflow/connectivity.hpp"
 
 namespace ncbctl::cli {
@@ -38,12 +40,15 @@ std::vector<workflow::ConnectResult> connect(const Inventory& inv) {
 void register_validate(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("validate", "Check the inventory: schema, references, unsafe values");
     auto reach = std::make_shared<bool>(false);
+    auto no_file_checks = std::make_shared<bool>(false);
     cmd->add_flag("--connect", *reach,
                   "Also reach every node driver, node API, the load balancer and the database (exit 3 if any fails)");
-    cmd->callback([&ctx, reach] {
-        ctx.action = [&ctx, reach]() -> ExitCode {
+    cmd->add_flag("--no-file-checks", *no_file_checks,
+                  "Do not check that the local files it refers to (keys, certificates, secret files) exist here");
+    cmd->callback([&ctx, reach, no_file_checks] {
+        ctx.action = [&ctx, reach, no_file_checks]() -> ExitCode {
             const std::string path = ctx.inventory_path();
-            auto inv = load_inventory(path);
+            auto inv = load_inventory(path, LoadOptions{.check_files = !*no_file_checks});
             std::vector<workflow::ConnectResult> reached;
             if (inv && *reach) reached = connect(*inv);
             const bool all_ok = std::ranges::all_of(reached, [](const auto& r) { return r.ok; });

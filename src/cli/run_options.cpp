@@ -20,6 +20,14 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
         ->check(CLI::NonNegativeNumber);
 }
 
+Result<Duration> parse_lock_wait(const std::string& value) {
+    auto d = ncbctl::inv::parse_wait(value);
+    if (!d)
+        return fail(ErrorCode::Usage, "--lock-wait " + value +
+                                          ": not a duration (30s, 5m, 1h; 0 or 0s: fail at once if the lock is held)");
+    return std::chrono::duration_cast<Duration>(*d);
+}
+
 Result<run::SessionOptions> session_options(const Context& ctx, const Inventory& inv, const RunFlags& flags) {
     run::SessionOptions o;
     o.state_dir = ctx.state_dir_for(inv.cluster);
@@ -28,11 +36,9 @@ Result<run::SessionOptions> session_options(const Context& ctx, const Inventory&
     if (!ctx.opts.state_dir.empty()) o.ncbctl_prefix += " --state-dir " + net::shell_quote(ctx.opts.state_dir);
     o.parallel = flags.parallel;
     o.max_out_of_service = flags.max_out_of_service;
-    if (flags.lock_wait != "0") {
-        auto d = ncbctl::inv::parse_duration(flags.lock_wait);
-        if (!d) return fail(ErrorCode::Usage, "--lock-wait " + flags.lock_wait + ": not a duration (30s, 5m, 1h)");
-        o.lock_wait = std::chrono::duration_cast<Duration>(*d);
-    }
+    auto wait = parse_lock_wait(flags.lock_wait);
+    if (!wait) return std::unexpected(wait.error());
+    o.lock_wait = *wait;
     o.stale_after = inv.lock.stale_after;
     o.color = ctx.color();
     if (ctx.format() == OutputFormat::Json)

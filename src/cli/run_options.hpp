@@ -15,6 +15,9 @@ struct RunFlags {
 };
 
 void add_run_flags(CLI::App& cmd, RunFlags& flags);
+// --lock-wait: a duration, or zero in any unit ("0", "0s") for not waiting (fail at once, exit 4, when
+// the lock is held). Usage error, one line, when malformed or negative.
+Result<Duration> parse_lock_wait(const std::string& value);
 // Usage error when --lock-wait is malformed.
 Result<run::SessionOptions> session_options(const Context& ctx, const Inventory& inv, const RunFlags& flags);
 

@@ -6,10 +6,9 @@
 #include <iostream>
 #include <string>
 
+#include "cli/run_setup.hpp"
 #include "ncbctl/journal.hpp"
 #include "plan/render.hpp"
-#include "run/action_runner_factory.hpp"
-#include "run/cluster_lock.hpp"
 #include "run/session.hpp"
 
 namespace ncbctl::cli {
@@ -61,17 +60,9 @@ ExitCode run_workflow(const Context& ctx, const PlanBuilder& build, const Workfl
     }
     if (!confirmed(ctx, *plan)) return ExitCode::Usage;
     opts->run_id = new_run_id();
-    auto runner = run::make_action_runner(*inv, run::run_work_dir(opts->state_dir, opts->run_id));
-    if (!runner) {
-        std::cerr << "ncbctl: " << runner.error().message << '\n';
-        return ExitCode::Failed;
-    }
-    auto lock = run::make_lock_backend(*inv, opts->state_dir);
-    if (!lock) {
-        std::cerr << "ncbctl: " << lock.error().message << '\n';
-        return ExitCode::Usage;
-    }
-    return run::run_plan(*plan, **runner, **lock, *opts);
+    auto setup = make_run_setup(*inv, opts->state_dir, opts->run_id);
+    if (!setup) return setup.error();
+    return run::run_plan(*plan, *setup->runner, *setup->lock, *opts);
 }
 
 }  // namespace ncbctl::cli

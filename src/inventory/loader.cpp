@@ -10,6 +10,7 @@
 
 #include "inventory/schema.hpp"
 #include "ncbctl/inventory.hpp"
+#include "ncbctl/load_options.hpp"
 #include "util/sha256.hpp"
 
 namespace ncbctl {
@@ -62,6 +63,12 @@ void parse_document(const YAML::Node& root, inv::Sink& sink, Inventory& inv) {
 
 std::expected<Inventory, std::vector<Diagnostic>> parse_inventory(const std::string& yaml_text,
                                                                   const std::string& file_name) {
+    return parse_inventory(yaml_text, file_name, LoadOptions{});
+}
+
+std::expected<Inventory, std::vector<Diagnostic>> parse_inventory(const std::string& yaml_text,
+                                                                  const std::string& file_name,
+                                                                  const LoadOptions& opts) {
     inv::Sink sink(file_name, yaml_text, directory_of(file_name));
     std::vector<YAML::Node> docs;
     try {
@@ -77,6 +84,7 @@ std::expected<Inventory, std::vector<Diagnostic>> parse_inventory(const std::str
     if (docs.size() > 1) sink.error(docs[1].Mark(), "only one YAML document is allowed (remove the `---` separator)");
     Inventory inv;
     parse_document(docs.front(), sink, inv);
+    if (opts.check_files && !sink.failed()) sink.check_files();
     if (sink.failed()) return std::unexpected(sink.take());
     inv.source_path = file_name;
     inv.content_hash = util::sha256_hex(yaml_text);
@@ -84,6 +92,10 @@ std::expected<Inventory, std::vector<Diagnostic>> parse_inventory(const std::str
 }
 
 std::expected<Inventory, std::vector<Diagnostic>> load_inventory(const std::string& path) {
+    return load_inventory(path, LoadOptions{});
+}
+
+std::expected<Inventory, std::vector<Diagnostic>> load_inventory(const std::string& path, const LoadOptions& opts) {
     const std::string hint = " (give the inventory with -i FILE, $NCBCTL_INVENTORY or ./ncbctl.yaml)";
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
@@ -96,7 +108,7 @@ std::expected<Inventory, std::vector<Diagnostic>> load_inventory(const std::stri
     std::ostringstream ss;
     ss << in.rdbuf();
     if (in.bad()) return file_error(path, std::string("cannot read inventory: ") + std::strerror(errno));
-    return parse_inventory(ss.str(), path);
+    return parse_inventory(ss.str(), path, opts);
 }
 
 }  // namespace ncbctl

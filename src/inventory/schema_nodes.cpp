@@ -17,12 +17,16 @@ std::vector<std::string_view> with(std::vector<std::string_view> a, const std::v
 
 // Connection options shared by ssh nodes and docker ssh:// endpoints (whose host/user/port come from the URL).
 void parse_ssh_connection(const MapView& m, SshTarget& t) {
-    m.local_path("identity_file", t.identity_file);
+    m.local_file("identity_file", t.identity_file);
     m.string("jump_host", t.jump_host, {.check = check_jump_host, .expand = Expand::Yes});
     m.choice("host_key_checking", t.host_key_checking, {"strict", "accept-new"});
-    m.local_path("known_hosts_file", t.known_hosts_file);
+    // accept-new: ssh creates the file on first contact, so it need not exist yet.
+    if (t.host_key_checking == "strict")
+        m.local_file("known_hosts_file", t.known_hosts_file);
+    else
+        m.local_path("known_hosts_file", t.known_hosts_file);
     m.strings("options", t.options, {.check = check_ssh_option});
-    m.local_path("config_file", t.config_file);
+    m.local_file("config_file", t.config_file);
 }
 
 void parse_docker(const MapView& node, Node& n) {

@@ -51,7 +51,7 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
     if (t->string("via_node", spec.via_node, {.check = check_safe_name}))
         marks.traffic_via_node = t->value_mark("via_node");
     t->integer("retry_after", spec.retry_after, 0, 86400);
-    t->local_path("maintenance_page", spec.maintenance_page);
+    t->local_file("maintenance_page", spec.maintenance_page);
     parse_bypass(*t, spec);
 
     if (auto h = driver_block(*t, driver, "haproxy", {"socket", "backend", "servers"})) {
@@ -87,11 +87,12 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
             for (const auto& [k, v] : u->entries()) marks.nginx_upstream_keys[k.Scalar()] = k.Mark();
         }
     }
-    if (auto c = driver_block(*t, driver, "command", {"maintenance", "live", "pin", "status"})) {
+    if (auto c = driver_block(*t, driver, "command", {"maintenance", "live", "pin", "status", "serve"})) {
         c->argv("maintenance", spec.cmd_maintenance, {}, true);
         c->argv("live", spec.cmd_live, {}, true);
         c->argv("pin", spec.cmd_pin, {"node"});
         c->argv("status", spec.cmd_status, {});
+        c->argv("serve", spec.cmd_serve, {"nodes"});
     }
 }
 

@@ -11,10 +11,10 @@ void parse_tls(const MapView& parent, TlsOptions& tls, bool client_cert) {
     auto m = parent.map("tls", known);
     if (!m) return;
     m->boolean("verify", tls.verify);
-    m->local_path("ca_file", tls.ca_file);
+    m->local_file("ca_file", tls.ca_file);
     if (!client_cert) return;
-    m->local_path("cert_file", tls.cert_file);
-    m->local_path("key_file", tls.key_file);
+    m->local_file("cert_file", tls.cert_file);
+    m->local_file("key_file", tls.key_file);
     if (m->has("cert_file") != m->has("key_file")) m->missing(m->has("cert_file") ? "key_file" : "cert_file");
 }
 

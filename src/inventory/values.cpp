@@ -225,7 +225,10 @@ Problem check_json_pointer(std::string_view s) {
     return shown(s) + " is not a JSON pointer (it starts with `/`, e.g. /data/version)";
 }
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
+namespace {
+
+// Total seconds of a duration, zero included; nullopt when malformed or longer than a year.
+std::optional<long long> duration_seconds(std::string_view s) {
     if (s.empty()) return std::nullopt;
     long long total = 0;
     std::size_t i = 0;
@@ -263,8 +266,22 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
         any = true;
         i = j;
     }
-    if (total <= 0 || total > 365LL * 86400) return std::nullopt;
-    return std::chrono::seconds(total);
+    if (total < 0 || total > 365LL * 86400) return std::nullopt;
+    return total;
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
+    auto total = duration_seconds(s);
+    if (!total || *total == 0) return std::nullopt;
+    return std::chrono::seconds(*total);
+}
+
+std::optional<std::chrono::seconds> parse_wait(std::string_view s) {
+    auto total = duration_seconds(s);
+    if (!total) return std::nullopt;
+    return std::chrono::seconds(*total);
 }
 
 std::expected<std::vector<std::string>, std::string> split_command(std::string_view s) {

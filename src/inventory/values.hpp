@@ -48,6 +48,8 @@ Problem check_json_pointer(std::string_view s);
 
 // "30s", "5m", "1h", "2d", "1h30m" or a plain number of seconds. Nullopt when malformed or zero.
 std::optional<std::chrono::seconds> parse_duration(std::string_view s);
+// The same syntax for how long to wait, where zero ("0", "0s", "0m") means do not wait at all.
+std::optional<std::chrono::seconds> parse_wait(std::string_view s);
 
 // A command written as one string: split on blanks. Refuses shell syntax (quotes, $, ;, |, &, <, >,
 // backslash, backquote, globs, parentheses, #) because commands never run through a local shell.

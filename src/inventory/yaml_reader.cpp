@@ -1,5 +1,8 @@
 #include "inventory/yaml_reader.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -41,6 +44,20 @@ void Sink::error(const YAML::Mark& at, std::string message) {
 
 void Sink::error_at(int line, int column, std::string message) {
     diags_.push_back(Diagnostic{file_, line, column, std::move(message)});
+}
+
+void Sink::file_ref(const YAML::Mark& at, std::string key_path, std::string file) {
+    file_refs_.push_back(FileRef{at, std::move(key_path), std::move(file)});
+}
+
+void Sink::check_files() {
+    for (const auto& r : file_refs_) {
+        struct stat st {};
+        if (::stat(r.file.c_str(), &st) != 0 || ::access(r.file.c_str(), R_OK) != 0)
+            error(r.at, r.key_path + ": file " + r.file + " does not exist (or is not readable)");
+        else if (S_ISDIR(st.st_mode))
+            error(r.at, r.key_path + ": file " + r.file + " is a directory");
+    }
 }
 
 std::vector<Diagnostic> Sink::take() {
@@ -453,6 +470,7 @@ bool MapView::secret(std::string_view base, SecretRef& out, bool required) const
         return false;
     }
     out = SecretRef{.env = {}, .file = resolve_local_path(path, sink_->base_dir())};
+    sink_->file_ref(value_mark(file_key), child(file_key), out.file);
     return true;
 }
 
@@ -460,6 +478,12 @@ bool MapView::local_path(std::string_view key, std::string& out, bool required) 
     std::string p;
     if (!string(key, p, {.check = check_local_path, .expand = Expand::Yes, .required = required})) return false;
     out = resolve_local_path(p, sink_->base_dir());
+    return true;
+}
+
+bool MapView::local_file(std::string_view key, std::string& out, bool required) const {
+    if (!local_path(key, out, required)) return false;
+    sink_->file_ref(value_mark(key), child(key), out);
     return true;
 }
 

@@ -28,12 +28,22 @@ public:
     [[nodiscard]] std::vector<Diagnostic> take();  // sorted by position, stable
     [[nodiscard]] std::string_view text() const { return text_; }
     [[nodiscard]] const std::string& base_dir() const { return base_dir_; }
+    // A local file the document refers to (`key_path` as in messages, `file` resolved), for check_files().
+    void file_ref(const YAML::Mark& at, std::string key_path, std::string file);
+    // Reports each referenced file that does not exist, is not readable or is a directory. Never reads it.
+    void check_files();
 
 private:
+    struct FileRef {
+        YAML::Mark at;
+        std::string key_path;
+        std::string file;
+    };
     std::string file_;
     std::string_view text_;
     std::string base_dir_;
     std::vector<Diagnostic> diags_;
+    std::vector<FileRef> file_refs_;
 };
 
 // Whether `${VAR}` is expanded in a string value (urls, hosts, paths) or must be literal (names,
@@ -103,9 +113,11 @@ public:
     bool strings(std::string_view key, std::vector<std::string>& out, const Str& each) const;  // one or a list
     bool argv(std::string_view key, Argv& out, const std::vector<std::string_view>& placeholders,
               bool required = false) const;
-    // <base>_env / <base>_file: at most one of them (exactly one when required).
+    // <base>_env / <base>_file: at most one of them (exactly one when required). The file is a file_ref.
     bool secret(std::string_view base, SecretRef& out, bool required = false) const;
     bool local_path(std::string_view key, std::string& out, bool required = false) const;
+    // A local path that names a file ncbctl or ssh reads (key, certificate): also a Sink::file_ref.
+    bool local_file(std::string_view key, std::string& out, bool required = false) const;
     // A nested mapping; nullopt when absent (reported when required) or not a mapping.
     [[nodiscard]] std::optional<MapView> map(std::string_view key, std::vector<std::string_view> known,
                                              bool required = false) const;

@@ -10,7 +10,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <optional>
 
 #include "ncbctl/cancel.hpp"
 #include "net/fd.hpp"
@@ -42,6 +41,10 @@ std::vector<std::string> build_env(const ProcessOptions& o) {
     for (const auto& [k, v] : o.env) out.push_back(k + "=" + v);
     return out;
 }
+
+// After a kill the pipes can outlive the child: a multiplexed ssh client hands its stdio to the
+// ControlMaster, which holds them until the remote command ends. Read this much longer, then stop.
+constexpr Duration kReadGraceAfterKill{200};
 
 void append_capped(std::string& buf, std::string_view chunk, std::size_t cap) {
     buf.append(chunk);
@@ -117,7 +120,9 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
 
     ProcessResult res;
     bool killed_for_timeout = false, killed_for_abort = false;
-    std::optional<Clock::time_point> sigkill_at;
+    constexpr Clock::time_point kNever = Clock::time_point::max();
+    Clock::time_point sigkill_at = kNever;
+    Clock::time_point stop_reading_at = kNever;
     int status = 0;
     bool exited = false;
 
@@ -142,18 +147,19 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
         if (n == 0) break;
 
         if (!killed_for_timeout && !killed_for_abort) {
-            if (deadline.expired()) {
-                killed_for_timeout = true;
+            killed_for_timeout = deadline.expired();
+            killed_for_abort = !killed_for_timeout && abort_requested();
+            if (killed_for_timeout || killed_for_abort) {
                 kill_group(SIGTERM);
                 sigkill_at = Clock::now() + opts.kill_grace;
-            } else if (abort_requested()) {
-                killed_for_abort = true;
-                kill_group(SIGTERM);
-                sigkill_at = Clock::now() + opts.kill_grace;
+                stop_reading_at = Clock::now() + kReadGraceAfterKill;
             }
-        } else if (sigkill_at && Clock::now() >= *sigkill_at) {
-            kill_group(SIGKILL);
-            sigkill_at.reset();
+        } else {
+            if (Clock::now() >= sigkill_at) {
+                kill_group(SIGKILL);
+                sigkill_at = kNever;
+            }
+            if (Clock::now() >= stop_reading_at) break;  // the reap below still kills
         }
 
         int wait_ms = 100;
@@ -194,7 +200,11 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
         }
     }
 
-    // Pipes closed: the process (or at least its stdio) is done; reap it, still honouring the deadline.
+    // Pipes closed, or we stopped reading after a kill (closing our ends: a writer still holding them
+    // gets EPIPE rather than our attention); reap the child, still honouring the deadline.
+    out_r.reset();
+    err_r.reset();
+    in_w.reset();
     while (!exited) {
         const pid_t w = ::waitpid(pid, &status, WNOHANG);
         if (w == pid) {
@@ -206,9 +216,9 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
             (deadline.expired() ? killed_for_timeout : killed_for_abort) = true;
             kill_group(SIGTERM);
             sigkill_at = Clock::now() + opts.kill_grace;
-        } else if (sigkill_at && Clock::now() >= *sigkill_at) {
+        } else if (Clock::now() >= sigkill_at) {
             kill_group(SIGKILL);
-            sigkill_at.reset();
+            sigkill_at = kNever;
         }
         ::usleep(10000);
     }

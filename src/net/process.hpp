@@ -4,7 +4,8 @@
 // (SIGTERM, then SIGKILL after a grace period).
 // Failure semantics: Error only when the process could not be run (not found, spawn failed) or when the
 // deadline passed (Timeout, the group killed) or a second Ctrl-C arrived (Cancelled). A non-zero exit
-// code is a normal ProcessResult.
+// code is a normal ProcessResult. After such a kill the pipes are read for at most 200 ms more, then
+// closed: whoever still holds them (a multiplexed ssh client's ControlMaster) is not waited for.
 #include <functional>
 #include <map>
 #include <string>

@@ -117,7 +117,9 @@ Result<RollbackSource> rollback_args(const RunRecord& up) {
         if (id == "backup/storage") out.args["storage"] = rec.details.contains("path") ? rec.details.at("path") : "";
         if (id.starts_with("upgrade/") && rec.details.contains("previous_version"))
             out.args["previous." + id.substr(8)] = rec.details.at("previous_version");
-        if (id == "live/traffic") out.went_live = true;
+        // --early-traffic gives traffic back before the live phase: the pin of the canary, the joins.
+        if (id == "live/traffic" || id.starts_with("early-traffic/pin/") || id.starts_with("fanout/join/"))
+            out.went_live = true;
     }
     if (out.args["backup"].empty())
         return fail(ErrorCode::Usage,

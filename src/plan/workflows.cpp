@@ -146,7 +146,8 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     ver.steps.push_back(std::move(vs));
     plan.phases.push_back(std::move(ver));
 
-    // --early-traffic: the verified canary serves alone while the others boot (one node carries the load).
+    // --early-traffic: the verified canary serves alone while the others boot; each then joins as soon as it
+    // is ready (fanout/join/<node>).
     if (args.early_traffic) {
         auto early = phase("early-traffic", "traffic live on " + canary->name + " alone while the others start", false,
                            OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
@@ -159,16 +160,29 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     }
 
     // After a verified canary the new version is the way forward: a fan-out failure waits for a human.
-    auto fan = phase("fanout", "start the other nodes, each ready at " + args.to, true, OnFailure::Stop,
-                     ExitCode::NeedsHuman, {"verify"});
+    auto fan = phase("fanout",
+                     "start the other nodes, each ready at " + args.to +
+                         (args.early_traffic ? ", each joining the load balancer once ready" : ""),
+                     true, OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
     for (const auto& n : inv.nodes) {
         if (n.name == canary->name) continue;
         auto s = step("fanout/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
         auto r = step("fanout/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
         r.params["version"] = args.to;
         r.after = {s.id};
+        // --early-traffic: each node joins the load balancer once it is ready, so capacity returns node by
+        // node. The joins run in parallel; each names only the canary and its node, and the runner adds the
+        // nodes that joined before in this run (`cumulative`, under its traffic lock), so the last join to
+        // finish serves every ready node whatever the order. The live phase still ends exactly Live.
+        const std::string ready_id = r.id;
         fan.steps.push_back(std::move(s));
         fan.steps.push_back(std::move(r));
+        if (args.early_traffic) {
+            auto j = step("fanout/join/" + n.name, std::string(kCluster), "traffic.serve", ms(inv.timeouts.command), 3);
+            j.params = {{"nodes", canary->name + "," + n.name}, {"cumulative", "true"}};
+            j.after = {ready_id};
+            fan.steps.push_back(gated(std::move(j)));
+        }
     }
     plan.phases.push_back(std::move(fan));
 

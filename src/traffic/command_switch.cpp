@@ -1,7 +1,9 @@
 // traffic.driver command: the operator's own commands (cloud LB CLIs...). Exit codes: 0 = done,
 // 75 (EX_TEMPFAIL) = failed but a retry may help, anything else = failed. The status command prints
-// `live`, `maintenance` or `pinned NODE` as its first stdout line. {{node}}, {{canary}} and
-// {{retry_after}} are substituted inside each argument; arguments are never joined into a shell string.
+// `live`, `maintenance`, `pinned NODE` or `serving NODE,NODE...` as its first stdout line. {{node}},
+// {{nodes}} (serve: "app1,app3"), {{canary}} and {{retry_after}} are substituted inside each argument;
+// arguments are never joined into a shell string. Without a serve command, serve falls back to pin (one
+// node) or live (every node) and is Unsupported for other sets.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -44,7 +46,19 @@ public:
             st.mode = TrafficMode::Pinned;
             st.pinned_node = line.substr(7);
             st.serving_nodes = {st.pinned_node};
+        } else if (line.starts_with("serving ")) {
+            std::vector<std::string> listed;
+            const std::string csv = line.substr(8) + ",";
+            for (std::size_t pos = 0, comma = 0; (comma = csv.find(',', pos)) != std::string::npos; pos = comma + 1)
+                if (comma > pos) listed.push_back(csv.substr(pos, comma - pos));
+            auto known = serve_target(listed, nodes_);
+            if (known) {
+                const std::string detail = st.detail;
+                st = *known;
+                st.detail = detail;
+            }
         }
+        if (st.mode == TrafficMode::Live || st.mode == TrafficMode::Pinned) st.admitted_nodes = st.serving_nodes;
         return st;
     }
 
@@ -60,6 +74,14 @@ public:
         return change("cmd_live", spec_.cmd_live, "", {.mode = TrafficMode::Live}, d);
     }
 
+    Status serve(const std::vector<std::string>& nodes, const Deadline& d) override {
+        auto wanted = serve_target(nodes, nodes_);
+        if (!wanted) return fail(wanted.error());
+        if (wanted->mode == TrafficMode::Pinned && spec_.cmd_serve.empty()) return pin(wanted->pinned_node, d);
+        if (wanted->mode == TrafficMode::Live && spec_.cmd_serve.empty()) return live(d);
+        return change("cmd_serve", spec_.cmd_serve, join(wanted->admitted_nodes, ","), *wanted, d);
+    }
+
     Status verify(const TrafficState& wanted, const Deadline& d) override {
         if (spec_.cmd_status.empty()) {
             spdlog::warn("traffic: cannot verify that the load balancer is {} (set traffic.cmd_status)",
@@ -72,11 +94,13 @@ public:
     }
 
 private:
+    // `node`: {{node}} and {{nodes}} (only one of them is allowed per key by the inventory).
     Result<ExecResult> run(std::string_view key, const Argv& tmpl, const std::string& node, const Deadline& d) {
         Argv argv;
         for (const auto& a : tmpl)
-            argv.push_back(substitute(substitute(substitute(a, "{{node}}", node), "{{canary}}", canary_),
-                                      "{{retry_after}}", std::to_string(spec_.retry_after)));
+            argv.push_back(substitute(
+                substitute(substitute(substitute(a, "{{node}}", node), "{{nodes}}", node), "{{canary}}", canary_),
+                "{{retry_after}}", std::to_string(spec_.retry_after)));
         auto r = runner_->run(argv, "", d);
         const std::string what = "traffic." + std::string(key) + " (" + argv.front() + ") on " + runner_->where();
         if (!r) return fail(r.error().with_context(what + ": "));

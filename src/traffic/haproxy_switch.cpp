@@ -1,5 +1,6 @@
 // traffic.driver haproxy: server states through the runtime API. Maintenance puts every server of the
-// backend in maint so the backend's `errorfile 503` answers; pin leaves one server ready; live readies all.
+// backend in maint so the backend's `errorfile 503` answers; pin leaves one server ready, serve a set of
+// them; live readies all.
 // With a bypass, a second backend (the operator's ACL routes secret-carrying requests to it) keeps the
 // canary ready during maintenance. Runtime state is lost when HAProxy reloads: the engine re-asserts it.
 #include <algorithm>
@@ -58,6 +59,14 @@ public:
         for (const auto& [node, server] : server_of_) all.insert(server);
         TrafficState wanted{.mode = TrafficMode::Live};
         return apply(wanted, all, all, d);
+    }
+
+    Status serve(const std::vector<std::string>& nodes, const Deadline& d) override {
+        auto wanted = serve_target(nodes, nodes_);
+        if (!wanted) return fail(wanted.error());
+        std::set<std::string> ready;
+        for (const auto& n : wanted->admitted_nodes) ready.insert(server_of_.at(n));
+        return apply(*wanted, ready, ready, d);
     }
 
     Status verify(const TrafficState& wanted, const Deadline& d) override {
@@ -154,10 +163,13 @@ private:
             out.insert(it->second);
         if (wanted.mode == TrafficMode::Live)
             for (const auto& [node, server] : server_of_) out.insert(server);
+        if (wanted.mode == TrafficMode::Partial)
+            for (const auto& n : wanted.admitted_nodes)
+                if (auto it = server_of_.find(n); it != server_of_.end()) out.insert(it->second);
         return out;
     }
 
-    // Readies first, then maint, so a pin never passes through "no server at all".
+    // Readies first, then maint, so a pin or serve never passes through "no server at all".
     static void add_commands(const std::string& backend, const std::vector<HaproxyServer>& servers,
                              const std::set<std::string>& ready, std::vector<std::string>& readies,
                              std::vector<std::string>& maints) {

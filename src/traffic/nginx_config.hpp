@@ -1,7 +1,8 @@
 #pragma once
 // The nginx include file ncbctl owns: pure generation of its live / maintenance / pinned variants and
 // parsing of its marker line. The file goes in the operator's `http {}` block and defines
-//   - upstream <name>: every node (live), one node (pinned) or the 503 responder (maintenance), so the
+//   - upstream <name>: every node (live), one node (pinned), some nodes (partial) or the 503 responder
+//     (maintenance), so the
 //     operator's `proxy_pass http://<name>;` never changes;
 //   - a small responder server (on `listen`) answering 503 + Retry-After + the maintenance page, which
 //     passes requests carrying the bypass secret (or from the bypass source) to the canary.
@@ -29,16 +30,19 @@ struct NginxSettings {
     std::string bypass_source;  // IP or CIDR, matched on X-Real-IP set by the operator's proxy
 };
 
+// `node`: the pinned node (Pinned), or the served nodes joined by ',' (Partial); empty otherwise.
 Result<std::string> render_nginx_include(const NginxSettings& s, TrafficMode mode, const std::string& node);
 
 struct NginxMarker {
     TrafficMode mode = TrafficMode::Unknown;
-    std::string node;
+    std::string node;  // Pinned: the node; Partial: the nodes joined by ','
 };
-// Reads the first line ("# ncbctl-traffic mode=pinned node=app1"); nullopt when absent or foreign.
+// Reads the first line ("# ncbctl-traffic mode=pinned node=app1", "mode=partial node=app1,app3"); nullopt
+// when absent or foreign.
 std::optional<NginxMarker> parse_nginx_marker(std::string_view content);
 
-// The response header naming the variant nginx answered with ("live", "maintenance", "pinned-app2"): a
+// The response header naming the variant nginx answered with ("live", "maintenance", "pinned-app2",
+// "partial-app1,app3"): a
 // probe through the LB tells our 503 from an app's 503 and sees when a reload has taken effect.
 inline constexpr std::string_view kMaintenanceHeader = "X-Ncbctl-Traffic";
 std::string variant_name(TrafficMode mode, const std::string& node);

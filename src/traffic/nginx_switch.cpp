@@ -70,13 +70,16 @@ public:
             return st;
         }
         st.mode = marker->mode;
-        st.pinned_node = marker->node;
+        if (st.mode == TrafficMode::Pinned) st.pinned_node = marker->node;
         if (st.mode == TrafficMode::Live) st.serving_nodes = nodes_;
-        if (st.mode == TrafficMode::Pinned) st.serving_nodes = {marker->node};
+        if (st.mode == TrafficMode::Pinned || st.mode == TrafficMode::Partial)
+            for (const auto& n : nodes_)
+                if (("," + marker->node + ",").find("," + n + ",") != std::string::npos) st.serving_nodes.push_back(n);
+        st.admitted_nodes = st.serving_nodes;
         st.detail = "file " + spec_.include_file + " on " + runner_->where() + " says " + describe(st);
         if (lb_url_.empty()) return st;
         auto probe = probe_variant(d);
-        const std::string want = variant_name(st.mode, st.pinned_node);
+        const std::string want = variant_name(st.mode, marker->node);
         const std::string url = net::redact_url(lb_url_);
         if (!probe) {
             st.detail += "; probe " + url + " failed: " + probe.error().message;
@@ -87,6 +90,7 @@ public:
                 "; but " + url + " answers as '" + probe->describe() + "': nginx has not (yet) loaded the file";
             st.mode = TrafficMode::Unknown;
             st.serving_nodes.clear();
+            st.admitted_nodes.clear();
         } else {
             st.detail += "; probe " + url + " agrees";
         }
@@ -98,6 +102,11 @@ public:
         return switch_to({.mode = TrafficMode::Pinned, .pinned_node = node}, d);
     }
     Status live(const Deadline& d) override { return switch_to({.mode = TrafficMode::Live}, d); }
+    Status serve(const std::vector<std::string>& nodes, const Deadline& d) override {
+        auto wanted = serve_target(nodes, nodes_);
+        if (!wanted) return fail(wanted.error());
+        return switch_to(*wanted, d);
+    }
 
     // Polls for a short while: a reload takes effect asynchronously, and nginx's master lets the old
     // workers accept connections for another 100 ms after the new ones start. So a first match is
@@ -169,7 +178,9 @@ private:
                     secret.error().with_context("traffic.bypass.secret (" + spec_.bypass->secret.describe() + "): "));
             s.bypass_secret = std::move(*secret);
         }
-        auto content = render_nginx_include(s, wanted.mode, wanted.pinned_node);
+        const std::string node =
+            wanted.mode == TrafficMode::Partial ? join(wanted.admitted_nodes, ",") : wanted.pinned_node;
+        auto content = render_nginx_include(s, wanted.mode, node);
         if (!content) return fail(content.error());
         const int mode = spec_.bypass ? 0600 : 0644;
         auto old = read_include(d);

@@ -20,6 +20,9 @@ public:
     Status maintenance(const Deadline&) override { return noop("put the load balancer on its maintenance page"); }
     Status pin(const std::string& node, const Deadline&) override { return noop("send traffic only to node " + node); }
     Status live(const Deadline&) override { return noop("send traffic to every node"); }
+    Status serve(const std::vector<std::string>& nodes, const Deadline&) override {
+        return noop("send traffic only to nodes " + join(nodes, ","));
+    }
     Status verify(const TrafficState&, const Deadline&) override { return {}; }
 
 private:

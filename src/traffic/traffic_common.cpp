@@ -15,6 +15,7 @@ TrafficState classify(const std::vector<std::string>& serving, const std::vector
                       std::size_t extra_serving) {
     TrafficState s;
     s.serving_nodes = serving;
+    s.admitted_nodes = serving;
     const bool all = std::ranges::all_of(
         all_nodes, [&](const std::string& n) { return std::ranges::find(serving, n) != serving.end(); });
     if (serving.empty() && extra_serving == 0)
@@ -24,9 +25,23 @@ TrafficState classify(const std::vector<std::string>& serving, const std::vector
     else if (serving.size() == 1 && extra_serving == 0) {
         s.mode = TrafficMode::Pinned;
         s.pinned_node = serving.front();
-    } else
+    } else if (extra_serving == 0)
+        s.mode = TrafficMode::Partial;
+    else
         s.mode = TrafficMode::Unknown;
     return s;
+}
+
+Result<TrafficState> serve_target(const std::vector<std::string>& nodes, const std::vector<std::string>& all_nodes) {
+    if (nodes.empty())
+        return fail(ErrorCode::Usage, "cannot serve traffic from no node; use the maintenance switch instead");
+    for (const auto& n : nodes)
+        if (std::ranges::find(all_nodes, n) == all_nodes.end())
+            return fail(ErrorCode::Usage, "cannot send traffic to " + n + ": no such node in the inventory");
+    std::vector<std::string> ordered;
+    for (const auto& n : all_nodes)
+        if (std::ranges::find(nodes, n) != nodes.end()) ordered.push_back(n);
+    return classify(ordered, all_nodes, 0);
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
@@ -40,6 +55,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 std::string describe(const TrafficState& s) {
     if (s.mode == TrafficMode::Pinned) return "pinned to " + s.pinned_node;
+    if (s.mode == TrafficMode::Partial) return "partial (" + join(s.admitted_nodes, ",") + ")";
     return std::string(to_string(s.mode));
 }
 
@@ -47,6 +63,13 @@ Status compare(const TrafficState& wanted, const TrafficState& actual, const std
                std::string_view lb) {
     bool same = wanted.mode == actual.mode;
     if (same && wanted.mode == TrafficMode::Pinned) same = wanted.pinned_node == actual.pinned_node;
+    if (same && wanted.mode == TrafficMode::Partial) {
+        auto a = wanted.admitted_nodes;
+        auto b = actual.admitted_nodes;
+        std::ranges::sort(a);
+        std::ranges::sort(b);
+        same = a == b;
+    }
     const bool only_node = all_nodes.size() == 1 && all_nodes.front() == wanted.pinned_node;
     if (!same && wanted.mode == TrafficMode::Pinned && actual.mode == TrafficMode::Live && only_node) same = true;
     if (wanted.mode == TrafficMode::Unmanaged) same = true;
@@ -64,3 +87,12 @@ std::string redact(std::string text, const std::string& secret) {
 }
 
 }  // namespace ncbctl::traffic
+
+namespace ncbctl {
+
+Status TrafficSwitch::serve(const std::vector<std::string>& nodes, const Deadline& d) {
+    if (nodes.size() == 1) return pin(nodes.front(), d);
+    return fail(ErrorCode::Unsupported, "this traffic driver cannot send traffic to a set of nodes");
+}
+
+}  // namespace ncbctl

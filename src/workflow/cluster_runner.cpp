@@ -331,18 +331,55 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
     // Workflows ask that traffic goes only to nodes that answer ready (require_ready): a node still booting
     // would fail requests (HAProxy takes a server leaving maintenance as up until its checks say otherwise;
     // nginx has no checks). `ncbctl traffic live` by hand switches as told.
-    if ((action == "traffic.live" || action == "traffic.pin") && param(step.params, "require_ready") == "true") {
+    const bool require_ready = param(step.params, "require_ready") == "true";
+    auto answers_ready = [&](const Node& n) {
+        auto app = ports_.node_app(n);
+        return app && (*app)->check(deadline).phase == AppPhase::Ready;
+    };
+    auto gate = [&](const Node& n) -> Status {
+        // One answer is enough for a node that is already up (fan-out waited for it); only a node that is
+        // not gets the full wait with its consecutive-ready rule.
+        if (answers_ready(n)) return {};
+        auto ready = wait_ready(n, "", step, deadline, events);
+        if (!ready)
+            return fail(ErrorCode::Verification,
+                        ready.error().message + "; traffic stays on the maintenance page until it is ready",
+                        ready.error().transient);
+        return {};
+    };
+    if ((action == "traffic.live" || action == "traffic.pin") && require_ready) {
         for (const auto& n : inv_.nodes) {
             if (action == "traffic.pin" && n.name != param(step.params, "node")) continue;
-            // One answer is enough for a node that is already up (fan-out waited for it); only a node that is
-            // not gets the full wait with its consecutive-ready rule.
-            if (auto app = ports_.node_app(n); app && (*app)->check(deadline).phase == AppPhase::Ready) continue;
-            auto ready = wait_ready(n, "", step, deadline, events);
-            if (!ready)
-                return fail(ErrorCode::Verification,
-                            ready.error().message + "; traffic stays on the maintenance page until it is ready",
-                            ready.error().transient);
+            if (auto ok = gate(n); !ok) return fail(ok.error());
         }
+    }
+    // traffic.serve: `nodes` receive traffic. With `cumulative` (the --early-traffic joins, which run in
+    // parallel) the nodes joined earlier in this run keep it: the run's work dir records every join, and
+    // traffic_mu_ makes each read-serve-record whole, so two joins never drop each other's node. The record is
+    // written before the switch, so a crash in between only makes the resumed join serve one node more.
+    // Nodes joined earlier are re-checked with one readiness answer and left out when they do not answer.
+    std::vector<std::string> serve_nodes;
+    const std::string joined_file = state_file("traffic-joined");
+    if (action == "traffic.serve") {
+        const std::set<std::string> asked = split(param(step.params, "nodes"));
+        for (const auto& n : asked)
+            if (inv_.find_node(n) == nullptr)
+                return fail(ErrorCode::Internal, "step " + step.id + ": no node " + n + " to send traffic to");
+        std::set<std::string> joined = asked;
+        const bool cumulative = param(step.params, "cumulative") == "true";
+        if (cumulative) joined.merge(split(read_small_file(joined_file)));
+        for (const auto& n : inv_.nodes) {
+            if (!joined.contains(n.name)) continue;
+            if (require_ready && asked.contains(n.name)) {
+                if (auto ok = gate(n); !ok) return fail(ok.error());
+            } else if (require_ready && !answers_ready(n)) {
+                progress(events, "node " + n.name + " does not answer ready: left out of the load balancer");
+                continue;
+            }
+            serve_nodes.push_back(n.name);
+        }
+        if (cumulative)
+            if (auto w = write_small_file(joined_file, join(joined)); !w) return fail(w.error());
     }
     Status changed;
     long want_status = 0;
@@ -355,6 +392,23 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
     } else if (action == "traffic.pin") {
         changed = sw.pin(param(step.params, "node"), deadline);
         want_status = 200;
+    } else if (action == "traffic.serve") {
+        changed = sw.serve(serve_nodes, deadline);
+        want_status = 200;
+        if (!changed && changed.error().code == ErrorCode::Unsupported && param(step.params, "cumulative") == "true") {
+            // A driver that cannot serve a set (traffic.command without `serve`): the traffic stays as it
+            // is and the node joins with the live phase, as without --early-traffic joins.
+            progress(events, changed.error().message + ": " + join(split(param(step.params, "nodes"))) +
+                                 " joins when the fan-out is done");
+            out.details = {{"serving", "unchanged"}};
+            return out;
+        }
+        if (changed) {
+            std::string listing;
+            for (const auto& n : serve_nodes) listing += (listing.empty() ? "" : ",") + n;
+            out.details["serving"] = listing;
+            progress(events, "traffic to " + listing);
+        }
     } else {
         return fail(ErrorCode::Internal, "step " + step.id + ": unknown traffic action " + action);
     }
@@ -383,9 +437,13 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Step&
         if (!retry_after.empty()) out.details["retry_after"] = retry_after;
     }
     const std::string since_file = state_file("maintenance-since");
+    if (action == "traffic.maintenance" || action == "traffic.live") {
+        std::error_code ec;
+        fs::remove(joined_file, ec);  // the joins of --early-traffic are over
+    }
     if (action == "traffic.maintenance") {
         if (read_small_file(since_file).empty()) (void)write_small_file(since_file, std::to_string(now_ms()));
-    } else if (action == "traffic.live" || action == "traffic.pin") {  // pin: --early-traffic ends the window
+    } else {  // live, pin or serve: traffic is back (pin: --early-traffic ends the window)
         const std::string since = read_small_file(since_file);
         if (!since.empty()) {
             const double window = static_cast<double>(now_ms() - std::stoll(since)) / 1000.0;

@@ -106,7 +106,9 @@ struct FakeApp final : AppClient {
 struct FakeTraffic final : TrafficSwitch {
     Record& rec;
     long& lb_status;
-    explicit FakeTraffic(Record& r, long& s) : rec(r), lb_status(s) {}
+    bool serve_unsupported = false;
+    explicit FakeTraffic(Record& r, long& s, bool unsupported = false)
+        : rec(r), lb_status(s), serve_unsupported(unsupported) {}
     Result<TrafficState> status(const Deadline&) override { return TrafficState{TrafficMode::Live, "", {}, "fake"}; }
     Status maintenance(const Deadline&) override {
         rec.add("traffic maintenance");
@@ -120,6 +122,14 @@ struct FakeTraffic final : TrafficSwitch {
     }
     Status live(const Deadline&) override {
         rec.add("traffic live");
+        lb_status = 200;
+        return {};
+    }
+    Status serve(const std::vector<std::string>& nodes, const Deadline&) override {
+        if (serve_unsupported) return fail(ErrorCode::Unsupported, "this driver cannot serve a set");
+        std::string list;
+        for (const auto& n : nodes) list += (list.empty() ? "" : ",") + n;
+        rec.add("traffic serve " + list);
         lb_status = 200;
         return {};
     }
@@ -137,6 +147,7 @@ struct Fixture {
     AppState app;
     long lb_status = 200;
     bool lb_retry_after = true;
+    bool serve_unsupported = false;
     std::map<std::string, FakeNode*> nodes;
     std::string work = (fs::temp_directory_path() / ("ncbctl-runner-test-" + std::to_string(::getpid()))).string();
     std::unique_ptr<workflow::ClusterRunner> runner;
@@ -164,7 +175,7 @@ struct Fixture {
             return std::unique_ptr<AppClient>(std::make_unique<FakeApp>(n.name, app));
         };
         p.traffic = [this]() -> Result<std::unique_ptr<TrafficSwitch>> {
-            return std::unique_ptr<TrafficSwitch>(std::make_unique<FakeTraffic>(rec, lb_status));
+            return std::unique_ptr<TrafficSwitch>(std::make_unique<FakeTraffic>(rec, lb_status, serve_unsupported));
         };
         p.lb_get = [this](const std::string&, const Deadline&) -> Result<std::pair<long, std::string>> {
             return std::pair{lb_status, lb_status == 503 && lb_retry_after ? std::string("60") : std::string()};
@@ -312,4 +323,60 @@ TEST_CASE("workflows send traffic only to nodes that answer ready", "[runner]") 
     CHECK(f.lb_status == 503);                                                           // the switch was not touched
     CHECK(f.run("cluster", "traffic.pin", {{"node", "a"}, {"require_ready", "true"}}));  // needs only that node
     CHECK(f.run("cluster", "traffic.live"));  // by hand (`ncbctl traffic live`): switches as told
+}
+
+TEST_CASE("traffic.serve joins keep the nodes joined before, whatever order they finish in", "[runner]") {
+    Fixture f;
+    for (auto n : {"c", "d"}) {
+        Node node;
+        node.name = n;
+        f.inv.nodes.push_back(node);
+        f.app.version[n] = "1.0.0";
+    }
+    REQUIRE(f.run("cluster", "traffic.pin", {{"node", "a"}, {"require_ready", "true"}}));
+    auto join = [&](const std::string& node) {
+        return f.run("cluster", "traffic.serve",
+                     {{"nodes", "a," + node}, {"cumulative", "true"}, {"require_ready", "true"}});
+    };
+    auto c = join("c");
+    REQUIRE(c);
+    CHECK(c->details.at("serving") == "a,c");
+    CHECK(f.rec.calls.back() == "traffic serve a,c");
+    auto b = join("b");  // finishes after c: c keeps its traffic; inventory order
+    REQUIRE(b);
+    CHECK(f.rec.calls.back() == "traffic serve a,b,c");
+    REQUIRE(join("b"));  // resume re-runs the step in flight: same set, nothing lost
+    CHECK(f.rec.calls.back() == "traffic serve a,b,c");
+
+    f.app.booting.insert("d");  // its own node must be ready: the switch is not touched
+    const auto calls = f.rec.calls.size();
+    auto d = join("d");
+    REQUIRE_FALSE(d);
+    CHECK(d.error().message.find("node d") != std::string::npos);
+    CHECK(f.rec.calls.size() == calls);
+    f.app.booting = {"b"};  // a node joined before that stops answering ready is left out, not waited for
+    REQUIRE(join("d"));
+    CHECK(f.rec.calls.back() == "traffic serve a,c,d");
+
+    f.app.booting.clear();
+    REQUIRE(f.run("cluster", "traffic.live"));  // the joins are over: a later join starts from its own nodes
+    REQUIRE(join("b"));
+    CHECK(f.rec.calls.back() == "traffic serve a,b");
+    // Without `cumulative` (a plain serve) only the named nodes receive traffic.
+    REQUIRE(f.run("cluster", "traffic.serve", {{"nodes", "c,d"}}));
+    CHECK(f.rec.calls.back() == "traffic serve c,d");
+    auto unknown = f.run("cluster", "traffic.serve", {{"nodes", "a,z"}});
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().message.find("no node z") != std::string::npos);
+}
+
+TEST_CASE("a traffic driver that cannot serve a set leaves the join to the live phase", "[runner]") {
+    Fixture f;
+    f.serve_unsupported = true;
+    REQUIRE(f.run("cluster", "traffic.pin", {{"node", "a"}}));
+    auto j = f.run("cluster", "traffic.serve", {{"nodes", "a,b"}, {"cumulative", "true"}, {"require_ready", "true"}});
+    REQUIRE(j);
+    CHECK(j->details.at("serving") == "unchanged");
+    CHECK(f.rec.calls.back() == "traffic pin a");
+    CHECK_FALSE(f.run("cluster", "traffic.serve", {{"nodes", "a,b"}}));  // asked by hand: the error stands
 }

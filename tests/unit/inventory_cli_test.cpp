@@ -65,13 +65,13 @@ TEST_CASE("validate --output json prints one document with every error", "[inven
 }
 
 TEST_CASE("validate on a good inventory prints OK (text) or a summary (json) and exits 0", "[inventory][cli]") {
-    auto text = ncbctl_run({"validate", "-i", example("docker.yaml")});
+    auto text = ncbctl_run({"validate", "--no-file-checks", "-i", example("docker.yaml")});
     CHECK(text.exit_code == 0);
     CHECK(text.out == "OK " + example("docker.yaml") +
                           ": cluster shop-prod, 3 nodes, canary app1, traffic haproxy, backup database\n");
     CHECK(text.err.empty());
 
-    auto json = ncbctl_run({"--output", "json", "validate", "-i", example("mixed.yaml")});
+    auto json = ncbctl_run({"--output", "json", "validate", "--no-file-checks", "-i", example("mixed.yaml")});
     CHECK(json.exit_code == 0);
     auto j = nlohmann::json::parse(json.out);
     CHECK(j["valid"] == true);
@@ -85,12 +85,25 @@ TEST_CASE("validate on a good inventory prints OK (text) or a summary (json) and
     CHECK(j["errors"].empty());
 }
 
+TEST_CASE("validate reports a referenced file missing on this machine, unless --no-file-checks", "[inventory][cli]") {
+    // The example names the Docker TLS files of the machine it was written for.
+    const std::string file = example("docker.yaml");
+    auto r = ncbctl_run({"validate", "-i", file});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(file + ":22:18: nodes[1].docker.tls.ca_file: file /etc/ncbctl/docker/ca.pem does not exist (or "
+                            "is not readable)\n") != std::string::npos);
+    auto skipped = ncbctl_run({"validate", "--no-file-checks", "-i", file});
+    CHECK(skipped.exit_code == 0);
+}
+
 TEST_CASE("inventory path: -i, then $NCBCTL_INVENTORY, then ./ncbctl.yaml", "[inventory][cli]") {
-    auto env = ncbctl_run({"validate"}, {{"NCBCTL_INVENTORY", example("ssh-systemd.yaml")}});
+    auto env = ncbctl_run({"validate", "--no-file-checks"}, {{"NCBCTL_INVENTORY", example("ssh-systemd.yaml")}});
     CHECK(env.exit_code == 0);
     CHECK(env.out.find("cluster crm") != std::string::npos);
 
-    auto flag_wins = ncbctl_run({"validate", "-i", example("mixed.yaml")}, {{"NCBCTL_INVENTORY", "/nonexistent.yaml"}});
+    auto flag_wins = ncbctl_run({"validate", "--no-file-checks", "-i", example("mixed.yaml")},
+                                {{"NCBCTL_INVENTORY", "/nonexistent.yaml"}});
     CHECK(flag_wins.exit_code == 0);
     CHECK(flag_wins.out.find("cluster intranet") != std::string::npos);
 

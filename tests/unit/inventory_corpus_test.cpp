@@ -1,11 +1,13 @@
 // The malformed-inventory corpus: every tests/data/inventory/bad/NN-name.yaml must produce exactly the
-// diagnostics in NN-name.expected (file name as passed, line, column, message), all in one run.
+// diagnostics in NN-name.expected (file name as passed, line, column, message), all in one run, loaded
+// as `validate` loads (with the referenced-file checks).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "inventory_test_util.hpp"
+#include "ncbctl/load_options.hpp"
 
 using namespace ncbctl;
 namespace fs = std::filesystem;
@@ -35,7 +37,8 @@ TEST_CASE("every malformed inventory yields exactly its expected diagnostics", "
         INFO(f.filename().string());
         REQUIRE(fs::exists(expected_path));
         const std::string expected = test::read_text(expected_path);
-        auto inv = parse_inventory(test::read_text(f), f.filename().string());
+        // As `validate` loads: referenced local files must exist (35-missing-files.yaml).
+        auto inv = parse_inventory(test::read_text(f), f.filename().string(), LoadOptions{.check_files = true});
         REQUIRE_FALSE(inv.has_value());
         CHECK(test::joined(inv.error()) == expected);
         for (const auto& d : inv.error()) {

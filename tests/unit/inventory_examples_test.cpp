@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <regex>
+#include <sstream>
 
 #include "inventory_test_util.hpp"
 
@@ -62,16 +65,57 @@ TEST_CASE("examples/mixed.yaml mixes drivers, uses a command switch and api back
     CHECK(inv.backup.method == "api");
 }
 
-TEST_CASE("examples/local-cluster.yaml: three supervisord nodes over sshd on 127.0.0.1:2222", "[inventory][examples]") {
+namespace {
+
+// The default of `NAME=${NAME:-DEFAULT}` in tests/harness/cluster.sh (quotes dropped).
+std::string harness_default(const std::string& name) {
+    static const std::string text = test::read_text(test::source_dir() / "tests/harness/cluster.sh");
+    std::smatch m;
+    const std::regex re(name + R"re(=\$\{)re" + name + R"re(:-"?([^"}]*)"?\})re");
+    if (!std::regex_search(text, m, re)) FAIL("no default for " + name + " in tests/harness/cluster.sh");
+    return m[1].str();
+}
+
+// The directory the e2e tests bring the harness up in.
+std::string e2e_dir() {
+    const std::string text = test::read_text(test::source_dir() / "tests/e2e/upgrade/CMakeLists.txt");
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex(R"(set\(E2E_DIR ([^)]+)\))"))) FAIL("no E2E_DIR");
+    return m[1].str();
+}
+
+}  // namespace
+
+TEST_CASE("examples/local-cluster.yaml is the inventory `cluster.sh up` writes for the e2e directory",
+          "[inventory][examples]") {
     const Inventory inv = example("local-cluster.yaml");
-    REQUIRE(inv.nodes.size() == 3);
-    for (const auto& n : inv.nodes) {
+    const std::string dir = e2e_dir();
+    std::istringstream ports(harness_default("NODE_PORTS"));
+    std::vector<std::string> node_ports{std::istream_iterator<std::string>(ports), {}};
+    REQUIRE(node_ports.size() == 3);
+    REQUIRE(inv.nodes.size() == node_ports.size());
+    for (std::size_t i = 0; i < inv.nodes.size(); ++i) {
+        const Node& n = inv.nodes[i];
+        INFO(n.name);
+        CHECK(n.name == "app" + std::to_string(i + 1));
+        CHECK(n.url == "http://127.0.0.1:" + node_ports[i]);
         CHECK(n.driver == DriverKind::Ssh);
         CHECK(n.ssh.target.host == "127.0.0.1");
-        CHECK(n.ssh.target.port == 2222);
+        CHECK(std::to_string(n.ssh.target.port) == harness_default("SSHPORT"));
+        CHECK(n.ssh.target.user == "root");
+        CHECK(n.ssh.target.identity_file == dir + "/ssh/id");
+        CHECK(n.ssh.target.known_hosts_file == dir + "/ssh/known_hosts");
         CHECK(n.ssh.service.preset == "supervisord");
+        CHECK(n.ssh.service.process == "ncb-" + n.name);
+        CHECK(n.ssh.service.supervisor_config == dir + "/supervisord.conf");
     }
+    CHECK(inv.auth.password.file == dir + "/admin-password");
+    CHECK(inv.lb_url == "http://127.0.0.1:" + harness_default("LBPORT"));
     CHECK(inv.traffic.driver == "haproxy");
+    CHECK(inv.traffic.socket == dir + "/haproxy.sock");
     CHECK(inv.database.host == "127.0.0.1");
+    CHECK(std::to_string(inv.database.port) == harness_default("PGPORT"));
     CHECK(inv.database.dialect == "postgres");
+    CHECK(inv.database.password.file == dir + "/db-password");
+    CHECK(inv.backup.destination == dir + "/backups");
 }

@@ -31,6 +31,36 @@ TEST_CASE("upgrade plan follows the documented phase order", "[plan]") {
     CHECK(plan->find_phase("fanout")->needs == std::vector<std::string>{"verify"});
 }
 
+TEST_CASE("upgrade --early-traffic: the canary is pinned, then each fan-out node joins once it is ready", "[plan]") {
+    auto plan = plan::build_upgrade(make_inventory(3), {.to = "2.2.16", .canary = "app2", .early_traffic = true});
+    REQUIRE(plan);
+    CHECK(phase_names(*plan) == std::vector<std::string>{"preflight", "maintenance", "stop", "backup", "upgrade",
+                                                         "canary", "verify", "early-traffic", "fanout", "live"});
+    CHECK(plan->find_step("early-traffic/pin/app2")->params.at("node") == "app2");
+    const Phase* fan = plan->find_phase("fanout");
+    REQUIRE(fan != nullptr);
+    CHECK(fan->parallel);
+    std::vector<std::string> ids;
+    for (const auto& s : fan->steps) ids.push_back(s.id);
+    CHECK(ids == std::vector<std::string>{"fanout/start/app1", "fanout/ready/app1", "fanout/join/app1",
+                                          "fanout/start/app3", "fanout/ready/app3", "fanout/join/app3"});
+    const Step* join = plan->find_step("fanout/join/app3");
+    CHECK(join->target == "cluster");
+    CHECK(join->action == "traffic.serve");
+    CHECK(join->after == std::vector<std::string>{"fanout/ready/app3"});
+    CHECK(join->params == Params{{"nodes", "app2,app3"}, {"cumulative", "true"}, {"require_ready", "true"}});
+    CHECK_FALSE(join->undo.has_value());  // fan-out failures stop for a human, nothing is undone
+    // The live phase still makes the LB exactly live, after every node reports the same version.
+    CHECK(plan->find_step("live/traffic")->action == "traffic.live");
+
+    auto plain = plan::build_upgrade(make_inventory(3), {.to = "2.2.16"});
+    REQUIRE(plain);
+    for (const auto& s : plain->find_phase("fanout")->steps) CHECK(s.action != "traffic.serve");
+    auto back = plan::build_workflow(make_inventory(3), "upgrade", plan->args);
+    REQUIRE(back);
+    CHECK(plan::to_json(*back) == plan::to_json(*plan));  // resume rebuilds the same joins from the args
+}
+
 TEST_CASE("upgrade plan honours --canary, --no-rollback and refuses bad input", "[plan]") {
     auto inv = make_inventory(3);
     auto p = plan::build_upgrade(inv, {.to = "2.2.16", .canary = "app2", .no_rollback = true});

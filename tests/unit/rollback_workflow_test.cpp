@@ -41,6 +41,9 @@ TEST_CASE("rollback args come from the upgrade's journal", "[rollback]") {
     CHECK(src->args.at("backup") == "/b/c.pgdump");
     CHECK(src->args.at("previous.b") == "1.1");
     CHECK_FALSE(plan::rollback_args(upgrade_run(false))->went_live);
+    auto early = upgrade_run(false);  // --early-traffic stopped in the fan-out: the canary already served
+    early.steps["early-traffic/pin/a"] = {StepState::Ok, {}, 1, ""};
+    CHECK(plan::rollback_args(early)->went_live);
 }
 
 TEST_CASE("rollback refuses runs it cannot take back", "[rollback]") {

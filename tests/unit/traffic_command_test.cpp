@@ -113,6 +113,7 @@ TEST_CASE("none driver says plainly that ncbctl does not control the LB", "[traf
     CHECK(sw->maintenance(soon()));
     CHECK(sw->pin("app1", soon()));
     CHECK(sw->live(soon()));
+    CHECK(sw->serve({"app1", "app2"}, soon()));
     CHECK(sw->verify({.mode = TrafficMode::Maintenance}, soon()));
 }
 
@@ -124,4 +125,38 @@ TEST_CASE("an unknown traffic driver fails every call with an Inventory error", 
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Inventory);
     CHECK(r.error().message.find("f5") != std::string::npos);
+}
+
+TEST_CASE("command driver: serve runs the serve command with {{nodes}}, or falls back to pin and live",
+          "[traffic][command]") {
+    test::RunnerLog log;
+    std::string lb_state = "maintenance";
+    auto handler = [&](const Argv& a, const std::string&) {
+        if (a[1] == "pin") lb_state = "pinned " + a[2];
+        if (a[1] == "live") lb_state = "live";
+        if (a[1] == "serve") lb_state = "serving " + a[2];
+        return ExecResult{0, a[1] == "status" ? lb_state + "\n" : "", ""};
+    };
+    auto inv = command_inventory();
+    inv.nodes.push_back(Node{.name = "app3"});
+    inv.traffic.cmd_serve = {"lb", "serve", "{{nodes}}"};
+    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
+    REQUIRE(sw->serve({"app3", "app1"}, soon()));
+    CHECK(log.argvs[0] == Argv{"lb", "serve", "app1,app3"});
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Partial);
+    CHECK(st->admitted_nodes == std::vector<std::string>{"app1", "app3"});
+
+    inv.traffic.cmd_serve.clear();
+    log.argvs.clear();
+    auto fallback = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
+    REQUIRE(fallback->serve({"app2"}, soon()));
+    CHECK(log.argvs[0] == Argv{"lb", "pin", "app2", "xapp2yapp2"});
+    REQUIRE(fallback->serve({"app1", "app2", "app3"}, soon()));
+    CHECK(lb_state == "live");
+    auto partial = fallback->serve({"app1", "app2"}, soon());
+    REQUIRE_FALSE(partial);
+    CHECK(partial.error().code == ErrorCode::Unsupported);
+    CHECK(lb_state == "live");
 }

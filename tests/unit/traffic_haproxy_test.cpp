@@ -175,3 +175,46 @@ TEST_CASE("haproxy driver through a runner: socat's complaints become errors tha
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Unsupported);
 }
+
+TEST_CASE("haproxy driver: serve readies a set of servers, reads back as Partial, and pin/live are its ends",
+          "[traffic][haproxy]") {
+    test::RunnerLog log;
+    FakeHaproxy lb;
+    lb.admin["be/s3"] = 1;
+    lb.admin["be_bypass/s3"] = 1;
+    auto inv = haproxy_inventory();
+    inv.nodes.push_back(Node{.name = "app3"});
+    inv.traffic.servers["app3"] = "s3";
+    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    REQUIRE(sw->maintenance(soon()));
+    const std::size_t before = log.stdins.size();
+    REQUIRE(sw->serve({"app3", "app1"}, soon()));
+    const std::string& sets = log.stdins.at(before + 1);  // read, set, read back
+    CHECK(sets.find("set server be/s3 state ready") < sets.find("set server be/s2 state maint"));
+    CHECK(lb.admin["be/s1"] == 0);
+    CHECK(lb.admin["be/s2"] == 1);
+    CHECK(lb.admin["be/s3"] == 0);
+    CHECK(lb.admin["be_bypass/s3"] == 0);  // the bypass follows the served set
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Partial);
+    CHECK(st->admitted_nodes == std::vector<std::string>{"app1", "app3"});
+    CHECK(sw->verify({.mode = TrafficMode::Partial, .admitted_nodes = {"app3", "app1"}}, soon()));
+    CHECK_FALSE(sw->verify({.mode = TrafficMode::Partial, .admitted_nodes = {"app1", "app2"}}, soon()));
+    REQUIRE(sw->serve({"app2"}, soon()));
+    st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Pinned);
+    CHECK(st->pinned_node == "app2");
+    REQUIRE(sw->serve({"app1", "app2", "app3"}, soon()));
+    st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Live);
+    auto none = sw->serve({}, soon());
+    REQUIRE_FALSE(none);
+    CHECK(none.error().code == ErrorCode::Usage);
+    auto unknown = sw->serve({"app1", "app9"}, soon());
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == ErrorCode::Usage);
+    CHECK(lb.admin["be/s2"] == 0);  // a refused serve changes nothing
+}

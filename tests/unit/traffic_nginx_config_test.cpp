@@ -105,3 +105,24 @@ TEST_CASE("nginx marker: foreign or hand-edited files have none", "[traffic][ngi
     REQUIRE(m);
     CHECK(m->mode == TrafficMode::Maintenance);
 }
+
+TEST_CASE("nginx partial variant: the served nodes only, named in the marker and the header", "[traffic][nginx]") {
+    auto s = settings();
+    s.upstreams.emplace_back("app3", "10.0.0.13:13000");
+    auto f = traffic::render_nginx_include(s, TrafficMode::Partial, "app1,app3");
+    REQUIRE(f);
+    CHECK(f->starts_with("# ncbctl-traffic mode=partial node=app1,app3\n"));
+    CHECK(has(*f,
+              "upstream ncbctl_nocobase {\n    server 10.0.0.11:13000;  # app1\n    server 10.0.0.13:13000;  # "
+              "app3\n}"));
+    CHECK_FALSE(has(*f, "10.0.0.12"));
+    CHECK(has(*f, "default \"partial-app1,app3\";"));
+    auto m = traffic::parse_nginx_marker(*f);
+    REQUIRE(m);
+    CHECK(m->mode == TrafficMode::Partial);
+    CHECK(m->node == "app1,app3");
+    auto bad = traffic::render_nginx_include(s, TrafficMode::Partial, "app1,app9");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == ErrorCode::Usage);
+    CHECK_FALSE(traffic::parse_nginx_marker("# ncbctl-traffic mode=partial node=\n"));
+}

@@ -31,11 +31,9 @@ Deadline soon() {
     return Deadline::after(5s);
 }
 
-}  // namespace
-
-TEST_CASE("nginx driver: write then test then reload then read the marker back", "[traffic][nginx]") {
-    test::RunnerLog log;
-    auto handler = [&](const Argv& a, const std::string&) {
+// nginx that accepts everything; `cat` of the include returns what was written last.
+test::FakeRunner::Handler file_backed(test::RunnerLog& log) {
+    return [&log](const Argv& a, const std::string&) {
         if (a[0] == "cat") {
             auto it = log.files.find(kFile);
             return it == log.files.end() ? ExecResult{1, "", "cat: x: No such file or directory\n"}
@@ -43,6 +41,13 @@ TEST_CASE("nginx driver: write then test then reload then read the marker back",
         }
         return ExecResult{0, "", ""};
     };
+}
+
+}  // namespace
+
+TEST_CASE("nginx driver: write then test then reload then read the marker back", "[traffic][nginx]") {
+    test::RunnerLog log;
+    auto handler = file_backed(log);
     auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
     REQUIRE(sw->pin("app2", soon()));
     CHECK(log.modes[kFile] == 0600);  // holds the bypass secret
@@ -92,4 +97,23 @@ TEST_CASE("nginx driver: an unresolvable bypass secret fails before anything is 
     CHECK(r.error().code == ErrorCode::Auth);
     CHECK(r.error().message.find("NCBCTL_UNIT_BYPASS_UNSET") != std::string::npos);
     CHECK(log.files.empty());
+}
+
+TEST_CASE("nginx driver: serve writes the partial variant and reads it back", "[traffic][nginx]") {
+    test::RunnerLog log;
+    auto handler = file_backed(log);
+    auto inv = nginx_inventory();
+    inv.nodes.push_back(Node{.name = "app3"});
+    inv.traffic.upstreams["app3"] = "10.0.0.13:13000";
+    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
+    REQUIRE(sw->serve({"app3", "app1"}, soon()));
+    CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=partial node=app1,app3\n"));
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Partial);
+    CHECK(st->admitted_nodes == std::vector<std::string>{"app1", "app3"});
+    CHECK(st->serving_nodes == std::vector<std::string>{"app1", "app3"});
+    CHECK_FALSE(sw->verify({.mode = TrafficMode::Partial, .admitted_nodes = {"app1", "app2"}}, soon()));
+    REQUIRE(sw->serve({"app1", "app2", "app3"}, soon()));  // every node: the live variant
+    CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=live node=\n"));
 }

@@ -21,7 +21,7 @@ void require_ok(const Status& s) {
     if (!s) FAIL(s.error().message);
 }
 
-// live -> maintenance -> pinned -> live, each step asserted through the LB.
+// live -> maintenance -> pinned -> served by two nodes -> live, each step asserted through the LB.
 void switch_round(TrafficSwitch& sw, const std::string& url) {
     const std::set<std::string> all{"backend-app1", "backend-app2", "backend-app3"};
     require_ok(sw.live(soon()));
@@ -45,6 +45,21 @@ void switch_round(TrafficSwitch& sw, const std::string& url) {
     REQUIRE(st);
     CHECK(st->mode == TrafficMode::Pinned);
     CHECK(st->pinned_node == "app2");
+
+    // serve (upgrade --early-traffic joins): only the named nodes answer, in whatever order they are given.
+    require_ok(sw.serve({"app3", "app1"}, soon()));
+    CHECK(backends_answering(url) == std::set<std::string>{"backend-app1", "backend-app3"});
+    st = sw.status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Partial);
+    CHECK(st->admitted_nodes == std::vector<std::string>{"app1", "app3"});
+    require_ok(sw.verify({.mode = TrafficMode::Partial, .admitted_nodes = {"app1", "app3"}}, soon()));
+    CHECK_FALSE(sw.verify({.mode = TrafficMode::Partial, .admitted_nodes = {"app1", "app2"}}, Deadline::after(2s)));
+    require_ok(sw.serve({"app1", "app2", "app3"}, soon()));  // every node: exactly live
+    CHECK(backends_answering(url) == all);
+    st = sw.status(soon());
+    REQUIRE(st);
+    CHECK(st->mode == TrafficMode::Live);
 
     require_ok(sw.live(soon()));
     CHECK(backends_answering(url) == all);
@@ -82,6 +97,7 @@ TEST_CASE("command driver runs the operator's commands against a real HAProxy", 
     inv.traffic.cmd_live = {script, sock, "live"};
     inv.traffic.cmd_pin = {script, sock, "pin", "{{node}}"};
     inv.traffic.cmd_status = {script, sock, "status"};
+    inv.traffic.cmd_serve = {script, sock, "serve", "{{nodes}}"};
     auto sw = make_traffic_switch(inv, nullptr);
     switch_round(*sw, kHaproxyUrl);
 }
