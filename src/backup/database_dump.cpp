@@ -1,10 +1,13 @@
 #include "backup/database_dump.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "net/fd.hpp"
 #include "net/process.hpp"
 #include "util/sha256.hpp"
 
@@ -67,6 +71,18 @@ std::string utc_now_iso() {
     return buf;
 }
 
+Error io_error(const std::string& what, const std::string& path) {
+    return {ErrorCode::Io, "cannot " + what + " " + path + ": " + std::strerror(errno)};
+}
+
+// A rename is durable only once its directory is synced: without it a crash can lose the file a manifest names.
+Status sync_dir_of(const std::string& path) {
+    const std::string dir = fs::path(path).parent_path().string();
+    net::Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || ::fsync(fd.get()) != 0) return fail(io_error("sync directory", dir));
+    return {};
+}
+
 // Proves the dump readable without touching a database: pg_restore reads the whole TOC; a mysqldump
 // file ends with its completion marker only when the dump finished.
 Result<std::string> check_readable(const DatabaseSpec& db, const std::string& path,
@@ -112,17 +128,24 @@ Status write_manifest(const DumpManifest& m) {
 
 Status write_private_file(const std::string& path, const std::string& text) {
     const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        if (!out) return fail(ErrorCode::Io, "cannot write " + tmp);
-        out << text;
-        if (!out.flush()) return fail(ErrorCode::Io, "cannot write " + tmp);
+    net::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) return fail(io_error("write", tmp));
+    auto failed = [&](const char* what, const std::string& p) {
+        auto e = io_error(what, p);
+        ::unlink(tmp.c_str());
+        return fail(e);
+    };
+    ::fchmod(fd.get(), 0600);  // a tmp left by a crash may have kept other bits
+    for (std::size_t off = 0; off < text.size();) {
+        const ssize_t w = ::write(fd.get(), text.data() + off, text.size() - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return failed("write", tmp);
+        off += static_cast<std::size_t>(w);
     }
-    ::chmod(tmp.c_str(), 0600);
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot write " + path + ": " + ec.message());
-    return {};
+    if (::fsync(fd.get()) != 0) return failed("sync", tmp);
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return failed("write", path);
+    return sync_dir_of(path);
 }
 
 std::string manifest_path(const std::string& dump_path) {
@@ -186,12 +209,18 @@ Result<DumpManifest> dump_database(const DatabaseSpec& db, const std::string& de
     auto r = run(argv, *env, deadline, is_postgres(db) ? "" : tmp_path);
     if (!r) return fail(r.error().with_context("database backup: "));
     if (!r->ok()) return fail(tool_failed(argv[0] + " of database " + db.name, *r));
-    ::chmod(tmp_path.c_str(), 0600);
+    net::Fd fd(::open(tmp_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return fail(io_error("read", tmp_path));
+    ::fchmod(fd.get(), 0600);
 
     auto readable = check_readable(db, tmp_path, *env, deadline);
     if (!readable) return fail(readable.error());
     auto sum = util::sha256_file_hex(tmp_path);
     if (!sum) return fail(sum.error());
+    // A backup reported as taken must survive a crash. pg_dump syncs its own file (nothing left to write
+    // here); mysqldump's stdout file is synced by this call.
+    if (::fdatasync(fd.get()) != 0) return fail(io_error("sync", tmp_path));
+    fd.reset();
 
     DumpManifest m;
     m.path = final_path;
@@ -205,6 +234,7 @@ Result<DumpManifest> dump_database(const DatabaseSpec& db, const std::string& de
     fs::rename(tmp_path, final_path, ec);
     if (ec) return fail(ErrorCode::Io, "cannot rename " + tmp_path + ": " + ec.message());
     cleanup.path.clear();
+    // The manifest's write syncs the directory, which makes this rename durable too.
     m.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (auto w = write_manifest(m); !w) return fail(w.error());
     return m;

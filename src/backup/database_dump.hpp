@@ -1,8 +1,8 @@
 #pragma once
 // Database-level backups (pg_dump -Fc / mysqldump), the backup the upgrade takes while every node is
 // stopped. A dump counts only once it is complete, checksummed and proven readable: it is written under
-// a temporary name, verified (pg_restore --list / mysqldump's completion line), then renamed, and a
-// manifest (<file>.json) records its SHA-256, size and verification.
+// a temporary name, verified (pg_restore --list / mysqldump's completion line), synced, then renamed, and a
+// manifest (<file>.json) records its SHA-256, size and verification (synced with its directory).
 // Failure semantics: Error (Remote with the tool's last stderr line, Io, Timeout); a failed dump leaves
 // no file behind. The password comes from DatabaseSpec.password by reference and only ever travels in
 // the child's environment (PGPASSWORD / MYSQL_PWD), never on a command line or in a message.
@@ -50,7 +50,8 @@ Status check_database(const DatabaseSpec& db, const Deadline& deadline);
 // Size of the database in bytes (an upper bound for its compressed dump: free-space preflight).
 Result<std::uint64_t> database_size(const DatabaseSpec& db, const Deadline& deadline);
 
-// Replaces `path` with `text` through a temp file and a rename (a crash never leaves half a file), mode 0600.
+// Replaces `path` with `text` through a temp file (mode 0600 from creation) and a rename; the file, then its
+// directory, are fsynced, so a crash leaves the old or the new content, never half a file. Error: Io.
 Status write_private_file(const std::string& path, const std::string& text);
 
 Result<DumpManifest> read_manifest(const std::string& dump_path);
