@@ -60,7 +60,7 @@ cmd_pg_start() {
   echo "$port" > "$dir/pg/port"
   install -o postgres /dev/null "$dir/pg/pg.log"
   su postgres -s /bin/sh -c "'$PGBIN/pg_ctl' -D '$dir/pg/data' -o '-p $port -k $dir/pg/sock -c listen_addresses=127.0.0.1' -l '$dir/pg/pg.log' -w -t 60 start" >/dev/null \
-    || die "PostgreSQL did not start on port $port: see $dir/pg/pg.log"
+    || { tail -5 "$dir/pg/pg.log" >&2; die "PostgreSQL did not start on port $port (log above, from $dir/pg/pg.log)"; }
   head -1 "$dir/pg/data/postmaster.pid"
 }
 
