@@ -59,8 +59,14 @@ cmd_pg_start() {
   fi
   echo "$port" > "$dir/pg/port"
   install -o postgres /dev/null "$dir/pg/pg.log"
-  su postgres -s /bin/sh -c "'$PGBIN/pg_ctl' -D '$dir/pg/data' -o '-p $port -k $dir/pg/sock -c listen_addresses=127.0.0.1' -l '$dir/pg/pg.log' -w -t 60 start" >/dev/null \
-    || { tail -5 "$dir/pg/pg.log" >&2; die "PostgreSQL did not start on port $port (log above, from $dir/pg/pg.log)"; }
+  local start="'$PGBIN/pg_ctl' -D '$dir/pg/data' -o '-p $port -k $dir/pg/sock -c listen_addresses=127.0.0.1' -l '$dir/pg/pg.log' -w -t 60 start"
+  # One retry: a start that fails at once (port briefly taken) is shown, not hidden.
+  if ! su postgres -s /bin/sh -c "$start" >/dev/null; then
+    tail -5 "$dir/pg/pg.log" >&2; echo "nocobase-cluster: PostgreSQL did not start on port $port; retrying once" >&2
+    sleep 2
+    su postgres -s /bin/sh -c "$start" >/dev/null \
+      || { tail -5 "$dir/pg/pg.log" >&2; die "PostgreSQL did not start on port $port (log above, from $dir/pg/pg.log)"; }
+  fi
   head -1 "$dir/pg/data/postmaster.pid"
 }
 
