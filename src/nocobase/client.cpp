@@ -16,6 +16,7 @@
 #include "net/fd.hpp"
 #include "nocobase/readiness.hpp"
 #include "nocobase/zip_reader.hpp"
+#include "util/block_pipe.hpp"
 #include "util/sha256.hpp"
 
 namespace ncbctl::nocobase {
@@ -249,30 +250,51 @@ struct NocoBaseClient::Impl {
                 if (!keep) ::unlink(path.c_str());
             }
         } guard{tmp};
-        util::Sha256 sha;
         std::string write_error;
         std::string head;  // first bytes, to explain a non-200 answer
-        // 256 KiB receive buffer: few wakeups on a busy machine, constant memory; each chunk is hashed
-        // and written straight from curl's buffer. One fsync before the rename.
+        // This thread receives and writes 256 KiB blocks (curl's receive buffer size); a second one
+        // hashes them and starts writeback every 8 MiB (sync_file_range), so SHA-256 and most of the
+        // final fsync overlap the transfer instead of adding to it. Measured on 2 loaded cores: 1 MiB
+        // blocks pipeline worse (slower than one thread), and writeback per block costs more than it saves.
+        // Memory stays kBlocks * kBlock + curl's buffer.
         constexpr long kBuffer = 256L << 10;
+        constexpr std::size_t kBlock = 256U << 10U;
+        constexpr std::size_t kBlocks = 8;
+        constexpr off_t kWriteback = 8L << 20;
+        util::Sha256 sha;
+        off_t hashed = 0;
+        util::BlockPipe pipe(
+            kBlock, kBlocks,
+            [&](std::string_view block) {
+                while (!block.empty()) {
+                    const ssize_t n = ::write(fd.get(), block.data(), block.size());
+                    if (n < 0) {
+                        if (errno == EINTR) continue;
+                        write_error = std::strerror(errno);
+                        return false;
+                    }
+                    block.remove_prefix(static_cast<std::size_t>(n));
+                }
+                return true;
+            },
+            [&](std::string_view block) {
+                sha.update(block);
+                const auto len = static_cast<off_t>(block.size());
+                // Only a head start for the fsync below, which stays the guarantee: errors are ignored.
+                if ((hashed + len) % kWriteback == 0)
+                    (void)::sync_file_range(fd.get(), 0, hashed + len, SYNC_FILE_RANGE_WRITE);
+                hashed += len;
+                return true;
+            });
         net::HttpRequest r = base_request("GET", action, query);
         r.headers.erase(r.headers.begin());  // Accept: application/json would be wrong for a file
         r.buffer_size = kBuffer;
         r.on_body = [&](std::string_view chunk) {
             if (head.size() < 4096) head.append(chunk.substr(0, 4096 - head.size()));
-            sha.update(chunk);
-            while (!chunk.empty()) {
-                const ssize_t n = ::write(fd.get(), chunk.data(), chunk.size());
-                if (n < 0) {
-                    if (errno == EINTR) continue;
-                    write_error = std::strerror(errno);
-                    return false;
-                }
-                chunk.remove_prefix(static_cast<std::size_t>(n));
-            }
-            return true;
+            return pipe.push(chunk);
         };
         auto resp = send(r, d);
+        if (resp && !pipe.finish() && write_error.empty()) write_error = "the hashing stage stopped";
         if (!write_error.empty()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + write_error);
         if (!resp) return fail(resp.error());
         if (resp->status != 200) {
