@@ -1,4 +1,5 @@
 #include "backup/catalog.hpp"
+#include "util/utc_time.hpp"
 
 #include <sys/stat.h>
 
@@ -33,12 +34,7 @@ Status write_json(const std::string& path, const nlohmann::json& j) {
 }  // namespace
 
 std::string utc_iso(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return util::format_utc(unix_seconds, util::kIsoUtc);
 }
 
 std::string human_bytes(std::uint64_t bytes) {

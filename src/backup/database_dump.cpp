@@ -1,4 +1,5 @@
 #include "backup/database_dump.hpp"
+#include "util/utc_time.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -63,12 +64,7 @@ Result<net::ProcessResult> run(std::vector<std::string> argv, const std::map<std
 }
 
 std::string utc_now_iso() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return util::format_utc(std::time(nullptr), util::kIsoUtc);
 }
 
 Error io_error(const std::string& what, const std::string& path) {

@@ -1,4 +1,5 @@
 #include "backup/retention.hpp"
+#include "util/utc_time.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -25,21 +26,11 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 }
 
 std::string day_label(std::int64_t t) {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
+    return util::format_utc(t, "%Y-%m-%d");
 }
 
 std::string week_label(std::int64_t t) {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%G-W%V", &tm);
-    return buf;
+    return util::format_utc(t, "%G-W%V");
 }
 
 // Keeps the newest item of each of the `count` most recent buckets (items are newest first).
@@ -83,12 +74,7 @@ std::optional<BackupName> parse_backup_name(const std::string& file_name) {
 }
 
 std::string backup_base_name(const std::string& cluster, std::int64_t unix_seconds) {
-    const std::time_t tt = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return cluster + "-" + buf;
+    return cluster + "-" + util::format_utc(unix_seconds, util::kCompactUtc);
 }
 
 std::vector<RetentionDecision> select_retention(std::vector<RetentionItem> items, const Retention& policy) {

@@ -10,17 +10,13 @@
 #include "cli/context.hpp"
 #include "ncbctl/journal.hpp"
 #include "plan/render.hpp"
+#include "util/utc_time.hpp"
 
 namespace ncbctl::cli {
 namespace {
 
 std::string utc(std::int64_t ms) {
-    std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
+    return util::format_utc(ms / 1000, "%Y-%m-%d %H:%M:%S");
 }
 
 std::string_view state_name(StepState s) {

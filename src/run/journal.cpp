@@ -1,5 +1,6 @@
 // Append-only JSONL journal: written through the executor's event stream, read back by runs/resume.
 #include "ncbctl/journal.hpp"
+#include "util/utc_time.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -188,11 +189,7 @@ std::vector<RunRecord> list_runs(const std::string& state_dir) {
 }
 
 std::string new_run_id() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    const std::string stamp = util::format_utc(std::time(nullptr), util::kCompactUtc);
     std::random_device rd;
     char suffix[12];
     std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffffU);

@@ -22,6 +22,7 @@
 #include "ncbctl/cancel.hpp"
 #include "net/fd.hpp"
 #include "run/cluster_lock.hpp"
+#include "util/utc_time.hpp"
 
 namespace ncbctl::run {
 namespace {
@@ -200,11 +201,7 @@ bool holder_is_stale(const LockHolder& h, Seconds stale_after) {
 }
 
 std::string describe(const LockHolder& h) {
-    std::time_t t = static_cast<std::time_t>(h.started);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    const std::string when = util::format_utc(h.started, "%Y-%m-%d %H:%M:%S UTC");
     return "run " + h.run_id + " (" + h.command + ") by " + h.user + "@" + h.host + " pid " + std::to_string(h.pid) +
            ", started " + when + ", heartbeat " + std::to_string(std::max<std::int64_t>(0, now_s() - h.heartbeat)) +
            "s ago";

@@ -1,4 +1,5 @@
 #include "workflow/cluster_runner.hpp"
+#include "util/utc_time.hpp"
 
 #include <sys/statvfs.h>
 
@@ -40,12 +41,7 @@ void progress(EventSink& events, std::string message) {
 }
 
 std::string utc_stamp() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
+    return util::format_utc(std::time(nullptr), util::kCompactUtc);
 }
 
 std::int64_t now_ms() {
