@@ -83,6 +83,10 @@ struct ServiceSpec {
     // NocoBase's storage directory (STORAGE_PATH) on the host; empty => <app_dir>/storage. Where
     // mark_upgrade drops `.upgrading` so the next start runs NocoBase's upgrade (plugin migrations).
     std::string storage_dir;
+    // Where NocoBase's storage is on the host: storage_dir, else <app_dir>/storage, else empty (unknown).
+    [[nodiscard]] std::string storage_path() const {
+        return !storage_dir.empty() ? storage_dir : !app_dir.empty() ? app_dir + "/storage" : std::string();
+    }
     // custom (and overrides for presets): argv vectors run on the node, quoted once with shell_quote;
     // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
     // Empty => the preset's command.

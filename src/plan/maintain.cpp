@@ -80,7 +80,7 @@ void add_update_params(Step& s, const MaintainAction& a, const MaintainArgs& arg
 // The upgrade restarts the canary with NocoBase's `.upgrading` marker: its driver must know where to put it.
 Status check_can_mark_upgrade(const Node& n) {
     const auto& sv = n.ssh.service;
-    if (n.driver == DriverKind::Ssh && sv.storage_dir.empty() && sv.app_dir.empty() && sv.preset != "docker-compose")
+    if (n.driver == DriverKind::Ssh && sv.storage_path().empty() && sv.preset != "docker-compose")
         return fail(ErrorCode::Inventory, "maintain: upgrading a plugin restarts " + n.name +
                                               " so NocoBase runs the plugin's migrations: set its service.storage_dir "
                                               "(NocoBase's storage directory on the host) in the inventory");

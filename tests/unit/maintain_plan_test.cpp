@@ -161,8 +161,11 @@ TEST_CASE("maintain: a plugin upgrade refuses what cannot work, before changing 
     REQUIRE_FALSE(no_dir);
     CHECK(no_dir.error().code == ErrorCode::Inventory);
     CHECK(no_dir.error().message.find("storage_dir") != std::string::npos);
-    inv.nodes[0].ssh.service.storage_dir = "/srv/nocobase/storage";
+    inv.nodes[0].ssh.service.app_dir = "/srv/nocobase";  // its storage/ is the default
+    CHECK(inv.nodes[0].ssh.service.storage_path() == "/srv/nocobase/storage");
     CHECK(plan::build_maintain(inv, args({"upgrade:sample-hello"}, "http://r")));
+    inv.nodes[0].ssh.service.storage_dir = "/data/storage";
+    CHECK(inv.nodes[0].ssh.service.storage_path() == "/data/storage");
     CHECK(plan::split_plugin_ref("@nocobase/plugin-x@2.0.1").name == "@nocobase/plugin-x");
     CHECK(plan::split_plugin_ref("@nocobase/plugin-x").version.empty());
 }

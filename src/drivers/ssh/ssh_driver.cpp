@@ -90,10 +90,7 @@ public:
     // by the next start. docker-compose runs an image that upgrades at every start: nothing to do.
     Status mark_upgrade(const Deadline& d) override {
         if (!setup_) return setup_;
-        const auto& sv = node_.ssh.service;
-        std::string dir = !sv.storage_dir.empty() ? sv.storage_dir
-                          : !sv.app_dir.empty()   ? sv.app_dir + "/storage"
-                                                  : std::string();
+        const std::string dir = node_.ssh.service.storage_path();
         if (dir.empty()) {
             if (preset_ == Preset::DockerCompose) return {};
             return fail(ErrorCode::Unsupported,
