@@ -41,4 +41,33 @@ inline Phase phase(std::string name, std::string title, bool parallel, OnFailure
     return p;
 }
 
+// Traffic back only to nodes that answer ready (the runner waits for each first).
+inline Step gated(Step s) {
+    s.params["require_ready"] = "true";
+    return s;
+}
+
+// Phases "first" (`first` alone, until ready) and "rest" (the others in parallel, each ready), both
+// stopping for a human on failure: how nodes boot on a database that one of them must bring up to date
+// (first start installs, a rollback's first node runs the old version's start).
+inline void add_first_then_rest(Plan& plan, const Inventory& inv, const Node& first, std::string first_title,
+                                std::vector<std::string> needs) {
+    auto one = phase("first", std::move(first_title), false, OnFailure::Stop, ExitCode::NeedsHuman, std::move(needs));
+    one.steps.push_back(step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
+    one.steps.push_back(step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready)));
+    plan.phases.push_back(std::move(one));
+
+    auto rest =
+        phase("rest", "start the other nodes, each ready", true, OnFailure::Stop, ExitCode::NeedsHuman, {"first"});
+    for (const auto& n : inv.nodes) {
+        if (n.name == first.name) continue;
+        auto s = step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
+        auto r = step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        r.after = {s.id};
+        rest.steps.push_back(std::move(s));
+        rest.steps.push_back(std::move(r));
+    }
+    plan.phases.push_back(std::move(rest));
+}
+
 }  // namespace ncbctl::plan

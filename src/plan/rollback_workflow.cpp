@@ -75,31 +75,14 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
     }
     plan.phases.push_back(std::move(back));
 
-    auto one =
-        make_phase("first", "start " + first.name + " alone until ready", false, ExitCode::NeedsHuman, {"rollback"});
-    one.steps.push_back(step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
-    auto ready = step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready));
-    one.steps.push_back(std::move(ready));
-    plan.phases.push_back(std::move(one));
-
-    auto rest = make_phase("rest", "start the other nodes, each ready", true, ExitCode::NeedsHuman, {"first"});
-    for (const auto& n : inv.nodes) {
-        if (n.name == first.name) continue;
-        auto s = step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
-        auto r = step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
-        r.after = {s.id};
-        rest.steps.push_back(std::move(s));
-        rest.steps.push_back(std::move(r));
-    }
-    plan.phases.push_back(std::move(rest));
+    add_first_then_rest(plan, inv, first, "start " + first.name + " alone until ready", {"rollback"});
 
     auto live =
         make_phase("live", "every node at the same version, traffic live", false, ExitCode::NeedsHuman, {"rest"});
     live.steps.push_back(
         step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3));
-    auto traffic = step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3);
-    traffic.params["require_ready"] = "true";  // only to nodes that answer ready
-    live.steps.push_back(std::move(traffic));
+    live.steps.push_back(
+        gated(step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3)));
     plan.phases.push_back(std::move(live));
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;

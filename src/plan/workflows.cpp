@@ -13,12 +13,6 @@ namespace {
 
 constexpr std::string_view kCluster = kClusterTarget;
 
-// Traffic back only to nodes that answer ready (the runner waits for each first).
-Step gated(Step s) {
-    s.params["require_ready"] = "true";
-    return s;
-}
-
 bool valid_version(const std::string& v) {
     if (v.empty() || v.size() > 128 || v.front() == '-') return false;
     return std::all_of(v.begin(), v.end(), [](char c) {
@@ -209,23 +203,9 @@ Result<Plan> build_start(const Inventory& inv) {
     plan.phases.push_back(maintenance(inv, OnFailure::Stop, ExitCode::Failed));
 
     // Several nodes booting on an empty database race the installation: one first, alone.
-    auto one = phase("first", "start " + first.name + " alone; wait until its plugins are installed and it is ready",
-                     false, OnFailure::Stop, ExitCode::NeedsHuman, {"maintenance"});
-    one.steps.push_back(step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
-    one.steps.push_back(step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready)));
-    plan.phases.push_back(std::move(one));
-
-    auto rest =
-        phase("rest", "start the other nodes, each ready", true, OnFailure::Stop, ExitCode::NeedsHuman, {"first"});
-    for (const auto& n : inv.nodes) {
-        if (n.name == first.name) continue;
-        auto s = step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
-        auto r = step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
-        r.after = {s.id};
-        rest.steps.push_back(std::move(s));
-        rest.steps.push_back(std::move(r));
-    }
-    plan.phases.push_back(std::move(rest));
+    add_first_then_rest(plan, inv, first,
+                        "start " + first.name + " alone; wait until its plugins are installed and it is ready",
+                        {"maintenance"});
 
     auto live =
         phase("live", "traffic live on every node, verified", false, OnFailure::Stop, ExitCode::NeedsHuman, {"rest"});
