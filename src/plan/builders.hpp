@@ -70,4 +70,17 @@ inline void add_first_then_rest(Plan& plan, const Inventory& inv, const Node& fi
     plan.phases.push_back(std::move(rest));
 }
 
+// Phase "live": every node answers at the same version (`version` when given), then traffic back to
+// every node that answers ready; a failure stops for a human.
+inline Phase live_phase(const Inventory& inv, std::string title, std::vector<std::string> needs,
+                        const std::string& version = "") {
+    auto live = phase("live", std::move(title), false, OnFailure::Stop, ExitCode::NeedsHuman, std::move(needs));
+    auto same = step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3);
+    if (!version.empty()) same.params["version"] = version;
+    live.steps.push_back(std::move(same));
+    live.steps.push_back(
+        gated(step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3)));
+    return live;
+}
+
 }  // namespace ncbctl::plan

@@ -77,13 +77,7 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
 
     add_first_then_rest(plan, inv, first, "start " + first.name + " alone until ready", {"rollback"});
 
-    auto live =
-        make_phase("live", "every node at the same version, traffic live", false, ExitCode::NeedsHuman, {"rest"});
-    live.steps.push_back(
-        step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3));
-    live.steps.push_back(
-        gated(step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3)));
-    plan.phases.push_back(std::move(live));
+    plan.phases.push_back(live_phase(inv, "every node at the same version, traffic live", {"rest"}));
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;
 }

@@ -180,14 +180,8 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     }
     plan.phases.push_back(std::move(fan));
 
-    auto live = phase("live", "every node at " + args.to + ", then traffic back live, verified", false, OnFailure::Stop,
-                      ExitCode::NeedsHuman, {"fanout"});
-    auto same = step("live/versions", std::string(kCluster), "verify.versions", ms(inv.timeouts.command), 3);
-    same.params["version"] = args.to;
-    live.steps.push_back(std::move(same));
-    live.steps.push_back(
-        gated(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3)));
-    plan.phases.push_back(std::move(live));
+    plan.phases.push_back(
+        live_phase(inv, "every node at " + args.to + ", then traffic back live, verified", {"fanout"}, args.to));
 
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;
@@ -207,12 +201,7 @@ Result<Plan> build_start(const Inventory& inv) {
                         "start " + first.name + " alone; wait until its plugins are installed and it is ready",
                         {"maintenance"});
 
-    auto live =
-        phase("live", "traffic live on every node, verified", false, OnFailure::Stop, ExitCode::NeedsHuman, {"rest"});
-    live.steps.push_back(step("live/versions", std::string(kCluster), "verify.versions", ms(inv.timeouts.command), 3));
-    live.steps.push_back(
-        gated(step("live/traffic", std::string(kCluster), "traffic.live", ms(inv.timeouts.command), 3)));
-    plan.phases.push_back(std::move(live));
+    plan.phases.push_back(live_phase(inv, "traffic live on every node, verified", {"rest"}));
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;
 }
