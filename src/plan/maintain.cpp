@@ -214,15 +214,25 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         if (a.kind == "plugin_update") add_update_params(s, a, args);
         act.steps.push_back(std::move(s));
         // pm:update only writes the new code: the canary loads it (and runs its migrations) when it
-        // restarts with NocoBase's upgrade marker. Consecutive upgrades share one restart.
+        // restarts with NocoBase's upgrade marker. Consecutive upgrades share one restart. The only serving
+        // node goes down, so clients get the maintenance page first: a request reaching a NocoBase that is
+        // shutting down gets 500 "ConnectionManager ... closed" (seen live), one reaching it stopped hangs
+        // in the LB's connect retries.
         const bool next_is_update = i + 1 < args.actions.size() && args.actions[i + 1].kind == "plugin_update";
-        if (a.kind == "plugin_update" && !next_is_update) {
+        const bool restart = a.kind == "plugin_update" && !next_is_update;
+        if (restart) {
             act.steps.push_back(step(id + "/mark", canary->name, "node.mark_upgrade", cmd, 3));
+            act.steps.push_back(step(id + "/maintenance", std::string(kCluster), "traffic.maintenance", cmd, 3));
             act.steps.push_back(step(id + "/stop", canary->name, "node.stop", ms(inv.timeouts.stop), 3));
             act.steps.push_back(step(id + "/start", canary->name, "node.start", ms(inv.timeouts.start), 3));
         }
         if (a.kind != "plugin_update" || !next_is_update)
             act.steps.push_back(step(id + "/ready", canary->name, "app.wait_ready", ms(inv.timeouts.ready)));
+        if (restart) {
+            auto back = gated(step(id + "/pin", std::string(kCluster), "traffic.pin", cmd, 3));
+            back.params["node"] = canary->name;
+            act.steps.push_back(std::move(back));
+        }
     }
     plan.phases.push_back(std::move(act));
 
@@ -270,11 +280,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     }
     plan.phases.push_back(std::move(all));
 
-    auto live = phase("live", "traffic live on every node, verified", false, OnFailure::Stop, ExitCode::NeedsHuman,
-                      {"verify-all"});
-    live.steps.push_back(step("live/versions", std::string(kCluster), "verify.versions", cmd, 3));
-    live.steps.push_back(step("live/traffic", std::string(kCluster), "traffic.live", cmd, 3));
-    plan.phases.push_back(std::move(live));
+    plan.phases.push_back(live_phase(inv, "traffic live on every node that answers ready, verified", {"verify-all"}));
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;
 }

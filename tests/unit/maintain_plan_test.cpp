@@ -64,6 +64,8 @@ TEST_CASE("maintain: pin, scale down, act on the canary only, verify, scale up, 
     CHECK(plan->find_step("scale-up/start/app2")->after.empty());
     CHECK(plan->find_step("scale-up/start/app3")->after == std::vector<std::string>{"scale-up/ready/app2"});
     CHECK(plan->find_phase("live")->needs == std::vector<std::string>{"verify-all"});
+    // Traffic back only to nodes that answer ready, as after an upgrade.
+    CHECK(plan->find_step("live/traffic")->params.at("require_ready") == "true");
     CHECK(plan->find_phase("scale-down")->on_failure == OnFailure::Undo);
 }
 
@@ -116,12 +118,16 @@ TEST_CASE("maintain: a plugin upgrade restarts the canary with the upgrade marke
     REQUIRE(act != nullptr);
     std::vector<std::string> shape;
     for (const auto& s : act->steps) {
-        CHECK(s.target == "app1");
+        CHECK(s.target == (s.action.starts_with("traffic.") ? std::string(kClusterTarget) : "app1"));
         shape.push_back(s.action);
     }
-    // Two consecutive upgrades: one restart after the second, before the enable acts on the new code.
-    CHECK(shape == std::vector<std::string>{"app.plugin_update", "app.plugin_update", "node.mark_upgrade", "node.stop",
-                                            "node.start", "app.wait_ready", "app.plugin_enable", "app.wait_ready"});
+    // Two consecutive upgrades: one restart after the second, before the enable acts on the new code. The
+    // maintenance page covers the restart of the only serving node; the pin comes back once it is ready.
+    CHECK(shape == std::vector<std::string>{"app.plugin_update", "app.plugin_update", "node.mark_upgrade",
+                                            "traffic.maintenance", "node.stop", "node.start", "app.wait_ready",
+                                            "traffic.pin", "app.plugin_enable", "app.wait_ready"});
+    CHECK(act->steps[7].params.at("node") == "app1");
+    CHECK(act->steps[7].params.at("require_ready") == "true");
     CHECK(act->steps[0].params.at("target") == "sample-hello");
     CHECK(act->steps[0].params.at("version") == "1.8.28");
     CHECK(act->steps[0].params.at("registry") == "http://r");
