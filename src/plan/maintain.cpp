@@ -24,6 +24,14 @@ bool safe_target(const std::string& t) {
            std::none_of(t.begin(), t.end(), [](char c) { return c == ',' || c == ':' || c <= ' '; });
 }
 
+// "https://user:token@host/" : credentials in the authority part.
+bool has_userinfo(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+    const auto end = url.find_first_of("/?#", start);
+    return url.substr(start, end == std::string::npos ? std::string::npos : end - start).find('@') != std::string::npos;
+}
+
 std::string join(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
@@ -142,6 +150,10 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
     if (canary == nullptr)
         return fail(ErrorCode::Usage, "maintain: --canary " + args.canary + " is not a node of " + inv.source_path);
+    if (has_userinfo(args.registry))
+        return fail(ErrorCode::Usage,
+                    "maintain: the --registry URL carries credentials (USER:TOKEN@), which the run's journal would "
+                    "keep: give the registry's token to the nodes' npm config instead (docs/maintain.md)");
     for (const auto& a : args.actions) {
         if (a.kind == "plugin_add" && args.registry.empty())
             return fail(ErrorCode::Usage, "maintain: add:" + a.target +
@@ -180,6 +192,22 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         auto s = step("preflight/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
         s.params["present"] = present;
         pre.steps.push_back(std::move(s));
+    }
+    // What the canary will download must be in the registry (asked from here; see app_actions.hpp).
+    if (!args.registry.empty()) {
+        std::vector<std::string> adds, upgrades;
+        for (const auto& a : args.actions) {
+            if (a.kind == "plugin_add") adds.push_back(a.target);
+            if (a.kind == "plugin_update" && !args.files.contains(split_plugin_ref(a.target).name))
+                upgrades.push_back(a.target);
+        }
+        if (!adds.empty() || !upgrades.empty()) {
+            auto s = step("preflight/registry/" + canary->name, canary->name, "app.registry_check", cmd);
+            s.params["registry"] = args.registry;
+            if (!adds.empty()) s.params["add"] = join(adds);
+            if (!upgrades.empty()) s.params["upgrade"] = join(upgrades);
+            pre.steps.push_back(std::move(s));
+        }
     }
     plan.phases.push_back(std::move(pre));
 

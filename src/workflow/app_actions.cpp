@@ -1,9 +1,13 @@
 #include "workflow/app_actions.hpp"
 
+#include <chrono>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "net/http.hpp"
 #include "nocobase/client.hpp"
+#include "nocobase/npm_registry.hpp"
 
 namespace ncbctl::workflow {
 namespace {
@@ -72,12 +76,59 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
     return {};
 }
 
+// NAME@VERSION -> {NAME, VERSION}; a scoped NAME alone (its only '@' first) has no version.
+std::pair<std::string, std::string> split_ref(const std::string& ref) {
+    const auto at = ref.rfind('@');
+    if (at == std::string::npos || at == 0) return {ref, ""};
+    return {ref.substr(0, at), ref.substr(at + 1)};
+}
+
+// The registry has what the canary is about to download: every `add` package, every `upgrade` plugin's
+// package at the wanted version (or its latest). Asked from this machine: when it cannot reach the
+// registry (the nodes may, through their own network), that is said and the run goes on.
+Status check_registry(const std::vector<PluginInfo>& list, const Step& step, const Deadline& deadline,
+                      EventSink& events) {
+    const std::string registry = get(step.params, "registry");
+    const std::string shown = net::redact_url(registry);
+    struct Wanted {
+        std::string package, version, current;
+    };
+    std::vector<Wanted> wanted;
+    for (const auto& package : split_list(get(step.params, "add"))) wanted.push_back({package, "", ""});
+    for (const auto& ref : split_list(get(step.params, "upgrade"))) {
+        auto [name, version] = split_ref(ref);
+        const auto* p = find(list, name);  // absent: added earlier in the same run, by its package name
+        if (p == nullptr || p->package_name.empty())
+            wanted.push_back({name, version, p == nullptr ? "" : p->version});
+        else
+            wanted.push_back({p->package_name, version, p->version});
+    }
+    for (const auto& w : wanted) {
+        auto pkg = nocobase::fetch_registry_package(registry, w.package, deadline.capped(std::chrono::seconds(10)));
+        if (!pkg && pkg.error().code == ErrorCode::NotFound)
+            return fail(ErrorCode::NotFound,
+                        "registry " + shown + " has no package " + w.package + "; check the name and --registry");
+        if (!pkg) {
+            note(events, "cannot check registry " + shown + " from this machine (" + pkg.error().message +
+                             "): the node downloads " + w.package + " itself");
+            continue;
+        }
+        if (!w.version.empty() && !pkg->has(w.version))
+            return fail(ErrorCode::NotFound, "registry " + shown + " has no version " + w.version + " of " + w.package +
+                                                 " (latest: " + (pkg->latest.empty() ? "none" : pkg->latest) + ")");
+        const std::string takes = w.version.empty() ? pkg->latest : w.version;
+        note(events, "registry " + shown + " has " + w.package + " " + takes +
+                         (!w.current.empty() && w.current == takes ? " (the version it runs already)" : ""));
+    }
+    return {};
+}
+
 }  // namespace
 
 bool is_app_action(std::string_view action) {
     return action == "app.plugin_add" || action == "app.plugin_enable" || action == "app.plugin_disable" ||
            action == "app.plugin_remove" || action == "app.plugin_update" || action == "app.backup_restore" ||
-           action == "app.plugins_expect";
+           action == "app.plugins_expect" || action == "app.registry_check";
 }
 
 Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& step, const Deadline& deadline,
@@ -105,6 +156,10 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
     if (step.action == "app.plugins_expect") {
         if (auto st = expect_states(*list, step, node.name); !st) return fail(st.error());
         out.details = {{"plugins", std::to_string(list->size())}};
+        return out;
+    }
+    if (step.action == "app.registry_check") {
+        if (auto st = check_registry(*list, step, deadline, events); !st) return wrap(st);
         return out;
     }
     const PluginInfo* p = find(*list, target);

@@ -6,6 +6,8 @@
 //   app.plugin_remove   params target                           skipped when no longer installed
 //   app.backup_restore  params target (backup name on the node, or a local .nbdata file to upload)
 //   app.plugins_expect  params present, enabled, disabled, absent (comma lists): the node shows that
+//   app.registry_check  params registry, add (packages), upgrade (NAME[@VERSION]): the registry has them,
+//                       asked from this machine (unreachable from here: a note, not a failure)
 // Idempotent as the engine requires (resume re-runs the step in flight), except a restore, which is
 // simply done again. Failure semantics: the client's Error with "node N: " in front; an unknown plugin is
 // NotFound naming `ncbctl plugin list`; a plugin in the wrong state after the action is Verification

@@ -360,6 +360,14 @@ TEST_CASE("app.plugin_update calls pm:update with the plugin's package, skips a 
     CHECK(stale.error().message == "node b: plugin @x/hello runs 2, expected 3");
 }
 
+TEST_CASE("app.registry_check goes on when this machine cannot reach the registry (the node downloads)",
+          "[runner][maintain]") {
+    Fixture f;
+    CHECK(f.run("a", "app.registry_check",
+                {{"registry", "http://127.0.0.1:1"}, {"add", "@x/new"}, {"upgrade", "hello@2,@x/hello"}}));
+    CHECK(f.app.updates.empty());
+}
+
 TEST_CASE("traffic.status fails when the load balancer's URL does not answer (preflight, nothing changed)",
           "[runner]") {
     Fixture f;

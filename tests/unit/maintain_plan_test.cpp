@@ -150,6 +150,32 @@ TEST_CASE("maintain: a plugin upgrade restarts the canary with the upgrade marke
     CHECK(again->find_phase("actions")->steps[1].params.at("file") == "/tmp/y.tgz");
 }
 
+TEST_CASE("maintain: preflight asks the registry for what the canary will download from it", "[plan][maintain]") {
+    auto inv = make_inventory(2);
+    auto a = args({"add:@x/new", "enable:new", "upgrade:hello@2", "upgrade:@x/y"}, "http://r");
+    a.files["@x/y"] = "/tmp/y.tgz";  // from a file: nothing to ask
+    auto plan = plan::build_maintain(inv, a);
+    REQUIRE(plan);
+    const Step* s = plan->find_step("preflight/registry/app1");
+    REQUIRE(s != nullptr);
+    CHECK(s->action == "app.registry_check");
+    CHECK(s->params == Params{{"registry", "http://r"}, {"add", "@x/new"}, {"upgrade", "hello@2"}});
+    CHECK(plan->find_phase("preflight")->failure_exit == ExitCode::Preflight);
+
+    auto files_only = args({"upgrade:@x/y"});
+    files_only.files["@x/y"] = "/tmp/y.tgz";
+    auto no_registry = plan::build_maintain(inv, files_only);
+    REQUIRE(no_registry);
+    CHECK(no_registry->find_step("preflight/registry/app1") == nullptr);
+
+    // A token in the URL would be kept in the journal (plan args): refused, the token not echoed.
+    auto creds = plan::build_maintain(inv, args({"add:@x/new"}, "https://ci:npm_T0KEN@registry.example/"));
+    REQUIRE_FALSE(creds);
+    CHECK(creds.error().code == ErrorCode::Usage);
+    CHECK(creds.error().message.find("npm_T0KEN") == std::string::npos);
+    CHECK(plan::build_maintain(inv, args({"add:@x/new"}, "https://registry.example/@scope/")));
+}
+
 TEST_CASE("maintain: a plugin upgrade refuses what cannot work, before changing anything", "[plan][maintain]") {
     auto inv = make_inventory(2);
     auto no_source = plan::build_maintain(inv, args({"upgrade:sample-hello"}));

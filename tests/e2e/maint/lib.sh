@@ -39,3 +39,17 @@ only_200_or_pinned_503() {
   local bad; bad=$(awk '!($2 == 200 || $2 == 503)' "$1" | head -5)
   [ -z "$bad" ] || fail "clients saw answers other than 200 and the pinned node's 503: $bad"
 }
+# After a plugin upgrade to VERSION: every node serves the new route text, `plugin list` shows VERSION
+# enabled on the three nodes, the database records it, and the LB is live.
+expect_plugin_version() {
+  local version=$1 p body
+  for p in $NODE_PORTS; do
+    body=$(curl -s -m 10 "http://127.0.0.1:$p/api/testHello:getInfo")
+    [ "$body" = "{\"data\":\"Hello hello! $version\"}" ] || fail "node on port $p serves $body after the upgrade"
+  done
+  "${NC[@]}" plugin list | grep -E "^$PLUGIN " | grep -q "enabled $version .*enabled $version .*enabled $version" ||
+    fail "plugin list does not show $PLUGIN enabled $version on the three nodes: $("${NC[@]}" plugin list | grep "$PLUGIN")"
+  [ "$(db_value "select version from \"applicationPlugins\" where name = '$PLUGIN'")" = "$version" ] ||
+    fail "the database does not record $PLUGIN at $version"
+  [ "$(lb_status)" = 200 ] || fail "LB not live after the upgrade"
+}
