@@ -55,6 +55,9 @@ public:
     EventSink& operator=(const EventSink&) = delete;
     // Called with the engine's event lock held: one event at a time, in order. Must not throw.
     virtual void on_event(const Event& e) = 0;
+    // Called without that lock, by any number of threads at once, after on_event: returns when every event
+    // handed over before the call is durable (the journal's group commit). Must not throw.
+    virtual void sync() {}
 };
 
 // Secret values resolved at run time (tokens, passwords) are registered once and scrubbed from every

@@ -73,9 +73,15 @@ private:
         const std::string& phase_;
     };
 
+    // Ordered under the lock; made durable outside it, so parallel steps share the journal's fsyncs.
+    // Returns once the event is durable: a step runs only after its step.started is.
     void emit(Event e) {
-        std::lock_guard lock(emit_mu_);
-        emit_locked(std::move(e));
+        const bool journaled = e.kind != EventKind::StepProgress;
+        {
+            std::lock_guard lock(emit_mu_);
+            emit_locked(std::move(e));
+        }
+        if (journaled) sink_.sync();
     }
     void emit_locked(Event e) {
         e.ts_ms = unix_ms_now();

@@ -65,21 +65,43 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
 }
 
 Journal::~Journal() {
+    sync();  // nothing left unsynced by a caller that skipped it
     if (fd_ >= 0) ::close(fd_);
+}
+
+std::string Journal::error() const {
+    std::lock_guard lock(error_mu_);
+    return error_;
+}
+
+void Journal::set_failed(std::string message) {
+    std::lock_guard lock(error_mu_);
+    if (failed_.load(std::memory_order_acquire)) return;  // keep the first cause
+    error_ = std::move(message);
+    failed_.store(true, std::memory_order_release);
 }
 
 void Journal::on_event(const Event& e) {
     if (e.kind == EventKind::StepProgress || !ok()) return;
     std::string line = run::event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     if (auto written = write_all(fd_, line); !written) {
-        error_ = "cannot write journal " + path_ + ": " + written.error().message;
-        failed_.store(true, std::memory_order_release);
+        set_failed("cannot write journal " + path_ + ": " + written.error().message);
         return;
     }
-    if (::fsync(fd_) != 0) {
-        error_ = "cannot fsync journal " + path_ + ": " + errno_text();
-        failed_.store(true, std::memory_order_release);
+    written_.fetch_add(1, std::memory_order_release);
+}
+
+void Journal::sync() {
+    std::lock_guard lock(sync_mu_);
+    // Lines written before this point are covered by an fdatasync that starts after it.
+    const std::uint64_t upto = written_.load(std::memory_order_acquire);
+    if (synced_ >= upto || !ok()) return;  // a sync that started after our write covered it
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (::fdatasync(fd_) != 0) {
+        set_failed("cannot fsync journal " + path_ + ": " + errno_text());
+        return;
     }
+    synced_ = upto;
 }
 
 bool RunRecord::resumable() const {

@@ -19,12 +19,16 @@ enum class ReporterKind {
 
 std::unique_ptr<EventSink> make_reporter(ReporterKind kind, std::ostream& out, std::ostream& err, bool color);
 
-// Sends each event to every sink, in order (journal first, so what is shown is already durable).
+// Sends each event to every sink, in order (journal first, so what is shown is already written; the
+// executor's sync() that follows makes it durable).
 class FanoutSink final : public EventSink {
 public:
     explicit FanoutSink(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
     void on_event(const Event& e) override {
         for (auto* s : sinks_) s->on_event(e);
+    }
+    void sync() override {
+        for (auto* s : sinks_) s->sync();
     }
 
 private:

@@ -200,10 +200,18 @@ int cmd_acquire(const std::map<std::string, std::string>& a) {
 }
 
 // Does nothing: what is measured is the engine around it.
+// Does nothing, or waits `step` per step (a remote call's latency, so parallel steps overlap).
 class NullRunner final : public ActionRunner {
 public:
-    Result<StepResult> run(const Step&, const Deadline&, EventSink&) override { return StepResult{}; }
+    explicit NullRunner(std::chrono::milliseconds step = {}) : step_(step) {}
+    Result<StepResult> run(const Step&, const Deadline&, EventSink&) override {
+        if (step_.count() > 0) std::this_thread::sleep_for(step_);
+        return StepResult{};
+    }
     Status undo(const Step&, const StepResult&, const Deadline&, EventSink&) override { return {}; }
+
+private:
+    std::chrono::milliseconds step_;
 };
 
 long peak_rss_kb() {
@@ -215,7 +223,7 @@ long peak_rss_kb() {
 int cmd_bench(const std::map<std::string, std::string>& a) {
     testing::TempDir tmp;
     const std::string dir = a.contains("dir") ? a.at("dir") : tmp.path;  // bench/engine compares disk and tmpfs
-    NullRunner runner;
+    NullRunner runner(std::chrono::milliseconds(a.contains("step-ms") ? std::stoi(a.at("step-ms")) : 0));
     const int parallel = a.contains("parallel") ? std::stoi(a.at("parallel")) : 1;
     Plan plan;
     if (a.contains("steps")) {
