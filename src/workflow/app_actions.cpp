@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <optional>
-#include <utility>
 #include <vector>
 
 #include "net/http.hpp"
 #include "nocobase/client.hpp"
 #include "nocobase/npm_registry.hpp"
+#include "plan/maintain.hpp"
 
 namespace ncbctl::workflow {
 namespace {
@@ -59,8 +59,7 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
             return fail(ErrorCode::Verification, "node " + node + ": plugin " + name + " is still enabled", true);
     }
     for (const auto& item : split_list(get(step.params, "versions"))) {  // name@version
-        const auto at = item.rfind('@');
-        const std::string name = item.substr(0, at), version = item.substr(at + 1);
+        const auto [name, version] = plan::split_plugin_ref(item);
         const auto* p = find(list, name);
         if (p == nullptr || p->version != version)
             return fail(ErrorCode::Verification,
@@ -76,13 +75,6 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
     return {};
 }
 
-// NAME@VERSION -> {NAME, VERSION}; a scoped NAME alone (its only '@' first) has no version.
-std::pair<std::string, std::string> split_ref(const std::string& ref) {
-    const auto at = ref.rfind('@');
-    if (at == std::string::npos || at == 0) return {ref, ""};
-    return {ref.substr(0, at), ref.substr(at + 1)};
-}
-
 // The registry has what the canary is about to download: every `add` package, every `upgrade` plugin's
 // package at the wanted version (or its latest). Asked from this machine: when it cannot reach the
 // registry (the nodes may, through their own network), that is said and the run goes on.
@@ -96,7 +88,7 @@ Status check_registry(const std::vector<PluginInfo>& list, const Step& step, con
     std::vector<Wanted> wanted;
     for (const auto& package : split_list(get(step.params, "add"))) wanted.push_back({package, "", ""});
     for (const auto& ref : split_list(get(step.params, "upgrade"))) {
-        auto [name, version] = split_ref(ref);
+        auto [name, version] = plan::split_plugin_ref(ref);
         const auto* p = find(list, name);  // absent: added earlier in the same run, by its package name
         if (p == nullptr || p->package_name.empty())
             wanted.push_back({name, version, p == nullptr ? "" : p->version});
