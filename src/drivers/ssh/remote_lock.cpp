@@ -17,9 +17,16 @@ namespace {
 
 constexpr int kNotOurs = 3;
 
+// Prints the holder of lock dir $1, or nothing when there is no lock dir. An acquirer writes holder.json a
+// moment after its mkdir: a young dir without it is waited for (at most 3 s) before it reads as NOHOLDER,
+// so a concurrent loser names the winner rather than "holder unknown".
 const char* const kShow =
-    "if [ -f \"$1/holder.json\" ]; then cat -- \"$1/holder.json\"; "
-    "else printf 'NOHOLDER %s' \"$(stat -c %Y -- \"$1\")\"; fi";
+    "n=0; while [ -d \"$1\" ] && [ ! -f \"$1/holder.json\" ] && [ $n -lt 30 ]; do\n"
+    "  [ $(( $(date +%s) - $(stat -c %Y -- \"$1\" 2>/dev/null || echo 0) )) -lt 10 ] || break\n"
+    "  sleep 0.1; n=$((n + 1))\n"
+    "done\n"
+    "if [ -f \"$1/holder.json\" ]; then cat -- \"$1/holder.json\"\n"
+    "elif [ -d \"$1\" ]; then printf 'NOHOLDER %s' \"$(stat -c %Y -- \"$1\")\"; fi\n";
 
 std::string holder_json(const LockHolder& h) {
     return nlohmann::json{{"run_id", h.run_id}, {"command", h.command}, {"user", h.user},          {"host", h.host},
@@ -63,18 +70,22 @@ public:
         LockHolder h = me;
         if (h.heartbeat == 0) h.heartbeat = std::time(nullptr);
         if (h.started == 0) h.started = h.heartbeat;
-        const std::string script =
-            std::string(
-                "d=$1; mkdir -p -- \"$(dirname -- \"$d\")\" || exit 70\n"
-                "if mkdir -- \"$d\" 2>/dev/null; then\n"
-                "  printf %s \"$2\" > \"$d/run_id\" && printf %s \"$3\" > \"$d/heartbeat\" &&\n"
-                "  cat > \"$d/holder.json.tmp\" && mv -f -- \"$d/holder.json.tmp\" \"$d/holder.json\" &&\n"
-                "  echo ACQUIRED && exit 0\n"
-                "  exit 71\n"
-                "fi\n"
-                "[ -d \"$d\" ] || exit 72\n"
-                "cat > /dev/null; set -- \"$d\"; ") +
-            kShow;
+        // A holder that releases between our mkdir and our look makes us try again (three times at most).
+        const std::string script = std::string(
+                                       "d=$1; mkdir -p -- \"$(dirname -- \"$d\")\" || exit 70\n"
+                                       "holder=$(cat); show() {\n") +
+                                   kShow +
+                                   "}\n"
+                                   "for try in 1 2 3; do\n"
+                                   "  if err=$(mkdir -- \"$d\" 2>&1); then\n"
+                                   "    printf %s \"$2\" > \"$d/run_id\" && printf %s \"$3\" > \"$d/heartbeat\" &&\n"
+                                   "    printf %s \"$holder\" > \"$d/holder.json.tmp\" &&\n"
+                                   "    mv -f -- \"$d/holder.json.tmp\" \"$d/holder.json\" && echo ACQUIRED && exit 0\n"
+                                   "    exit 71\n"
+                                   "  fi\n"
+                                   "  out=$(show \"$d\"); [ -n \"$out\" ] && printf %s \"$out\" && exit 0\n"
+                                   "done\n"
+                                   "printf '%s\\n' \"$err\" >&2; exit 72\n";
         auto r = run({"sh", "-c", script, "sh", dir_, h.run_id, std::to_string(h.heartbeat)}, d, holder_json(h));
         if (!r) return fail(r.error());
         if (r->exit_code != 0)

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <future>
 
 #include "drivers/ssh/ssh_driver.hpp"
@@ -86,6 +87,8 @@ TEST_CASE("remote lock: a directory without holder.json reads as stale-able", "[
     auto inv = inventory();
     inv.lock.dir = E("DIR") + "/locks/orphan";
     std::filesystem::create_directories(inv.lock.dir);
+    // An acquirer that died a minute ago: old enough not to be waited for.
+    std::filesystem::last_write_time(inv.lock.dir, std::filesystem::file_time_type::clock::now() - 60s);
     auto lk = make_ssh_lock(ssh_node("lock-c", lo_target()), inv);
     auto r = lk->read(Deadline::after(10s));
     REQUIRE(r);
@@ -94,4 +97,24 @@ TEST_CASE("remote lock: a directory without holder.json reads as stale-able", "[
     CHECK((*r)->heartbeat > 0);
     REQUIRE(lk->break_lock(**r, Deadline::after(10s)));
     CHECK_FALSE(std::filesystem::exists(inv.lock.dir));
+}
+
+TEST_CASE("remote lock: a young directory is waited for until its holder.json appears", "[ssh][lock]") {
+    // The window a concurrent loser can hit: the winner's mkdir is done, its holder.json not yet written.
+    auto inv = inventory();
+    inv.lock.dir = E("DIR") + "/locks/young";
+    std::filesystem::create_directories(inv.lock.dir);
+    auto writer = std::async(std::launch::async, [&] {
+        std::this_thread::sleep_for(400ms);
+        std::ofstream(inv.lock.dir + "/holder.json.tmp") << R"({"run_id":"run-w","command":"backup run"})";
+        std::filesystem::rename(inv.lock.dir + "/holder.json.tmp", inv.lock.dir + "/holder.json");
+    });
+    auto lk = make_ssh_lock(ssh_node("lock-d", lo_target()), inv);
+    auto r = lk->try_acquire(holder("run-late"), Deadline::after(20s));
+    writer.get();
+    REQUIRE(r);
+    REQUIRE(r->has_value());
+    CHECK((*r)->run_id == "run-w");
+    CHECK((*r)->command == "backup run");
+    std::filesystem::remove_all(inv.lock.dir);
 }
