@@ -196,6 +196,8 @@ struct Timeouts {
     Seconds upgrade{600};
     Seconds command{300};
     Seconds connect{10};
+    // Before a node that left the LB stops: how long its open connections may finish (0: no wait).
+    Seconds drain{10};
 };
 
 struct Hooks {

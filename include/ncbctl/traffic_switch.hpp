@@ -41,6 +41,11 @@ public:
     virtual Status serve(const std::vector<std::string>& nodes, const Deadline&);
     // Reads back the real state and compares it with the wanted one; Verification error when different.
     virtual Status verify(const TrafficState& wanted, const Deadline&) = 0;
+    // Draining a node that no longer receives new requests, before it stops: how many connections the LB
+    // still holds open to it (requests in flight, WebSockets), and closing them once the wait is over. The
+    // defaults fail Unsupported (nginx, command, none: the node stops without a drain).
+    virtual Result<int> open_sessions(const std::string& node, const Deadline&);
+    virtual Status close_sessions(const std::string& node, const Deadline&);
 };
 
 struct Inventory;

@@ -53,7 +53,7 @@ void parse_api(const MapView& root, Inventory& inv) {
 }
 
 void parse_timeouts(const MapView& root, Inventory& inv) {
-    auto t = root.map("timeouts", {"stop", "start", "ready", "backup", "upgrade", "command", "connect"});
+    auto t = root.map("timeouts", {"stop", "start", "ready", "backup", "upgrade", "command", "connect", "drain"});
     if (!t) return;
     t->duration("stop", inv.timeouts.stop);
     t->duration("start", inv.timeouts.start);
@@ -62,6 +62,7 @@ void parse_timeouts(const MapView& root, Inventory& inv) {
     t->duration("upgrade", inv.timeouts.upgrade);
     t->duration("command", inv.timeouts.command);
     t->duration("connect", inv.timeouts.connect);
+    t->duration("drain", inv.timeouts.drain, true);
 }
 
 void parse_hooks(const MapView& root, Inventory& inv) {

@@ -356,12 +356,12 @@ bool MapView::boolean(std::string_view key, bool& out) const {
     return false;
 }
 
-bool MapView::duration(std::string_view key, std::chrono::seconds& out) const {
+bool MapView::duration(std::string_view key, std::chrono::seconds& out, bool allow_zero) const {
     const auto* e = find(key);
     if (e == nullptr) return false;
     const YAML::Node& v = e->second;
     if (v.IsScalar()) {
-        if (auto d = parse_duration(v.Scalar())) {
+        if (auto d = allow_zero ? parse_wait(v.Scalar()) : parse_duration(v.Scalar())) {
             out = *d;
             return true;
         }

@@ -107,7 +107,8 @@ public:
     bool string(std::string_view key, std::string& out, const Str& opts = {}) const;
     bool integer(std::string_view key, int& out, int min, int max, bool required = false) const;
     bool boolean(std::string_view key, bool& out) const;
-    bool duration(std::string_view key, std::chrono::seconds& out) const;
+    // allow_zero: "0s" is a value (off), not an error.
+    bool duration(std::string_view key, std::chrono::seconds& out, bool allow_zero = false) const;
     bool choice(std::string_view key, std::string& out, const std::vector<std::string_view>& allowed,
                 bool required = false) const;
     bool strings(std::string_view key, std::vector<std::string>& out, const Str& each) const;  // one or a list

@@ -78,14 +78,20 @@ Status merge_show_stat(std::string_view csv, std::vector<HaproxyServer>& servers
     if (h == ls.size()) return fail(ErrorCode::Protocol, "haproxy 'show stat' answered without its CSV header");
     auto header = split(ls[h].substr(2), ',');
     std::size_t status_col = header.size();
-    for (std::size_t c = 0; c < header.size(); ++c)
+    std::size_t scur_col = header.size();
+    for (std::size_t c = 0; c < header.size(); ++c) {
         if (header[c] == "status") status_col = c;
+        if (header[c] == "scur") scur_col = c;
+    }
     if (status_col == header.size()) return fail(ErrorCode::Protocol, "haproxy 'show stat' has no status column");
     for (std::size_t i = h + 1; i < ls.size(); ++i) {
         auto f = split(ls[i], ',');
         if (f.size() <= status_col) continue;
-        for (auto& s : servers)
-            if (s.backend == f[0] && s.name == f[1]) s.status = f[status_col];
+        for (auto& s : servers) {
+            if (s.backend != f[0] || s.name != f[1]) continue;
+            s.status = f[status_col];
+            if (scur_col < f.size()) s.sessions = to_int(f[scur_col]);
+        }
     }
     return {};
 }

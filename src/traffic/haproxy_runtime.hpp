@@ -21,6 +21,7 @@ struct HaproxyServer {
     int op_state = -1;     // 0 stopped (down/maint), 1 starting, 2 running, 3 stopping
     int admin_state = -1;  // bit field: 0x01/0x02/0x04/0x20/0x40 maintenance kinds, 0x08/0x10 drain
     std::string status;    // from `show stat`: UP, DOWN, MAINT, DRAIN, "UP 1/2", "no check"...
+    int sessions = -1;     // from `show stat`: scur, the connections open to the server now
     // Admin-wise receiving new traffic (not in any maintenance nor drain); health is `status`.
     [[nodiscard]] bool enabled() const { return admin_state == 0; }
     [[nodiscard]] bool healthy() const { return op_state == 2; }
@@ -28,7 +29,7 @@ struct HaproxyServer {
 
 // `show servers state` (format version 1), every backend. Protocol error on another format.
 Result<std::vector<HaproxyServer>> parse_servers_state(std::string_view text);
-// Fills HaproxyServer::status from a `show stat` CSV (column found by its header name).
+// Fills HaproxyServer::status and ::sessions from a `show stat` CSV (columns found by their header names).
 Status merge_show_stat(std::string_view csv, std::vector<HaproxyServer>& servers);
 // Replies of `set server` commands are empty on success; the first non-empty line is HAProxy's error.
 Status check_set_reply(std::string_view reply, std::string_view where);

@@ -88,7 +88,45 @@ public:
                                                  "]; re-run the switch");
     }
 
+    // scur of the node's server in the backend, plus in the bypass backend when it has it.
+    Result<int> open_sessions(const std::string& node, const Deadline& d) override {
+        auto server = server_for(node);
+        if (!server) return fail(server.error());
+        auto snap = read(d);
+        if (!snap) return fail(snap.error());
+        int total = 0;
+        for (const auto* list : {&snap->main, &snap->bypass})
+            for (const auto& s : *list) {
+                if (s.name != *server) continue;
+                if (s.sessions < 0)
+                    return fail(ErrorCode::Protocol, channel_->where() + ": 'show stat' gives no scur for server " +
+                                                         s.backend + "/" + s.name);
+                total += s.sessions;
+            }
+        return total;
+    }
+
+    Status close_sessions(const std::string& node, const Deadline& d) override {
+        auto server = server_for(node);
+        if (!server) return fail(server.error());
+        auto snap = read(d);
+        if (!snap) return fail(snap.error());
+        std::vector<std::string> cmds{"shutdown sessions server " + backend_ + "/" + *server};
+        auto in_bypass = [&](const HaproxyServer& s) { return s.name == *server; };
+        if (std::ranges::any_of(snap->bypass, in_bypass))
+            cmds.push_back("shutdown sessions server " + bypass_backend_ + "/" + *server);
+        auto reply = channel_->send(join(cmds, "; "), d);
+        if (!reply) return fail(reply.error());
+        return check_set_reply(*reply, channel_->where());
+    }
+
 private:
+    Result<std::string> server_for(const std::string& node) const {
+        auto it = server_of_.find(node);
+        if (it == server_of_.end()) return fail(ErrorCode::Usage, "no node " + node + " in the inventory");
+        return it->second;
+    }
+
     Result<Snapshot> read(const Deadline& d) {
         auto reply = channel_->send("show servers state; show stat", d);
         if (!reply) return fail(reply.error());

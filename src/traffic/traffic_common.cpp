@@ -95,4 +95,12 @@ Status TrafficSwitch::serve(const std::vector<std::string>& nodes, const Deadlin
     return fail(ErrorCode::Unsupported, "this traffic driver cannot send traffic to a set of nodes");
 }
 
+Result<int> TrafficSwitch::open_sessions(const std::string&, const Deadline&) {
+    return fail(ErrorCode::Unsupported, "this traffic driver cannot count the connections to a node");
+}
+
+Status TrafficSwitch::close_sessions(const std::string&, const Deadline&) {
+    return fail(ErrorCode::Unsupported, "this traffic driver cannot close the connections to a node");
+}
+
 }  // namespace ncbctl

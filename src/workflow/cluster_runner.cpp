@@ -173,6 +173,7 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
     if (action == "node.prepare") return wrap(d.prepare(param(step.params, "version"), deadline));
     if (action == "node.mark_upgrade") return wrap(d.mark_upgrade(deadline));
     if (action == "node.stop") {
+        drain(*node, deadline, events, out);
         if (auto st = d.stop(deadline); !st) return wrap(st);
         auto p = d.probe(deadline);  // verified stopped, not just asked to stop
         if (!p) return fail(p.error().with_context(prefix));

@@ -59,6 +59,9 @@ private:
     Result<StepResult> verify_versions(const Step& step, const Deadline& deadline);
     Result<StepResult> traffic(const std::string& action, const Step& step, const Deadline& deadline,
                                EventSink& events);
+    // Before node.stop: waits for the LB's open connections to the node to finish, then closes the rest
+    // (src/workflow/drain.cpp). Never fails the stop; what it did goes into `out` and progress events.
+    void drain(const Node& node, const Deadline& deadline, EventSink& events, StepResult& out);
     Result<NodeSlot*> slot(const Node& node);
     Result<TrafficSwitch*> traffic_switch();
     [[nodiscard]] std::string state_file(const std::string& name) const;

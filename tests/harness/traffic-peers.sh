@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real load balancers for the traffic tests, all on 127.0.0.1 under one prefix directory:
 #   three busybox httpd backends (18001-18003, body "backend-appN", and 200 on /api/__health_check as
-#   the LB verification of the ncbctl CLI expects), nginx on 18010 whose main config
+#   the LB verification of the ncbctl CLI expects; /cgi-bin/slow?N answers after N seconds), nginx on 18010 whose main config
 #   only includes ncbctl's file, HAProxy on 18020 with an admin socket, errorfile 503 and a bypass ACL.
 # Usage: traffic-peers.sh start DIR | stop DIR | reload-haproxy DIR | reload-nginx DIR
 # Every process started here is recorded in DIR/pids and stopped by PID.
@@ -32,7 +32,11 @@ start() {
   : > "$W/pids"
   for i in 1 2 3; do
     echo "backend-app$i" > "$W/b$i/index.html"
-    mkdir -p "$W/b$i/api"; echo ok > "$W/b$i/api/__health_check"
+    mkdir -p "$W/b$i/api" "$W/b$i/cgi-bin"; echo ok > "$W/b$i/api/__health_check"
+    # /cgi-bin/slow?SECONDS: a request that stays in flight that long (the drain tests).
+    printf '#!/bin/sh\nsleep "${QUERY_STRING:-1}"\nprintf "Content-Type: text/plain\\r\\n\\r\\nslow-done-app%s\\n"\n' "$i" \
+      > "$W/b$i/cgi-bin/slow"
+    chmod 755 "$W/b$i/cgi-bin/slow"
     busybox httpd -f -p "127.0.0.1:1800$i" -h "$W/b$i" </dev/null >/dev/null 2>&1 & echo $! >> "$W/pids"
   done
   for i in 1 2 3; do waitfor busybox wget -q -O /dev/null "http://127.0.0.1:1800$i/"; done   # backends first

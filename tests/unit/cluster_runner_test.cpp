@@ -1,6 +1,7 @@
 // The real action runner's orchestration logic against recording fakes of its ports.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -114,13 +115,38 @@ struct FakeApp final : AppClient {
     Status backup_delete(const std::string&, const Deadline&) override { return {}; }
 };
 
+// What the LB holds open to each node, for drains: each open_sessions call takes the next count (the last
+// one repeats); no entry at all means the driver cannot count (Unsupported).
+struct Connections {
+    std::map<std::string, std::vector<int>> counts;
+    std::vector<std::string> admitted;  // what status() reports as admitted
+};
+
 struct FakeTraffic final : TrafficSwitch {
     Record& rec;
     long& lb_status;
     bool serve_unsupported = false;
-    explicit FakeTraffic(Record& r, long& s, bool unsupported = false)
-        : rec(r), lb_status(s), serve_unsupported(unsupported) {}
-    Result<TrafficState> status(const Deadline&) override { return TrafficState{TrafficMode::Live, "", {}, "fake"}; }
+    Connections* conns = nullptr;
+    explicit FakeTraffic(Record& r, long& s, bool unsupported = false, Connections* c = nullptr)
+        : rec(r), lb_status(s), serve_unsupported(unsupported), conns(c) {}
+    Result<TrafficState> status(const Deadline&) override {
+        TrafficState st{TrafficMode::Live, "", {}, "fake"};
+        if (conns != nullptr) st.admitted_nodes = conns->admitted;
+        return st;
+    }
+    Result<int> open_sessions(const std::string& node, const Deadline& d) override {
+        if (conns == nullptr || conns->counts.empty()) return TrafficSwitch::open_sessions(node, d);
+        auto& c = conns->counts[node];
+        if (c.empty()) return 0;
+        const int n = c.front();
+        if (c.size() > 1) c.erase(c.begin());
+        return n;
+    }
+    Status close_sessions(const std::string& node, const Deadline&) override {
+        rec.add("traffic close " + node);
+        conns->counts[node] = {0};
+        return {};
+    }
     Status maintenance(const Deadline&) override {
         rec.add("traffic maintenance");
         lb_status = 503;
@@ -159,6 +185,7 @@ struct Fixture {
     long lb_status = 200;
     bool lb_retry_after = true;
     bool serve_unsupported = false;
+    Connections conns;
     std::map<std::string, FakeNode*> nodes;
     std::string work = (fs::temp_directory_path() / ("ncbctl-runner-test-" + std::to_string(::getpid()))).string();
     std::unique_ptr<workflow::ClusterRunner> runner;
@@ -186,7 +213,8 @@ struct Fixture {
             return std::unique_ptr<AppClient>(std::make_unique<FakeApp>(n.name, app));
         };
         p.traffic = [this]() -> Result<std::unique_ptr<TrafficSwitch>> {
-            return std::unique_ptr<TrafficSwitch>(std::make_unique<FakeTraffic>(rec, lb_status, serve_unsupported));
+            return std::unique_ptr<TrafficSwitch>(
+                std::make_unique<FakeTraffic>(rec, lb_status, serve_unsupported, &conns));
         };
         p.lb_get = [this](const std::string&, const Deadline&) -> Result<std::pair<long, std::string>> {
             if (lb_status == 0) return fail(ErrorCode::Unreachable, "Couldn't connect to server", true);
@@ -435,4 +463,66 @@ TEST_CASE("a traffic driver that cannot serve a set leaves the join to the live 
     CHECK(j->details.at("serving") == "unchanged");
     CHECK(f.rec.calls.back() == "traffic pin a");
     CHECK_FALSE(f.run("cluster", "traffic.serve", {{"nodes", "a,b"}}));  // asked by hand: the error stands
+}
+
+TEST_CASE("node.stop drains: it waits until the LB holds no connection to the node", "[runner][drain]") {
+    Fixture f;
+    f.conns.counts["b"] = {2, 1, 0};
+    f.conns.admitted = {"a"};
+    auto r = f.run("b", "node.stop");
+    REQUIRE(r);
+    CHECK(r->details.at("open_connections") == "2");
+    CHECK(r->details.contains("drain_s"));
+    CHECK_FALSE(r->details.contains("closed_connections"));
+    CHECK(f.rec.calls == std::vector<std::string>{"stop b"});
+    CHECK(f.conns.counts["b"] == std::vector<int>{0});  // counted until none was left
+}
+
+TEST_CASE("node.stop drains: after timeouts.drain the connections left are closed, then it stops", "[runner][drain]") {
+    Fixture f;
+    f.inv.timeouts.drain = std::chrono::seconds(1);
+    f.conns.counts["b"] = {3};  // a WebSocket never ends by itself
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = f.run("b", "node.stop");
+    const auto took = std::chrono::steady_clock::now() - t0;
+    REQUIRE(r);
+    CHECK(took >= 900ms);
+    CHECK(r->details.at("closed_connections") == "3");
+    CHECK(f.rec.calls == std::vector<std::string>{"traffic close b", "stop b"});
+    CHECK(std::ranges::any_of(
+        f.sink.messages, [](const std::string& m) { return m.find("closed 3 connection(s)") != std::string::npos; }));
+}
+
+TEST_CASE(
+    "node.stop does not drain a node the LB still admits, nor with timeouts.drain 0 or a driver that "
+    "cannot count",
+    "[runner][drain]") {
+    SECTION("still admitted") {
+        Fixture f;
+        f.conns.counts["b"] = {5};
+        f.conns.admitted = {"a", "b"};
+        auto r = f.run("b", "node.stop");
+        REQUIRE(r);
+        CHECK_FALSE(r->details.contains("drain_s"));
+        CHECK(f.rec.calls == std::vector<std::string>{"stop b"});
+        CHECK(std::ranges::any_of(f.sink.messages, [](const std::string& m) {
+            return m.find("still sends it new requests") != std::string::npos;
+        }));
+    }
+    SECTION("timeouts.drain 0") {
+        Fixture f;
+        f.inv.timeouts.drain = std::chrono::seconds(0);
+        f.conns.counts["b"] = {5};
+        auto r = f.run("b", "node.stop");
+        REQUIRE(r);
+        CHECK(r->details.empty());
+        CHECK(f.conns.counts["b"] == std::vector<int>{5});  // never asked
+    }
+    SECTION("driver cannot count") {
+        Fixture f;
+        auto r = f.run("b", "node.stop");
+        REQUIRE(r);
+        CHECK(r->details.empty());
+        CHECK(f.sink.messages.empty());
+    }
 }

@@ -45,6 +45,7 @@ TEST_CASE("minimal inventory gets the documented defaults", "[inventory][section
     CHECK(inv.timeouts.stop == 60s);
     CHECK(inv.timeouts.ready == 600s);
     CHECK(inv.timeouts.connect == 10s);
+    CHECK(inv.timeouts.drain == 10s);
     CHECK(inv.hooks.commands.empty());
     CHECK(inv.lock.backend == "local");
     CHECK(inv.lock.stale_after == 120s);
@@ -278,6 +279,7 @@ TEST_CASE("timeouts, hooks and lock", "[inventory][sections]") {
     CHECK(inv.timeouts.upgrade == 300s);
     CHECK(inv.timeouts.command == 360s);
     CHECK(inv.timeouts.connect == 7s);  // a plain number is seconds
+    CHECK(inv.timeouts.drain == 0s);    // draining off
     const auto& h = inv.hooks.commands;
     CHECK(h.size() == 7);
     REQUIRE(h.contains("pre_upgrade"));

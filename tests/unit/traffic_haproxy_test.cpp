@@ -22,6 +22,7 @@ std::string data(const std::string& name) {
 // A tiny HAProxy: keeps admin states per backend/server and answers like the real runtime API.
 struct FakeHaproxy {
     std::map<std::string, int> admin{{"be/s1", 0}, {"be/s2", 0}, {"be_bypass/s1", 0}, {"be_bypass/s2", 0}};
+    std::map<std::string, int> scur;  // open connections per backend/server
 
     std::string show() const {
         std::string out =
@@ -31,7 +32,13 @@ struct FakeHaproxy {
             out += "3 " + key.substr(0, slash) + " 1 " + key.substr(slash + 1) + " 127.0.0.1 " + (adm ? "0 " : "2 ") +
                    std::to_string(adm) + " 1 1\n";
         }
-        return out + "\n# pxname,svname,status\n";
+        out += "\n# pxname,svname,scur,status\n";
+        for (const auto& [key, adm] : admin) {
+            auto slash = key.find('/');
+            out += key.substr(0, slash) + "," + key.substr(slash + 1) + "," +
+                   std::to_string(scur.count(key) ? scur.at(key) : 0) + "," + (adm ? "MAINT" : "UP") + "\n";
+        }
+        return out;
     }
 
     ExecResult operator()(const Argv& argv, const std::string& line) {
@@ -43,6 +50,11 @@ struct FakeHaproxy {
             std::istringstream w(cmd);
             std::string set, server, target, state, value;
             w >> set >> server >> target >> state >> value;
+            if (set == "shutdown" && server == "sessions") {  // shutdown sessions server BE/SRV
+                scur[state] = 0;
+                reply += admin.contains(state) ? "\n" : "No such server.\n\n";
+                continue;
+            }
             if (!admin.contains(target)) {
                 reply += "No such server.\n\n";
                 continue;
@@ -88,6 +100,37 @@ TEST_CASE("parse_servers_state reads HAProxy 2.6's recorded output", "[traffic][
     CHECK((*servers)[0].status == "MAINT");
     CHECK((*servers)[1].status == "UP");
     CHECK((*servers)[2].status == "no check");
+}
+
+TEST_CASE("merge_show_stat reads scur, the connections open to each server", "[traffic][haproxy]") {
+    auto servers = traffic::parse_servers_state(data("show-servers-state.txt"));
+    REQUIRE(servers);
+    REQUIRE(traffic::merge_show_stat(data("show-stat.csv"), *servers));
+    CHECK((*servers)[0].sessions == 0);
+    REQUIRE(traffic::merge_show_stat("# pxname,svname,qcur,qmax,scur,smax,status\nbe,s1,0,0,4,9,MAINT\n", *servers));
+    CHECK((*servers)[0].sessions == 4);
+    CHECK((*servers)[0].status == "MAINT");
+}
+
+TEST_CASE("haproxy driver: open_sessions adds the bypass backend's; close_sessions shuts down both",
+          "[traffic][haproxy][drain]") {
+    test::RunnerLog log;
+    FakeHaproxy lb;
+    lb.scur = {{"be/s1", 2}, {"be_bypass/s1", 1}, {"be/s2", 5}};
+    auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto n = sw->open_sessions("app1", soon());
+    REQUIRE(n);
+    CHECK(*n == 3);
+    REQUIRE(sw->close_sessions("app1", soon()));
+    CHECK(log.stdins.back().find("shutdown sessions server be/s1; shutdown sessions server be_bypass/s1") !=
+          std::string::npos);
+    n = sw->open_sessions("app1", soon());
+    REQUIRE(n);
+    CHECK(*n == 0);
+    CHECK(*sw->open_sessions("app2", soon()) == 5);
+    auto bad = sw->open_sessions("nope", soon());
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == ErrorCode::Usage);
 }
 
 TEST_CASE("parse_servers_state rejects what is not format 1", "[traffic][haproxy]") {

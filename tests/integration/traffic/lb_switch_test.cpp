@@ -2,7 +2,9 @@
 // checked with real HTTP requests through the LB, not only with the driver's own read-back.
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <future>
 #include <set>
+#include <thread>
 
 #include "lb_peers.hpp"
 #include "ncbctl/command_runner.hpp"
@@ -198,4 +200,67 @@ TEST_CASE("nginx bypass by source address reaches the canary in maintenance", "[
     CHECK(a.status == 200);
     CHECK(a.body == "backend-app1");
     require_ok(sw->live(soon()));
+}
+
+namespace {
+
+// A request through the LB that stays in flight for `seconds` on the server it reaches: status and body,
+// or status 0 when the connection was cut.
+std::future<Answer> slow_request(int seconds) {
+    return std::async(std::launch::async, [seconds] {
+        net::HttpClient http;
+        auto r = http.perform({.url = std::string(kHaproxyUrl) + "cgi-bin/slow?" + std::to_string(seconds)}, soon());
+        if (!r) return Answer{};
+        std::string body = r->body;
+        while (!body.empty() && body.back() == '\n') body.pop_back();
+        return Answer{r->status, body, ""};
+    });
+}
+
+int wait_open(TrafficSwitch& sw, const std::string& node, int want) {
+    int n = -1;
+    for (int i = 0; i < 50 && n != want; ++i) {
+        auto r = sw.open_sessions(node, soon());
+        REQUIRE(r);
+        n = *r;
+        if (n != want) std::this_thread::sleep_for(100ms);
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("haproxy: a request in flight on a server in maint runs on and is counted; close_sessions cuts it",
+          "[traffic][haproxy][drain]") {
+    auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
+    require_ok(sw->pin("app2", soon()));
+    auto done = slow_request(2);
+    REQUIRE(wait_open(*sw, "app2", 1) == 1);
+    require_ok(sw->maintenance(soon()));
+    auto n = sw->open_sessions("app2", soon());
+    REQUIRE(n);
+    CHECK(*n == 1);  // maint takes no new request, but the one in flight goes on
+    auto a = done.get();
+    CHECK(a.status == 200);
+    CHECK(a.body == "slow-done-app2");
+    CHECK(wait_open(*sw, "app2", 0) == 0);
+
+    require_ok(sw->pin("app2", soon()));
+    auto cut = slow_request(8);
+    REQUIRE(wait_open(*sw, "app2", 1) == 1);
+    require_ok(sw->maintenance(soon()));
+    const auto t0 = std::chrono::steady_clock::now();
+    require_ok(sw->close_sessions("app2", soon()));
+    auto c = cut.get();
+    CHECK(std::chrono::steady_clock::now() - t0 < 4s);  // cut, not waited for
+    CHECK(c.body != "slow-done-app2");
+    CHECK(wait_open(*sw, "app2", 0) == 0);
+    require_ok(sw->live(soon()));
+}
+
+TEST_CASE("nginx driver cannot count connections: drains are skipped, not faked", "[traffic][nginx][drain]") {
+    auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
+    auto n = sw->open_sessions("app1", soon());
+    REQUIRE_FALSE(n);
+    CHECK(n.error().code == ErrorCode::Unsupported);
 }

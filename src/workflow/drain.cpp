@@ -1,0 +1,88 @@
+// Draining a node before it stops. The workflow has already switched traffic away from it (verified through
+// the LB), so it gets no new requests; requests still in flight and WebSockets run on. Stopping it at once
+// would cut them (a client sees a 502 or a reset). So node.stop first waits until the LB holds no connection
+// open to the node, at most timeouts.drain, then closes what is left: a browser's WebSocket reconnects to a
+// serving node, or meets the maintenance page. Parallel stops drain in parallel.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "ncbctl/cancel.hpp"
+#include "workflow/cluster_runner.hpp"
+
+namespace ncbctl::workflow {
+namespace {
+
+using namespace std::chrono_literals;
+
+void say(EventSink& events, std::string message) {
+    Event e;
+    e.message = std::move(message);
+    events.on_event(e);
+}
+
+std::string seconds(std::chrono::steady_clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", std::chrono::duration<double>(d).count());
+    return buf;
+}
+
+}  // namespace
+
+void ClusterRunner::drain(const Node& node, const Deadline& deadline, EventSink& events, StepResult& out) {
+    const auto limit = inv_.timeouts.drain;
+    if (limit.count() <= 0 || !ports_.traffic) return;
+    auto t = traffic_switch();
+    if (!t) return;  // the switch steps before this one reported it
+    TrafficSwitch& sw = **t;
+    const std::string who = "node " + node.name + ": ";
+    auto count = [&]() -> Result<int> {
+        std::lock_guard lock(traffic_mu_);
+        return sw.open_sessions(node.name, deadline.capped(5s));
+    };
+    auto open = count();
+    if (!open) {
+        if (open.error().code != ErrorCode::Unsupported)
+            say(events, who + "cannot count its connections at the load balancer (" + open.error().message +
+                            "); stopping without a drain");
+        return;
+    }
+    out.details["open_connections"] = std::to_string(*open);
+    if (*open == 0) return;
+    {
+        std::lock_guard lock(traffic_mu_);
+        auto st = sw.status(deadline.capped(5s));
+        if (st && std::ranges::find(st->admitted_nodes, node.name) != st->admitted_nodes.end()) {
+            say(events, who + "the load balancer still sends it new requests; stopping without a drain");
+            return;
+        }
+    }
+    say(events, who + "waiting for " + std::to_string(*open) + " open connection(s) at the load balancer (at most " +
+                    std::to_string(limit.count()) + " s, timeouts.drain)");
+    const auto start = std::chrono::steady_clock::now();
+    const Deadline until = deadline.capped(limit);
+    int left = *open;
+    while (left > 0 && !until.expired() && !abort_requested()) {
+        std::this_thread::sleep_for(100ms);
+        auto now = count();
+        if (!now) {
+            say(events, who + "cannot count its connections any more (" + now.error().message + "); stopping it");
+            return;
+        }
+        left = *now;
+    }
+    out.details["drain_s"] = seconds(std::chrono::steady_clock::now() - start);
+    if (left == 0) return;
+    std::lock_guard lock(traffic_mu_);
+    if (auto closed = sw.close_sessions(node.name, deadline.capped(5s)); !closed) {
+        say(events,
+            who + "cannot close its " + std::to_string(left) + " open connection(s): " + closed.error().message);
+        return;
+    }
+    out.details["closed_connections"] = std::to_string(left);
+    say(events, who + "closed " + std::to_string(left) + " connection(s) still open after " + out.details["drain_s"] +
+                    " s (long requests or WebSockets; clients reconnect)");
+}
+
+}  // namespace ncbctl::workflow
