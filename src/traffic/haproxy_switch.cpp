@@ -4,7 +4,9 @@
 // With a bypass, a second backend (the operator's ACL routes secret-carrying requests to it) keeps the
 // canary ready during maintenance. Runtime state is lost when HAProxy reloads: the engine re-asserts it.
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "traffic/haproxy_runtime.hpp"
@@ -88,12 +90,18 @@ public:
                                                  "]; re-run the switch");
     }
 
-    // scur of the node's server in the backend, plus in the bypass backend when it has it.
+    // scur of the node's server in the backend, plus in the bypass backend when it has it. Parallel drains
+    // share one read: a snapshot younger than kCountsFresh answers them all.
     Result<int> open_sessions(const std::string& node, const Deadline& d) override {
         auto server = server_for(node);
         if (!server) return fail(server.error());
-        auto snap = read(d);
-        if (!snap) return fail(snap.error());
+        const auto now = std::chrono::steady_clock::now();
+        if (!counts_ || now - counts_->first > kCountsFresh) {
+            auto fresh = read(d);
+            if (!fresh) return fail(fresh.error());
+            counts_.emplace(now, std::move(*fresh));
+        }
+        const Snapshot* snap = &counts_->second;
         int total = 0;
         for (const auto* list : {&snap->main, &snap->bypass})
             for (const auto& s : *list) {
@@ -109,6 +117,7 @@ public:
     Status close_sessions(const std::string& node, const Deadline& d) override {
         auto server = server_for(node);
         if (!server) return fail(server.error());
+        counts_.reset();
         auto snap = read(d);
         if (!snap) return fail(snap.error());
         std::vector<std::string> cmds{"shutdown sessions server " + backend_ + "/" + *server};
@@ -220,6 +229,7 @@ private:
 
     Status apply(const TrafficState& wanted, const std::set<std::string>& ready,
                  const std::set<std::string>& bypass_ready, const Deadline& d) {
+        counts_.reset();
         auto snap = read(d);
         if (!snap) return fail(snap.error());
         std::vector<std::string> readies;
@@ -239,6 +249,8 @@ private:
     std::string canary_;
     std::map<std::string, std::string> server_of_;  // node -> server
     std::unique_ptr<HaproxyChannel> channel_;
+    static constexpr std::chrono::milliseconds kCountsFresh{90};
+    std::optional<std::pair<std::chrono::steady_clock::time_point, Snapshot>> counts_;  // open_sessions only
 };
 
 }  // namespace
