@@ -91,7 +91,8 @@ struct ServiceSpec {
     // {{version}} and {{node}} are substituted per argument (validated: no other placeholder appears).
     // Empty => the preset's command.
     Argv start, stop, status, upgrade, version;
-    std::string supervisor_config;           // supervisorctl -c FILE (empty => its default search)
+    Argv logs;                      // prints the service's recent log lines (ncbctl keeps the last ones it asked for)
+    std::string supervisor_config;  // supervisorctl -c FILE (empty => its default search)
     std::map<std::string, std::string> env;  // set for every service command (remote `env K=V argv`)
 };
 

@@ -49,6 +49,9 @@ public:
     // `storage/.upgrading` where the driver knows the storage directory. Unsupported (with the inventory
     // key to set) when it cannot; a no-op for images whose entrypoint upgrades at every start.
     virtual Status mark_upgrade(const Deadline&) = 0;
+    // The service's last `lines` log lines, oldest first (what an operator reads when a node does not come
+    // up). Unsupported by default and for services with no log command configured.
+    virtual Result<std::string> logs(int lines, const Deadline&);
 };
 
 using NodeDriverPtr = std::unique_ptr<NodeDriver>;

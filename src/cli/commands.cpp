@@ -20,12 +20,14 @@ void register_migrate(CLI::App&, Context&);
 void register_status(CLI::App&, Context&);
 void register_rollback(CLI::App&, Context&);
 void register_traffic(CLI::App&, Context&);
+void register_logs(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     // clang-format off
     static constexpr RegisterFn kCommands[] = {
         register_validate,
         register_status,
+        register_logs,
         register_plan,
         register_upgrade,
         register_start,

@@ -74,7 +74,7 @@ void parse_docker(const MapView& node, Node& n) {
 void parse_service(const MapView& node, Node& n) {
     auto s = node.map("service",
                       {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "supervisor_config",
-                       "app_dir", "storage_dir", "env", "start", "stop", "status", "upgrade", "version"},
+                       "app_dir", "storage_dir", "env", "start", "stop", "status", "upgrade", "version", "logs"},
                       true);
     if (!s) return;
     ServiceSpec& sv = n.ssh.service;
@@ -126,6 +126,7 @@ void parse_service(const MapView& node, Node& n) {
     s->argv("status", sv.status, ph, custom);
     s->argv("upgrade", sv.upgrade, ph);
     s->argv("version", sv.version, ph);
+    s->argv("logs", sv.logs, {"node"});
 }
 
 void parse_ssh(const MapView& node, Node& n) {

@@ -153,9 +153,12 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
 
     auto s = slot(*node);
     if (!s) return fail(s.error().with_context(prefix));
+    StepResult out;
+    // Lock order: traffic_mu_ may be taken first and a node slot inside it (a readiness gate that fetches a
+    // failing node's logs), never the reverse; so the drain runs before this node's slot is locked.
+    if (action == "node.stop") drain(*node, deadline, events, out);
     std::lock_guard lock((*s)->mu);
     NodeDriver& d = *(*s)->driver;
-    StepResult out;
     auto wrap = [&](Status st) -> Result<StepResult> {
         if (!st) return fail(st.error().message.starts_with(prefix) ? st.error() : st.error().with_context(prefix));
         return out;
@@ -173,7 +176,6 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
     if (action == "node.prepare") return wrap(d.prepare(param(step.params, "version"), deadline));
     if (action == "node.mark_upgrade") return wrap(d.mark_upgrade(deadline));
     if (action == "node.stop") {
-        drain(*node, deadline, events, out);
         if (auto st = d.stop(deadline); !st) return wrap(st);
         auto p = d.probe(deadline);  // verified stopped, not just asked to stop
         if (!p) return fail(p.error().with_context(prefix));
@@ -241,7 +243,10 @@ Result<StepResult> ClusterRunner::wait_ready(const Node& node, const std::string
         if (line != last) progress(events, line);
         last = line;
     });
-    if (!r) return fail(about(r.error(), node.name));
+    if (!r) {
+        show_logs(node, events);
+        return fail(about(r.error(), node.name));
+    }
     StepResult out;
     out.details = {{"version", r->version}};
     return out;

@@ -62,6 +62,8 @@ private:
     // Before node.stop: waits for the LB's open connections to the node to finish, then closes the rest
     // (src/workflow/drain.cpp). Never fails the stop; what it did goes into `out` and progress events.
     void drain(const Node& node, const Deadline& deadline, EventSink& events, StepResult& out);
+    // After a node failed to come up: its service log's last lines as a progress event (node_logs.cpp).
+    void show_logs(const Node& node, EventSink& events);
     Result<NodeSlot*> slot(const Node& node);
     Result<TrafficSwitch*> traffic_switch();
     [[nodiscard]] std::string state_file(const std::string& name) const;

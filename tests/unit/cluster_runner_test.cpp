@@ -66,6 +66,12 @@ struct FakeNode final : NodeDriver {
         rec.add("mark_upgrade " + name);
         return {};
     }
+    std::optional<std::string> log_text;  // nullopt: this driver cannot read logs
+    Result<std::string> logs(int lines, const Deadline& d) override {
+        if (!log_text) return NodeDriver::logs(lines, d);
+        rec.add("logs " + name + " " + std::to_string(lines));
+        return *log_text;
+    }
 };
 
 struct AppState {
@@ -525,4 +531,23 @@ TEST_CASE(
         CHECK(r->details.empty());
         CHECK(f.sink.messages.empty());
     }
+}
+
+TEST_CASE("a node that does not come up gets its service log's last lines shown", "[runner][logs]") {
+    Fixture f;
+    REQUIRE(f.run("a", "node.probe"));
+    f.nodes["a"]->log_text = "Error: relation \"users\" does not exist\nmigration failed";
+    f.app.booting.insert("a");
+    auto r = f.run("a", "app.wait_ready");
+    REQUIRE_FALSE(r);
+    CHECK(f.rec.calls == std::vector<std::string>{"logs a 30"});
+    const auto& last = f.sink.messages.back();
+    CHECK(last ==
+          "node a: the last lines of its service log:\n  | Error: relation \"users\" does not exist\n  | migration "
+          "failed");
+
+    f.nodes["a"]->log_text.reset();  // a driver that cannot read logs adds nothing
+    const auto before = f.sink.messages.size();
+    REQUIRE_FALSE(f.run("a", "app.wait_ready"));
+    CHECK(f.sink.messages.size() == before);
 }

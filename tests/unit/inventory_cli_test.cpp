@@ -113,3 +113,12 @@ TEST_CASE("inventory path: -i, then $NCBCTL_INVENTORY, then ./ncbctl.yaml", "[in
     CHECK(none.out.empty());
     CHECK(none.err.find("ncbctl.yaml: cannot read inventory: No such file or directory") != std::string::npos);
 }
+
+TEST_CASE("logs: an unknown node or a bad -n exits 2 naming it", "[logs][cli]") {
+    auto r = ncbctl_run({"-i", example("docker.yaml"), "logs", "nope"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("'nope' is not a node of") != std::string::npos);
+    r = ncbctl_run({"-i", example("docker.yaml"), "logs", "app1", "-n", "0"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("1 to 5000") != std::string::npos);
+}

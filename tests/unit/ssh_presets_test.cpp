@@ -144,3 +144,31 @@ TEST_CASE("version from a NocoBase package.json", "[ssh]") {
     CHECK(version_from_package_json(R"({"name":"@nocobase/server","version":"2.2.15"})") == "2.2.15");
     CHECK(version_from_package_json("nope").empty());
 }
+
+TEST_CASE("logs_argv: each preset's log command, the override, env, and custom without logs", "[ssh][logs]") {
+    auto sd = preset("systemd");
+    sd.unit = "nocobase.service";
+    CHECK(*logs_argv(sd, "app1", 30) ==
+          Argv{"journalctl", "-u", "nocobase.service", "-n", "30", "--no-pager", "-o", "short-iso"});
+    auto dc = preset("docker-compose");
+    dc.project_dir = "/srv/ncb";
+    dc.compose_service = "app";
+    CHECK(*logs_argv(dc, "app1", 30) == Argv{"sh", "-c", "cd -- \"$1\" && shift && exec \"$@\"", "sh", "/srv/ncb",
+                                             "docker", "compose", "logs", "--no-color", "--tail", "30", "app"});
+    auto pm = preset("pm2");
+    pm.process = "ncb";
+    CHECK(*logs_argv(pm, "app1", 30) == Argv{"pm2", "logs", "ncb", "--lines", "30", "--nostream", "--raw"});
+    auto sv = preset("supervisord");
+    sv.process = "ncb-app1";
+    sv.supervisor_config = "/etc/sv.conf";
+    CHECK(*logs_argv(sv, "app1", 30) == Argv{"supervisorctl", "-c", "/etc/sv.conf", "tail", "-9000", "ncb-app1"});
+    sv.env = {{"LANG", "C"}};
+    CHECK(logs_argv(sv, "app1", 30)->front() == "env");
+    auto custom = preset("custom");
+    auto none = logs_argv(custom, "app1", 30);
+    REQUIRE_FALSE(none);
+    CHECK(none.error().code == ErrorCode::Unsupported);
+    CHECK(none.error().message.find("service.logs") != std::string::npos);
+    custom.logs = {"tail", "-n", "200", "/var/log/ncb-{{node}}.log"};
+    CHECK(*logs_argv(custom, "app2", 30) == Argv{"tail", "-n", "200", "/var/log/ncb-app2.log"});
+}

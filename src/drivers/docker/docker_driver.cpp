@@ -7,6 +7,7 @@
 
 #include "drivers/docker/container_spec.hpp"
 #include "drivers/docker/streams.hpp"
+#include "util/log_excerpt.hpp"
 
 namespace ncbctl::docker {
 namespace {
@@ -406,6 +407,22 @@ Status DockerNodeDriver::rollback(const std::string& previous_version, const Dea
 
 // Without upgrade_marker_dir the image is trusted to upgrade at every start, as the official image's
 // entrypoint does (`start --quickstart` runs app.upgrade() when installed).
+// Timestamped, both streams; a container with a TTY answers raw text, one without it the framed stream.
+Result<std::string> DockerNodeDriver::logs(int lines, const Deadline& d) {
+    if (config_error_) return fail(err(*config_error_));
+    auto c = inspect_container(config_.container, d);
+    if (!c) return fail(c.error());
+    if (c->is_null())
+        return fail(err(Error{ErrorCode::NotFound, "container " + config_.container + " does not exist", false}));
+    const bool tty = (*c)["Config"].is_object() && (*c)["Config"].value("Tty", false);
+    auto r = engine_.get(
+        "/containers/" + enc(config_.container) + "/logs?stdout=1&stderr=1&timestamps=1&tail=" + std::to_string(lines),
+        d);
+    if (!r) return fail(err(r.error()));
+    if (r->status != 200) return fail(err(engine_.api_error(*r, "read the logs of container " + config_.container)));
+    return util::log_excerpt(tty ? r->body : frames_in_order(r->body), static_cast<std::size_t>(lines));
+}
+
 Status DockerNodeDriver::mark_upgrade(const Deadline& d) {
     if (config_error_) return fail(err(*config_error_));
     if (config_.upgrade_marker_dir.empty()) return {};

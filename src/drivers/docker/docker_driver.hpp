@@ -32,6 +32,7 @@ public:
     Status rollback(const std::string& previous_version, const Deadline&) override;  // swap the kept one back
     Result<ExecResult> exec(const Argv& argv, const Deadline&) override;
     Status mark_upgrade(const Deadline&) override;
+    Result<std::string> logs(int lines, const Deadline&) override;  // GET /containers/{name}/logs?tail=N
 
     // Puts an empty `.upgrading` into `dir` of the node's container (created or running) via the archive API.
     Status put_upgrade_marker(const std::string& dir, const Deadline&);

@@ -35,6 +35,19 @@ void FrameDemuxer::feed(std::string_view chunk) {
     }
 }
 
+std::string frames_in_order(std::string_view framed) {
+    std::string out;
+    while (framed.size() >= 8) {
+        const auto b = [&](std::size_t i) { return std::uint32_t{static_cast<unsigned char>(framed[i])}; };
+        const std::size_t size = (b(4) << 24) | (b(5) << 16) | (b(6) << 8) | b(7);
+        framed.remove_prefix(8);
+        const std::size_t take = std::min(size, framed.size());
+        out.append(framed.substr(0, take));
+        framed.remove_prefix(take);
+    }
+    return out;
+}
+
 bool LineSplitter::feed(std::string_view chunk) {
     while (!chunk.empty()) {
         const auto nl = chunk.find('\n');

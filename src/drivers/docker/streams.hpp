@@ -33,6 +33,11 @@ private:
     std::uint64_t dropped_ = 0;
 };
 
+// The payloads of a whole framed stream (as above) in arrival order, stdout and stderr interleaved as the
+// container wrote them (GET /containers/{id}/logs of a container without a TTY). A truncated last frame
+// keeps what arrived.
+std::string frames_in_order(std::string_view framed);
+
 // Splits a stream into '\n'-terminated lines (JSON progress messages of pull/import/build). A single line
 // longer than max_line is cut at max_line (the rest of that line is skipped) to keep memory bounded.
 class LineSplitter {

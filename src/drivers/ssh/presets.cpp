@@ -47,6 +47,15 @@ const Argv& override_for(const ServiceSpec& s, Action a) {
     return none;
 }
 
+// The service's env applied as a remote `env K=V ... ARGV` prefix.
+Argv with_env(const ServiceSpec& s, Argv argv) {
+    if (s.env.empty()) return argv;
+    Argv out{"env"};
+    for (const auto& [k, v] : s.env) out.push_back(k + "=" + v);
+    append(out, argv);
+    return out;
+}
+
 // `cd DIR && exec ARGV...` with DIR as a positional parameter: the directory never enters script text.
 Argv in_dir(const std::string& dir, const Argv& argv) {
     Argv a{"sh", "-c", "cd -- \"$1\" && shift && exec \"$@\"", "sh", dir};
@@ -95,6 +104,37 @@ std::optional<Argv> preset_argv(Preset p, const ServiceSpec& s, Action a, std::s
 }
 
 }  // namespace
+
+Result<Argv> logs_argv(const ServiceSpec& s, std::string_view node, int lines) {
+    auto p = parse_preset(s.preset);
+    if (!p) return fail(p.error());
+    const std::string n = std::to_string(lines);
+    Argv argv;
+    if (!s.logs.empty()) {
+        argv = substitute(s.logs, node, "");
+    } else {
+        switch (*p) {
+            case Preset::Systemd:
+                argv = {"journalctl", "-u", s.unit, "-n", n, "--no-pager", "-o", "short-iso"};
+                break;
+            case Preset::DockerCompose:
+                argv =
+                    in_dir(s.project_dir, {"docker", "compose", "logs", "--no-color", "--tail", n, s.compose_service});
+                break;
+            case Preset::Pm2:
+                argv = {"pm2", "logs", s.process, "--lines", n, "--nostream", "--raw"};
+                break;
+            case Preset::Supervisord:
+                argv = supervisorctl(s, "tail");
+                argv.insert(argv.end() - 1, "-" + std::to_string(lines * 300));
+                break;
+            case Preset::Custom:
+                return fail(ErrorCode::Unsupported,
+                            "the custom service has no `logs` command; add service.logs to the inventory");
+        }
+    }
+    return with_env(s, std::move(argv));
+}
 
 Result<Preset> parse_preset(std::string_view name) {
     if (name == "systemd") return Preset::Systemd;
@@ -190,11 +230,8 @@ Result<std::optional<Argv>> service_argv(const ServiceSpec& s, Action a, std::st
     } else {
         argv = preset_argv(*p, s, a, version);
     }
-    if (!argv || s.env.empty()) return argv;
-    Argv with_env{"env"};
-    for (const auto& [k, v] : s.env) with_env.push_back(k + "=" + v);
-    append(with_env, *argv);
-    return std::optional<Argv>(std::move(with_env));
+    if (!argv) return argv;
+    return std::optional<Argv>(with_env(s, std::move(*argv)));
 }
 
 Result<ServiceStatus> interpret_status(const ServiceSpec& s, const ExecResult& r) {

@@ -34,6 +34,12 @@ Status validate_service(const ServiceSpec& spec);
 Result<std::optional<Argv>> service_argv(const ServiceSpec& spec, Action action, std::string_view node,
                                          std::string_view version);
 
+// The remote argv printing the service's last `lines` log lines: the `logs` override ({{node}} substituted),
+// else systemd `journalctl -u UNIT -n N`, docker-compose `docker compose logs --tail N SERVICE`, pm2
+// `pm2 logs PROCESS --lines N --nostream --raw`, supervisord `supervisorctl tail -BYTES PROCESS` (stdout
+// log, about 300 bytes a line). Unsupported for custom without `logs`. The caller keeps the last lines.
+Result<Argv> logs_argv(const ServiceSpec& spec, std::string_view node, int lines);
+
 struct ServiceStatus {
     ServiceState state = ServiceState::Unknown;
     std::string detail;

@@ -6,6 +6,7 @@
 #include "drivers/ssh/presets.hpp"
 #include "drivers/ssh/ssh_transport.hpp"
 #include "net/process.hpp"
+#include "util/log_excerpt.hpp"
 
 namespace ncbctl {
 namespace {
@@ -104,6 +105,18 @@ public:
             return fail(ErrorCode::Remote, who() + ": touch " + dir + "/.upgrading failed (exit " +
                                                std::to_string(r->exit_code) + "): " + r->err.substr(0, 200));
         return {};
+    }
+
+    Result<std::string> logs(int lines, const Deadline& d) override {
+        if (!setup_) return fail(setup_.error());
+        auto argv = ssh::logs_argv(node_.ssh.service, node_.name, lines);
+        if (!argv) return fail(argv.error().with_context(who() + ": "));
+        auto r = exec(*argv, d);
+        if (!r) return fail(r.error());
+        if (r->exit_code != 0)
+            return fail(ErrorCode::Remote, who() + ": the log command failed (exit " + std::to_string(r->exit_code) +
+                                               "): " + net::last_lines(r->err, 2));
+        return util::log_excerpt(r->out.empty() ? r->err : r->out, static_cast<std::size_t>(lines));
     }
 
 private:

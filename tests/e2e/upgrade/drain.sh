@@ -65,4 +65,7 @@ read -r step open waited <<< "$(head -1 <<< "$drained")"
 awk -v w="$waited" 'BEGIN { exit !(w >= 2) }' || fail "$step waited only ${waited}s for its connection"
 "${NC[@]}" --yes -q start || fail "ncbctl start failed after the drain test"
 [ "$(lb_status)" = 200 ] || fail "traffic not live after start"
+# `ncbctl logs`: the service log of a running node through its driver (supervisorctl tail over SSH).
+n=$("$NCBCTL" -i "$INV" --output json logs app2 -n 5 | jq '.lines | length')
+[ "$n" = 5 ] || fail "ncbctl logs app2 -n 5 printed $n lines"
 echo "drain: the request in flight got '$got'; $step waited ${waited} s for $open connection(s) before stopping"

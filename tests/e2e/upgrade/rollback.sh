@@ -16,6 +16,11 @@ expect_versions 2.2.14
 sleep 1; prober_stop
 tail -25 "$E2E_DIR/rollback.err" >&2
 [ $rc = 5 ] || fail "exit $rc, expected 5 (rolled back)"
+if [ "$fault" = canary-never-ready ]; then  # the operator sees why: the canary's own log, where it failed
+  grep -q "node app1: the last lines of its service log:" "$E2E_DIR/rollback.err" ||
+    fail "the canary's readiness failure does not show its service log"
+  [ "$(grep -c '^  | ' "$E2E_DIR/rollback.err")" -ge 5 ] || fail "fewer than 5 log lines shown for the canary"
+fi
 [ "$(lb_status)" = 200 ] || fail "traffic not live after the rollback: $(lb_status)"
 user_exists e2e_before || fail "the record written before the upgrade is gone"
 shape=$(window_shape "$probe")

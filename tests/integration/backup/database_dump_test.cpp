@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "backup/database_dump.hpp"
+#include "common/psql.hpp"
 #include "net/process.hpp"
 
 using namespace ncbctl;
@@ -14,13 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string psql(const std::string& db, const std::string& sql) {
-    auto r = net::run_process({.argv = {"psql", "-X", "-At", "-h", "127.0.0.1", "-p", std::to_string(NCBCTL_PG_PORT),
-                                        "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-c", sql}},
-                              Deadline::after(30s));
-    REQUIRE(r);
-    INFO(r->err);
-    REQUIRE(r->exit_code == 0);
-    return net::last_lines(r->out, 1);
+    return test::psql(NCBCTL_PG_PORT, db, sql);
 }
 
 DatabaseSpec spec(const std::string& name) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/psql.hpp"
 #include "net/process.hpp"
 #include "ping_listener.hpp"
 #include "run/cluster_lock.hpp"
@@ -22,13 +23,7 @@ namespace {
 const fs::path kRoot = NCBCTL_BCLI_DIR;
 
 std::string psql(const std::string& db, const std::string& sql) {
-    auto r = net::run_process({.argv = {"psql", "-X", "-At", "-h", "127.0.0.1", "-p", std::to_string(NCBCTL_PG_PORT),
-                                        "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-c", sql}},
-                              Deadline::after(30s));
-    REQUIRE(r);
-    INFO(r->err);
-    REQUIRE(r->exit_code == 0);
-    return net::last_lines(r->out, 1);
+    return test::psql(NCBCTL_PG_PORT, db, sql);
 }
 
 struct Env {

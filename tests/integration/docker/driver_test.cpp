@@ -416,3 +416,37 @@ TEST_CASE("a tcp:// endpoint with TLS client certificates; without them the engi
     CHECK(status_of(e, "ncbt-tls") == "exited");
     e.remove("ncbt-tls");
 }
+
+TEST_CASE("logs: the container's last lines, both streams in order, timestamped, credentials masked", "[busybox]") {
+    Engine e;
+    const std::string script =
+        "i=1; while [ $i -le 50 ]; do echo line-$i; i=$((i+1)); done; echo 'oops on stderr' >&2; "
+        "printf '\\033[31mdb postgres://ncb:hunter2@db/ncb down\\033[0m\\n'; echo last";
+    for (const bool tty : {false, true}) {
+        const std::string name = tty ? "ncbt-logs-tty" : "ncbt-logs";
+        e.create(name, body("1.0", 13169, {{"Cmd", {"sh", "-c", script}}, {"Tty", tty}}));
+        auto d = driver(node(name));
+        REQUIRE(d->start(soon()));
+        for (int i = 0; i < 100 && status_of(e, name) != "exited"; ++i) std::this_thread::sleep_for(100ms);
+        auto text = d->logs(4, soon());
+        REQUIRE(text);
+        INFO(*text);
+        std::vector<std::string> lines;
+        for (std::size_t at = 0, nl = 0; at <= text->size(); at = nl + 1) {
+            nl = text->find('\n', at);
+            if (nl == std::string::npos) nl = text->size();
+            lines.push_back(text->substr(at, nl - at));
+        }
+        REQUIRE(lines.size() == 4);
+        CHECK(lines[0].ends_with(" line-50"));
+        CHECK(lines[1].ends_with(" oops on stderr"));
+        CHECK(lines[2].ends_with(" db postgres://ncb:***@db/ncb down"));  // colour codes gone, password masked
+        CHECK(lines[3].ends_with(" last"));
+        CHECK(lines[3].starts_with("20"));  // the engine's RFC 3339 timestamp
+        CHECK(text->find("hunter2") == std::string::npos);
+        e.remove(name);
+    }
+    auto missing = driver(node("ncbt-no-such-container"))->logs(5, soon());
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == ErrorCode::NotFound);
+}

@@ -1,0 +1,43 @@
+// A node that does not come up: its service's own log is where the cause is (a migration that failed, a
+// missing env var, a port in use), so ncbctl shows its last lines right there instead of leaving the operator
+// to find the node, the driver and the log command. Never fails the step it explains.
+#include <algorithm>
+
+#include "ncbctl/cancel.hpp"
+#include "workflow/cluster_runner.hpp"
+
+namespace ncbctl::workflow {
+
+namespace {
+constexpr int kLogLines = 30;
+}  // namespace
+
+void ClusterRunner::show_logs(const Node& node, EventSink& events) {
+    if (abort_requested()) return;
+    auto s = slot(node);
+    if (!s) return;
+    Result<std::string> text = [&] {
+        std::lock_guard lock((*s)->mu);
+        return (*s)->driver->logs(kLogLines, Deadline::after(std::chrono::seconds(15)));
+    }();
+    Event e;
+    if (!text) {
+        if (text.error().code == ErrorCode::Unsupported) return;
+        e.message = "node " + node.name + ": cannot read its service log: " + text.error().message;
+    } else if (text->empty()) {
+        e.message = "node " + node.name + ": its service log is empty";
+    } else {
+        e.message = "node " + node.name + ": the last lines of its service log:";
+        std::size_t start = 0;
+        while (start <= text->size()) {
+            const auto nl = text->find('\n', start);
+            e.message += "\n  | " + text->substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+            if (nl == std::string::npos) break;
+            start = nl + 1;
+        }
+        e.details["log_lines"] = std::to_string(std::count(text->begin(), text->end(), '\n') + 1);
+    }
+    events.on_event(e);
+}
+
+}  // namespace ncbctl::workflow
