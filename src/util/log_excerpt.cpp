@@ -47,6 +47,59 @@ std::string scrub_credentials(std::string line) {
     return line;
 }
 
+namespace {
+
+// Digits and runs of 4+ hex digits/dashes (uuids, hashes) become '#': what makes two log lines "the same".
+std::string shape_of(std::string_view line) {
+    std::string out;
+    std::size_t i = 0;
+    auto hexish = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '-';
+    };
+    while (i < line.size()) {
+        std::size_t j = i;
+        while (j < line.size() && hexish(line[j])) ++j;
+        if (j - i >= 4) {
+            out += '#';
+            i = j;
+        } else if (line[i] >= '0' && line[i] <= '9') {
+            out += '#';
+            while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
+        } else {
+            out += line[i++];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string collapse_similar(std::string_view text, std::size_t max_lines) {
+    std::vector<std::pair<std::string_view, std::size_t>> groups;  // newest first: last line, count
+    std::string shape;
+    while (!text.empty()) {
+        const auto nl = text.rfind('\n');
+        const std::string_view line = nl == std::string_view::npos ? text : text.substr(nl + 1);
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(0, nl);
+        if (line.empty()) continue;
+        std::string s = shape_of(line);
+        if (!groups.empty() && s == shape) {
+            ++groups.back().second;
+            continue;
+        }
+        if (groups.size() == max_lines) break;
+        groups.emplace_back(line, 1);
+        shape = std::move(s);
+    }
+    std::string out;
+    for (auto it = groups.rbegin(); it != groups.rend(); ++it) {
+        if (!out.empty()) out += '\n';
+        if (it->second > 1) out += "[x" + std::to_string(it->second) + "] ";
+        out += it->first;
+    }
+    return out;
+}
+
 std::string log_excerpt(std::string_view text, std::size_t lines) {
     std::vector<std::string> kept;
     while (!text.empty() && kept.size() < lines) {

@@ -4,12 +4,16 @@
 #include <algorithm>
 
 #include "ncbctl/cancel.hpp"
+#include "util/log_excerpt.hpp"
 #include "workflow/cluster_runner.hpp"
 
 namespace ncbctl::workflow {
 
 namespace {
+// 30 lines shown, out of the last 300: runs of look-alike lines (NocoBase logs one per readiness poll) are
+// shown once with their count, so the cause further up still makes it in.
 constexpr int kLogLines = 30;
+constexpr int kLogLinesRead = 300;
 }  // namespace
 
 void ClusterRunner::show_logs(const Node& node, EventSink& events) {
@@ -18,8 +22,9 @@ void ClusterRunner::show_logs(const Node& node, EventSink& events) {
     if (!s) return;
     Result<std::string> text = [&] {
         std::lock_guard lock((*s)->mu);
-        return (*s)->driver->logs(kLogLines, Deadline::after(std::chrono::seconds(15)));
+        return (*s)->driver->logs(kLogLinesRead, Deadline::after(std::chrono::seconds(15)));
     }();
+    if (text) *text = util::collapse_similar(*text, kLogLines);
     Event e;
     if (!text) {
         if (text.error().code == ErrorCode::Unsupported) return;

@@ -540,7 +540,7 @@ TEST_CASE("a node that does not come up gets its service log's last lines shown"
     f.app.booting.insert("a");
     auto r = f.run("a", "app.wait_ready");
     REQUIRE_FALSE(r);
-    CHECK(f.rec.calls == std::vector<std::string>{"logs a 30"});
+    CHECK(f.rec.calls == std::vector<std::string>{"logs a 300"});
     const auto& last = f.sink.messages.back();
     CHECK(last ==
           "node a: the last lines of its service log:\n  | Error: relation \"users\" does not exist\n  | migration "

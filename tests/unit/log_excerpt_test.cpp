@@ -13,6 +13,22 @@ TEST_CASE("log_excerpt keeps the last lines, readable", "[logs]") {
     CHECK(log_excerpt("no newline at the end", 5) == "no newline at the end");
 }
 
+TEST_CASE("collapse_similar shows a run of look-alike lines once, with its count", "[logs]") {
+    const std::string log =
+        "boot\n"
+        "Error: connect ECONNREFUSED 127.0.0.1:1\n"
+        "{\"level\":\"error\",\"reqId\":\"2b403636-68be-46ac-bb44-4f4d464f0bb3\",\"t\":\"10:50:31\"}\n"
+        "{\"level\":\"error\",\"reqId\":\"9c1f0e22-1111-4aaa-b0b0-00aa11bb22cc\",\"t\":\"10:50:32\"}\n"
+        "{\"level\":\"error\",\"reqId\":\"77777777-2222-4bbb-8c8c-0123456789ab\",\"t\":\"10:50:33\"}\n"
+        "done\n";
+    CHECK(collapse_similar(log, 10) ==
+          "boot\nError: connect ECONNREFUSED 127.0.0.1:1\n"
+          "[x3] {\"level\":\"error\",\"reqId\":\"77777777-2222-4bbb-8c8c-0123456789ab\",\"t\":\"10:50:33\"}\ndone");
+    CHECK(collapse_similar(log, 2).starts_with("[x3] "));  // the last 2 groups
+    CHECK(collapse_similar("same\nsame\nother\n", 5) == "[x2] same\nother");
+    CHECK(collapse_similar("", 5).empty());
+}
+
 TEST_CASE("log_excerpt masks credentials by their shape", "[logs]") {
     CHECK(scrub_credentials("connect postgres://nocobase:s3cret-Pass@db:5432/nocobase failed") ==
           "connect postgres://nocobase:***@db:5432/nocobase failed");

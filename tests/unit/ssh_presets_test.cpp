@@ -161,7 +161,7 @@ TEST_CASE("logs_argv: each preset's log command, the override, env, and custom w
     auto sv = preset("supervisord");
     sv.process = "ncb-app1";
     sv.supervisor_config = "/etc/sv.conf";
-    CHECK(*logs_argv(sv, "app1", 30) == Argv{"supervisorctl", "-c", "/etc/sv.conf", "tail", "-9000", "ncb-app1"});
+    CHECK(*logs_argv(sv, "app1", 30) == Argv{"supervisorctl", "-c", "/etc/sv.conf", "tail", "-30000", "ncb-app1"});
     sv.env = {{"LANG", "C"}};
     CHECK(logs_argv(sv, "app1", 30)->front() == "env");
     auto custom = preset("custom");

@@ -34,8 +34,8 @@ private:
 };
 
 // The payloads of a whole framed stream (as above) in arrival order, stdout and stderr interleaved as the
-// container wrote them (GET /containers/{id}/logs of a container without a TTY). A truncated last frame
-// keeps what arrived.
+// engine sent them (GET /containers/{id}/logs of a container without a TTY). A truncated last frame keeps
+// what arrived.
 std::string frames_in_order(std::string_view framed);
 
 // Splits a stream into '\n'-terminated lines (JSON progress messages of pull/import/build). A single line

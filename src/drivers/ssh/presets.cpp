@@ -126,7 +126,7 @@ Result<Argv> logs_argv(const ServiceSpec& s, std::string_view node, int lines) {
                 break;
             case Preset::Supervisord:
                 argv = supervisorctl(s, "tail");
-                argv.insert(argv.end() - 1, "-" + std::to_string(lines * 300));
+                argv.insert(argv.end() - 1, "-" + std::to_string(lines * kSupervisorTailBytesPerLine));
                 break;
             case Preset::Custom:
                 return fail(ErrorCode::Unsupported,

@@ -37,8 +37,10 @@ Result<std::optional<Argv>> service_argv(const ServiceSpec& spec, Action action,
 // The remote argv printing the service's last `lines` log lines: the `logs` override ({{node}} substituted),
 // else systemd `journalctl -u UNIT -n N`, docker-compose `docker compose logs --tail N SERVICE`, pm2
 // `pm2 logs PROCESS --lines N --nostream --raw`, supervisord `supervisorctl tail -BYTES PROCESS` (stdout
-// log, about 300 bytes a line). Unsupported for custom without `logs`. The caller keeps the last lines.
+// log, kSupervisorTailBytesPerLine bytes a line). Unsupported for custom without `logs`. The caller keeps the last
+// lines.
 Result<Argv> logs_argv(const ServiceSpec& spec, std::string_view node, int lines);
+constexpr int kSupervisorTailBytesPerLine = 1000;  // NocoBase logs JSON lines of 500-700 bytes
 
 struct ServiceStatus {
     ServiceState state = ServiceState::Unknown;

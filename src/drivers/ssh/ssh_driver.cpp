@@ -1,5 +1,6 @@
 #include "drivers/ssh/ssh_driver.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
@@ -116,7 +117,12 @@ public:
         if (r->exit_code != 0)
             return fail(ErrorCode::Remote, who() + ": the log command failed (exit " + std::to_string(r->exit_code) +
                                                "): " + net::last_lines(r->err, 2));
-        return util::log_excerpt(r->out.empty() ? r->err : r->out, static_cast<std::size_t>(lines));
+        std::string_view text = r->out.empty() ? r->err : r->out;
+        // supervisorctl tails bytes: a full answer starts inside a line, which is not shown.
+        const bool by_bytes = preset_ == Preset::Supervisord && node_.ssh.service.logs.empty();
+        if (by_bytes && text.size() >= static_cast<std::size_t>(lines) * ssh::kSupervisorTailBytesPerLine)
+            text.remove_prefix(std::min(text.size(), text.find('\n') + 1));
+        return util::log_excerpt(text, static_cast<std::size_t>(lines));
     }
 
 private:

@@ -417,10 +417,12 @@ TEST_CASE("a tcp:// endpoint with TLS client certificates; without them the engi
     e.remove("ncbt-tls");
 }
 
+// dockerd copies stdout and stderr separately: lines of the two streams written close together may come back in
+// either order, so the script leaves 300 ms between them.
 TEST_CASE("logs: the container's last lines, both streams in order, timestamped, credentials masked", "[busybox]") {
     Engine e;
     const std::string script =
-        "i=1; while [ $i -le 50 ]; do echo line-$i; i=$((i+1)); done; echo 'oops on stderr' >&2; "
+        "i=1; while [ $i -le 50 ]; do echo line-$i; i=$((i+1)); done; sleep 0.3; echo 'oops on stderr' >&2; sleep 0.3; "
         "printf '\\033[31mdb postgres://ncb:hunter2@db/ncb down\\033[0m\\n'; echo last";
     for (const bool tty : {false, true}) {
         const std::string name = tty ? "ncbt-logs-tty" : "ncbt-logs";

@@ -86,3 +86,48 @@ TEST_CASE("bench: switch call to the change seen through the LB", "[.bench]") {
     remote.traffic.via_node = "lb";
     bench_driver("haproxy (runner + socat)", remote, kHaproxyUrl, rounds);
 }
+
+namespace {
+
+// What a drain costs: one connection-count read (the price of a node.stop with nothing in flight), and how
+// soon after a request in flight answers HAProxy's count drops to 0 (polled every 10 ms here).
+void bench_drain(const char* name, const Inventory& inv, int rounds) {
+    auto sw = make_traffic_switch(inv, make_local_runner());
+    std::vector<double> read_ms, lag_ms;
+    for (int i = 0; i < rounds; ++i) {
+        std::this_thread::sleep_for(100ms);  // past the shared snapshot's 90 ms: a real read
+        const auto t0 = Clock::now();
+        auto n = sw->open_sessions("app2", soon());
+        read_ms.push_back(Ms(Clock::now() - t0).count());
+        if (!n) FAIL(n.error().message);
+    }
+    for (int i = 0; i < rounds; ++i) {
+        if (auto ok = sw->pin("app2", soon()); !ok) FAIL(ok.error().message);
+        std::atomic<Clock::time_point> answered{Clock::time_point::max()};
+        std::thread client([&] {
+            net::HttpClient http;
+            (void)http.perform({.url = std::string(kHaproxyUrl) + "cgi-bin/slow?1"}, soon());
+            answered = Clock::now();
+        });
+        for (int k = 0; k < 100 && *sw->open_sessions("app2", soon()) == 0; ++k) std::this_thread::sleep_for(10ms);
+        if (auto ok = sw->maintenance(soon()); !ok) FAIL(ok.error().message);
+        while (*sw->open_sessions("app2", soon()) != 0) std::this_thread::sleep_for(10ms);
+        const auto seen = Clock::now();
+        client.join();
+        lag_ms.push_back(std::max(0.0, Ms(seen - answered.load()).count()));
+    }
+    if (auto ok = sw->live(soon()); !ok) FAIL(ok.error().message);
+    std::printf("%s drain (%d rounds):\n", name, rounds);
+    report("one connection count (idle stop)", read_ms);
+    report("request answered -> count 0 seen", lag_ms);
+}
+
+}  // namespace
+
+TEST_CASE("bench: drain reads", "[.bench]") {
+    const int rounds = std::getenv("NCBCTL_BENCH_ROUNDS") ? std::atoi(std::getenv("NCBCTL_BENCH_ROUNDS")) : 10;
+    bench_drain("haproxy (local admin socket)", haproxy_inventory(), rounds);
+    Inventory remote = haproxy_inventory();
+    remote.traffic.via_node = "lb";
+    bench_drain("haproxy (runner + socat)", remote, rounds);
+}
