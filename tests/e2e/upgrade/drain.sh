@@ -62,7 +62,7 @@ drained=$(jq -r 'select(.type == "step.finished" and (.step | startswith("stop/"
   ((.details.open_connections // "0") | tonumber) > 0) | "\(.step) \(.details.open_connections) \(.details.drain_s)"' "$journal")
 [ -n "$drained" ] || fail "no stop step waited for an open connection (journal $journal; the client got '$got' after $(tail -1 "$E2E_DIR/drain.client"))"
 read -r step open waited <<< "$(head -1 <<< "$drained")"
-awk -v w="$waited" 'BEGIN { exit !(w >= 2) }' || fail "$step waited only ${waited}s for its connection"
+awk -v w="$waited" 'BEGIN { exit !(w >= 1) }' || fail "$step waited only ${waited}s for its connection"
 "${NC[@]}" --yes -q start || fail "ncbctl start failed after the drain test"
 [ "$(lb_status)" = 200 ] || fail "traffic not live after start"
 # `ncbctl logs`: the service log of a running node through its driver (supervisorctl tail over SSH).
