@@ -62,7 +62,9 @@ void parse_timeouts(const MapView& root, Inventory& inv) {
     t->duration("upgrade", inv.timeouts.upgrade);
     t->duration("command", inv.timeouts.command);
     t->duration("connect", inv.timeouts.connect);
-    t->duration("drain", inv.timeouts.drain, true);
+    if (t->duration("drain", inv.timeouts.drain, true) && inv.timeouts.drain >= inv.timeouts.stop)
+        t->error("drain", "must be shorter than timeouts.stop (" + std::to_string(inv.timeouts.stop.count()) +
+                              "s): each node's stop step drains first, then stops, within that time");
 }
 
 void parse_hooks(const MapView& root, Inventory& inv) {
