@@ -172,4 +172,21 @@ std::optional<NginxMarker> parse_nginx_marker(std::string_view content) {
     return m;
 }
 
+int count_nginx_connections(std::string_view ss_output) {
+    int lines = 0;
+    int nginx = 0;
+    bool any_process = false;
+    while (!ss_output.empty()) {
+        const auto nl = ss_output.find('\n');
+        const std::string_view line = ss_output.substr(0, nl);
+        ss_output = nl == std::string_view::npos ? std::string_view() : ss_output.substr(nl + 1);
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        ++lines;
+        if (line.find("users:((") != std::string_view::npos) any_process = true;
+        if (line.find("((\"nginx\"") != std::string_view::npos || line.find("),(\"nginx\"") != std::string_view::npos)
+            ++nginx;
+    }
+    return any_process ? nginx : lines;
+}
+
 }  // namespace ncbctl::traffic

@@ -49,4 +49,8 @@ std::string variant_name(TrafficMode mode, const std::string& node);
 
 std::string default_maintenance_page(int retry_after);
 
+// Connections in `ss -Hntp` output that nginx holds (`users:(("nginx",...`); every line when no line has
+// process information (ss run without the right to see it).
+int count_nginx_connections(std::string_view ss_output);
+
 }  // namespace ncbctl::traffic

@@ -124,6 +124,22 @@ public:
         }
     }
 
+    // nginx (OSS) keeps no per-server counts, but after a reload the old workers finish the requests they
+    // proxied, each on its own TCP connection to the node: those are counted on the LB host with
+    // `ss -Hntp state established dst HOST:PORT`, only the ones nginx holds (process name in `users:`). When
+    // ss cannot see process names (not root), every connection from the LB host to the node counts.
+    // Closing them has no nginx command: close_sessions stays Unsupported and the node stops as it is.
+    Result<int> open_sessions(const std::string& node, const Deadline& d) override {
+        auto it = spec_.upstreams.find(node);
+        if (it == spec_.upstreams.end()) return fail(ErrorCode::Usage, "no upstream for node " + node);
+        auto r = runner_->run({"ss", "-Hntp", "state", "established", "dst", it->second}, "", d);
+        if (!r) return fail(r.error().with_context("ss on " + runner_->where() + ": "));
+        if (r->exit_code != 0)
+            return fail(ErrorCode::Remote,
+                        "`ss` failed on " + runner_->where() + " (iproute2 installed?): " + net::last_lines(r->err));
+        return count_nginx_connections(r->out);
+    }
+
 private:
     // nullopt when the file does not exist yet.
     Result<std::optional<std::string>> read_include(const Deadline& d) {

@@ -126,3 +126,16 @@ TEST_CASE("nginx partial variant: the served nodes only, named in the marker and
     CHECK(bad.error().code == ErrorCode::Usage);
     CHECK_FALSE(traffic::parse_nginx_marker("# ncbctl-traffic mode=partial node=\n"));
 }
+
+TEST_CASE("count_nginx_connections: nginx's connections to the node, or all when ss shows no process",
+          "[traffic][nginx][drain]") {
+    const std::string with_users =
+        "0 0 127.0.0.1:51234 127.0.0.1:18001 users:((\"nginx\",pid=4242,fd=12))\n"
+        "0 0 127.0.0.1:51236 127.0.0.1:18001 users:((\"nginx\",pid=4243,fd=9))\n"
+        "0 0 127.0.0.1:51240 127.0.0.1:18001 users:((\"ncbctl\",pid=77,fd=5))\n"
+        "0 0 127.0.0.1:51250 127.0.0.1:18001 users:((\"curl\",pid=80,fd=5),(\"nginx\",pid=4242,fd=30))\n";
+    CHECK(traffic::count_nginx_connections(with_users) == 3);
+    CHECK(traffic::count_nginx_connections("0 0 127.0.0.1:1 127.0.0.1:18001\n0 0 127.0.0.1:2 127.0.0.1:18001\n") == 2);
+    CHECK(traffic::count_nginx_connections("") == 0);
+    CHECK(traffic::count_nginx_connections("\n") == 0);
+}

@@ -204,12 +204,12 @@ TEST_CASE("nginx bypass by source address reaches the canary in maintenance", "[
 
 namespace {
 
-// A request through the LB that stays in flight for `seconds` on the server it reaches: status and body,
-// or status 0 when the connection was cut.
-std::future<Answer> slow_request(int seconds) {
-    return std::async(std::launch::async, [seconds] {
+// A request through the LB at `url` that stays in flight for `seconds` on the server it reaches: status and
+// body, or status 0 when the connection was cut.
+std::future<Answer> slow_request(int seconds, const std::string& url = kHaproxyUrl) {
+    return std::async(std::launch::async, [seconds, url] {
         net::HttpClient http;
-        auto r = http.perform({.url = std::string(kHaproxyUrl) + "cgi-bin/slow?" + std::to_string(seconds)}, soon());
+        auto r = http.perform({.url = url + "cgi-bin/slow?" + std::to_string(seconds)}, soon());
         if (!r) return Answer{};
         std::string body = r->body;
         while (!body.empty() && body.back() == '\n') body.pop_back();
@@ -258,9 +258,22 @@ TEST_CASE("haproxy: a request in flight on a server in maint runs on and is coun
     require_ok(sw->live(soon()));
 }
 
-TEST_CASE("nginx driver cannot count connections: drains are skipped, not faked", "[traffic][nginx][drain]") {
+TEST_CASE("nginx: the old workers' connection to a node in maintenance is counted (ss) until its request ends",
+          "[traffic][nginx][drain]") {
     auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
-    auto n = sw->open_sessions("app1", soon());
-    REQUIRE_FALSE(n);
-    CHECK(n.error().code == ErrorCode::Unsupported);
+    require_ok(sw->pin("app2", soon()));
+    auto done = slow_request(2, kNginxUrl);
+    REQUIRE(wait_open(*sw, "app2", 1) == 1);
+    require_ok(sw->maintenance(soon()));  // a reload: the old worker keeps its request
+    auto n = sw->open_sessions("app2", soon());
+    REQUIRE(n);
+    CHECK(*n == 1);
+    auto a = done.get();
+    CHECK(a.status == 200);
+    CHECK(a.body == "slow-done-app2");
+    CHECK(wait_open(*sw, "app2", 0) == 0);
+    auto closed = sw->close_sessions("app2", soon());  // no nginx command for it: the stop goes on
+    REQUIRE_FALSE(closed);
+    CHECK(closed.error().code == ErrorCode::Unsupported);
+    require_ok(sw->live(soon()));
 }
