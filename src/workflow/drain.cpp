@@ -80,8 +80,12 @@ void ClusterRunner::drain(const Node& node, const Deadline& deadline, EventSink&
     if (left == 0) return;
     std::lock_guard lock(traffic_mu_);
     if (auto closed = sw.close_sessions(node.name, deadline.capped(5s)); !closed) {
-        say(events,
-            who + "cannot close its " + std::to_string(left) + " open connection(s): " + closed.error().message);
+        out.details["open_at_stop"] = std::to_string(left);
+        const std::string why = closed.error().code == ErrorCode::Unsupported
+                                    ? std::string("this load balancer cannot close them")
+                                    : "closing them failed: " + closed.error().message;
+        say(events, who + std::to_string(left) + " connection(s) still open after " + out.details["drain_s"] + " s; " +
+                        why + "; stopping the node with them open");
         return;
     }
     out.details["closed_connections"] = std::to_string(left);

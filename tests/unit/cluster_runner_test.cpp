@@ -126,6 +126,7 @@ struct FakeApp final : AppClient {
 struct Connections {
     std::map<std::string, std::vector<int>> counts;
     std::vector<std::string> admitted;  // what status() reports as admitted
+    bool cannot_close = false;          // close_sessions Unsupported (nginx)
 };
 
 struct FakeTraffic final : TrafficSwitch {
@@ -148,7 +149,8 @@ struct FakeTraffic final : TrafficSwitch {
         if (c.size() > 1) c.erase(c.begin());
         return n;
     }
-    Status close_sessions(const std::string& node, const Deadline&) override {
+    Status close_sessions(const std::string& node, const Deadline& d) override {
+        if (conns->cannot_close) return TrafficSwitch::close_sessions(node, d);
         rec.add("traffic close " + node);
         conns->counts[node] = {0};
         return {};
@@ -523,6 +525,19 @@ TEST_CASE(
         REQUIRE(r);
         CHECK(r->details.empty());
         CHECK(f.conns.counts["b"] == std::vector<int>{5});  // never asked
+    }
+    SECTION("driver can count but not close (nginx): the node stops with them open, said so") {
+        Fixture f;
+        f.inv.timeouts.drain = std::chrono::seconds(1);
+        f.conns.counts["b"] = {2};
+        f.conns.cannot_close = true;
+        auto r = f.run("b", "node.stop");
+        REQUIRE(r);
+        CHECK(r->details.at("open_at_stop") == "2");
+        CHECK(f.rec.calls == std::vector<std::string>{"stop b"});
+        CHECK(std::ranges::any_of(f.sink.messages, [](const std::string& m) {
+            return m.find("cannot close them; stopping the node with them open") != std::string::npos;
+        }));
     }
     SECTION("driver cannot count") {
         Fixture f;
