@@ -184,7 +184,12 @@ Result<StepResult> ClusterRunner::node_action(const std::string& action, const S
         return out;
     }
     if (action == "node.start") {
-        if (auto st = d.start(deadline); !st) return wrap(st);
+        if (auto st = d.start(deadline); !st) {
+            // A service that exits at once (FATAL, failed unit) says why in its log; a transport error is
+            // retried and has no log to show.
+            if (!st.error().transient) show_logs(*node, events, &d);
+            return wrap(st);
+        }
         if (param(step.params, "wait_ready") == "true") {
             (*s)->mu.unlock();
             auto r = wait_ready(*node, "", step, deadline, events);

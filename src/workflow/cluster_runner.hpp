@@ -63,7 +63,8 @@ private:
     // (src/workflow/drain.cpp). Never fails the stop; what it did goes into `out` and progress events.
     void drain(const Node& node, const Deadline& deadline, EventSink& events, StepResult& out);
     // After a node failed to come up: its service log's last lines as a progress event (node_logs.cpp).
-    void show_logs(const Node& node, EventSink& events);
+    // `locked`: the node's driver when the caller already holds its slot.
+    void show_logs(const Node& node, EventSink& events, NodeDriver* locked = nullptr);
     Result<NodeSlot*> slot(const Node& node);
     Result<TrafficSwitch*> traffic_switch();
     [[nodiscard]] std::string state_file(const std::string& name) const;

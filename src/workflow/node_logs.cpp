@@ -16,13 +16,15 @@ constexpr int kLogLines = 30;
 constexpr int kLogLinesRead = 300;
 }  // namespace
 
-void ClusterRunner::show_logs(const Node& node, EventSink& events) {
+void ClusterRunner::show_logs(const Node& node, EventSink& events, NodeDriver* locked) {
     if (abort_requested()) return;
-    auto s = slot(node);
-    if (!s) return;
-    Result<std::string> text = [&] {
+    Result<std::string> text = [&]() -> Result<std::string> {
+        const Deadline d = Deadline::after(std::chrono::seconds(15));
+        if (locked != nullptr) return locked->logs(kLogLinesRead, d);
+        auto s = slot(node);
+        if (!s) return fail(s.error());
         std::lock_guard lock((*s)->mu);
-        return (*s)->driver->logs(kLogLinesRead, Deadline::after(std::chrono::seconds(15)));
+        return (*s)->driver->logs(kLogLinesRead, d);
     }();
     if (text) *text = util::collapse_similar(*text, kLogLines);
     Event e;

@@ -6,7 +6,7 @@
 #   ssh-peers.sh down DIR            stop everything `up` started (by PID), delete netns/veths/bridge, rm DIR
 # Peers: sshd on 127.0.0.1:2201 (root's .bashrc hidden in a private mount ns), NHOSTS (default 3) hosts
 # in netns ncb-ssh-hN (10.200.1.(N+1), hostname ncb-nodeN, private /srv, sshd as PID 1), a supervisord
-# with program ncb-sv-app (busybox httpd on 127.0.0.1:2251, autostart off), a pm2 daemon (PM2_HOME=DIR/pm2)
+# with program ncb-sv-app (busybox httpd -v on 127.0.0.1:2251, autostart off; one log line per request), a pm2 daemon (PM2_HOME=DIR/pm2)
 # with process ncb-pm2-app (busybox httpd on 127.0.0.1:2252, registered then stopped), and DIR/ctl.sh, the
 # service script the tests drive through the `custom` preset (busybox httpd on port 2250).
 set -euo pipefail
@@ -127,7 +127,7 @@ printf '%s\n' '[unix_http_server]' "file=$W/sv/supervisor.sock" '[supervisord]' 
   "pidfile=$W/sv/supervisord.pid" "childlogdir=$W/sv/logs" nodaemon=true silent=true user=root \
   '[rpcinterface:supervisor]' 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface' \
   '[supervisorctl]' "serverurl=unix://$W/sv/supervisor.sock" '[program:ncb-sv-app]' \
-  "command=busybox httpd -f -p 127.0.0.1:2251 -h $W/www" autostart=false autorestart=true startsecs=1 \
+  "command=busybox httpd -f -v -p 127.0.0.1:2251 -h $W/www" autostart=false autorestart=true startsecs=1 \
   stopwaitsecs=10 stopasgroup=true killasgroup=true redirect_stderr=true \
   "stdout_logfile=$W/sv/logs/ncb-sv-app.log" > "$W/sv/supervisord.conf"
 supervisord -c "$W/sv/supervisord.conf" </dev/null >"$W/sv/out.log" 2>&1 &
@@ -138,7 +138,7 @@ waitfor supervisorctl -c "$W/sv/supervisord.conf" pid
 PM2_BIN=$("$HERE/ssh-pm2.sh")
 export PM2_HOME="$W/pm2"
 "$PM2_BIN/pm2" start /bin/busybox --name ncb-pm2-app --interpreter none --no-autorestart \
-  -- httpd -f -p 127.0.0.1:2252 -h "$W/www" </dev/null >"$W/pm2-cli.log" 2>&1
+  -- httpd -f -v -p 127.0.0.1:2252 -h "$W/www" </dev/null >"$W/pm2-cli.log" 2>&1
 "$PM2_BIN/pm2" stop ncb-pm2-app </dev/null >>"$W/pm2-cli.log" 2>&1
 
 {

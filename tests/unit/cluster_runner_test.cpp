@@ -39,7 +39,9 @@ struct FakeNode final : NodeDriver {
         if (!ignores_stop) state = ServiceState::Stopped;
         return {};
     }
+    bool fails_start = false;
     Status start(const Deadline&) override {
+        if (fails_start) return fail(ErrorCode::Remote, "supervisorctl start: ERROR (spawn error)");
         rec.add("start " + name);
         state = ServiceState::Running;
         return {};
@@ -560,6 +562,12 @@ TEST_CASE("a node that does not come up gets its service log's last lines shown"
     CHECK(last ==
           "node a: the last lines of its service log:\n  | Error: relation \"users\" does not exist\n  | migration "
           "failed");
+
+    f.nodes["a"]->fails_start = true;  // a service that cannot start at all: its log too
+    f.rec.calls.clear();
+    REQUIRE_FALSE(f.run("a", "node.start"));
+    CHECK(f.rec.calls == std::vector<std::string>{"logs a 300"});
+    f.nodes["a"]->fails_start = false;
 
     f.nodes["a"]->log_text.reset();  // a driver that cannot read logs adds nothing
     const auto before = f.sink.messages.size();

@@ -157,7 +157,17 @@ TEST_CASE("logs_argv: each preset's log command, the override, env, and custom w
                                              "docker", "compose", "logs", "--no-color", "--tail", "30", "app"});
     auto pm = preset("pm2");
     pm.process = "ncb";
-    CHECK(*logs_argv(pm, "app1", 30) == Argv{"pm2", "logs", "ncb", "--lines", "30", "--nostream", "--raw"});
+    const std::string jlist =
+        "notice\n[{\"name\":\"other\"},{\"name\":\"ncb\",\"pm2_env\":{\"status\":\"online\","
+        "\"pm_out_log_path\":\"/root/.pm2/logs/ncb-out.log\",\"pm_err_log_path\":\"/root/.pm2/logs/ncb-error.log\"}}]";
+    auto files = pm2_log_files(jlist, "ncb");
+    REQUIRE(files);
+    CHECK(*logs_argv(pm, "app1", 30, *files) ==
+          Argv{"tail", "-q", "-n", "30", "--", "/root/.pm2/logs/ncb-out.log", "/root/.pm2/logs/ncb-error.log"});
+    CHECK(pm2_log_files(jlist, "nope").error().code == ErrorCode::NotFound);
+    CHECK(pm2_log_files("[{\"name\":\"ncb\",\"pm2_env\":{\"pm_out_log_path\":\"/dev/null\"}}]", "ncb").error().code ==
+          ErrorCode::Unsupported);
+    CHECK(pm2_log_files("not json", "ncb").error().code == ErrorCode::Protocol);
     auto sv = preset("supervisord");
     sv.process = "ncb-app1";
     sv.supervisor_config = "/etc/sv.conf";

@@ -47,6 +47,21 @@ const Argv& override_for(const ServiceSpec& s, Action a) {
     return none;
 }
 
+// The `pm2_env` object of process `name` in a `pm2 jlist` answer (an empty object when the entry has none);
+// nullopt when pm2 has no such process.
+Result<std::optional<nlohmann::json>> pm2_env_of(std::string_view jlist, const std::string& name) {
+    const auto start = jlist.find('[');  // pm2 may print notices before the JSON
+    auto j = nlohmann::json::parse(start == std::string_view::npos ? std::string_view() : jlist.substr(start), nullptr,
+                                   false);
+    if (j.is_discarded() || !j.is_array()) return fail(ErrorCode::Protocol, "pm2 jlist answered no JSON list");
+    for (const auto& proc : j) {
+        if (!proc.is_object() || proc.value("name", std::string()) != name) continue;
+        if (proc.contains("pm2_env") && proc["pm2_env"].is_object()) return std::optional(proc["pm2_env"]);
+        return std::optional(nlohmann::json::object());
+    }
+    return std::optional<nlohmann::json>();
+}
+
 // The service's env applied as a remote `env K=V ... ARGV` prefix.
 Argv with_env(const ServiceSpec& s, Argv argv) {
     if (s.env.empty()) return argv;
@@ -105,7 +120,23 @@ std::optional<Argv> preset_argv(Preset p, const ServiceSpec& s, Action a, std::s
 
 }  // namespace
 
-Result<Argv> logs_argv(const ServiceSpec& s, std::string_view node, int lines) {
+Result<std::vector<std::string>> pm2_log_files(std::string_view jlist, const std::string& name) {
+    auto env = pm2_env_of(jlist, name);
+    if (!env) return fail(env.error());
+    if (!*env) return fail(ErrorCode::NotFound, "pm2 has no process " + name);
+    std::vector<std::string> files;
+    for (const char* key : {"pm_out_log_path", "pm_err_log_path"}) {
+        auto it = (*env)->find(key);
+        if (it != (*env)->end() && it->is_string() && !it->get<std::string>().empty() &&
+            it->get<std::string>() != "/dev/null")
+            files.push_back(it->get<std::string>());
+    }
+    if (files.empty()) return fail(ErrorCode::Unsupported, "pm2 process " + name + " writes no log file");
+    return files;
+}
+
+Result<Argv> logs_argv(const ServiceSpec& s, std::string_view node, int lines,
+                       const std::vector<std::string>& pm2_files) {
     auto p = parse_preset(s.preset);
     if (!p) return fail(p.error());
     const std::string n = std::to_string(lines);
@@ -122,7 +153,9 @@ Result<Argv> logs_argv(const ServiceSpec& s, std::string_view node, int lines) {
                     in_dir(s.project_dir, {"docker", "compose", "logs", "--no-color", "--tail", n, s.compose_service});
                 break;
             case Preset::Pm2:
-                argv = {"pm2", "logs", s.process, "--lines", n, "--nostream", "--raw"};
+                if (pm2_files.empty()) return fail(ErrorCode::Internal, "pm2 logs: the log files are not known");
+                argv = {"tail", "-q", "-n", n, "--"};
+                append(argv, pm2_files);
                 break;
             case Preset::Supervisord:
                 argv = supervisorctl(s, "tail");
@@ -259,21 +292,13 @@ Result<ServiceStatus> interpret_status(const ServiceSpec& s, const ExecResult& r
             return ServiceStatus{out.empty() ? ServiceState::Stopped : ServiceState::Running, out};
         case Preset::Pm2: {
             if (r.exit_code != 0) return fail(ErrorCode::Remote, "pm2 jlist failed: " + why);
-            auto start = r.out.find('[');  // pm2 may print notices before the JSON
-            auto j = nlohmann::json::parse(
-                start == std::string::npos ? std::string_view() : std::string_view(r.out).substr(start), nullptr,
-                false);
-            if (j.is_discarded() || !j.is_array()) return fail(ErrorCode::Protocol, "pm2 jlist answered no JSON list");
-            for (const auto& proc : j) {
-                if (!proc.is_object() || proc.value("name", std::string()) != s.process) continue;
-                std::string st;
-                if (proc.contains("pm2_env") && proc["pm2_env"].is_object())
-                    st = proc["pm2_env"].value("status", std::string());
-                if (st == "online") return ServiceStatus{ServiceState::Running, st};
-                if (st == "launching" || st == "stopping") return ServiceStatus{ServiceState::Unknown, st};
-                return ServiceStatus{ServiceState::Stopped, st};
-            }
-            return ServiceStatus{ServiceState::Missing, "pm2 has no process " + s.process};
+            auto env = pm2_env_of(r.out, s.process);
+            if (!env) return fail(env.error());
+            if (!*env) return ServiceStatus{ServiceState::Missing, "pm2 has no process " + s.process};
+            const std::string st = (*env)->value("status", std::string());
+            if (st == "online") return ServiceStatus{ServiceState::Running, st};
+            if (st == "launching" || st == "stopping") return ServiceStatus{ServiceState::Unknown, st};
+            return ServiceStatus{ServiceState::Stopped, st};
         }
         case Preset::Supervisord: {
             if (out.find("no such process") != std::string::npos)

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
@@ -36,10 +37,15 @@ Result<std::optional<Argv>> service_argv(const ServiceSpec& spec, Action action,
 
 // The remote argv printing the service's last `lines` log lines: the `logs` override ({{node}} substituted),
 // else systemd `journalctl -u UNIT -n N`, docker-compose `docker compose logs --tail N SERVICE`, pm2
-// `pm2 logs PROCESS --lines N --nostream --raw`, supervisord `supervisorctl tail -BYTES PROCESS` (stdout
-// log, kSupervisorTailBytesPerLine bytes a line). Unsupported for custom without `logs`. The caller keeps the last
-// lines.
-Result<Argv> logs_argv(const ServiceSpec& spec, std::string_view node, int lines);
+// `tail -q -n N -- OUT ERR` on the process's log files (`pm2_files`, from pm2_log_files: `pm2 logs
+// --nostream` prints the files from a child after it exits, so over SSH its answer comes back empty),
+// supervisord `supervisorctl tail -BYTES PROCESS` (stdout log, kSupervisorTailBytesPerLine bytes a line).
+// Unsupported for custom without `logs`. The caller keeps the last lines.
+Result<Argv> logs_argv(const ServiceSpec& spec, std::string_view node, int lines,
+                       const std::vector<std::string>& pm2_files = {});
+// The out and error log files of pm2 process `name` from a `pm2 jlist` answer (pm_out_log_path,
+// pm_err_log_path). NotFound without the process, Unsupported when it logs to no file.
+Result<std::vector<std::string>> pm2_log_files(std::string_view jlist, const std::string& name);
 constexpr int kSupervisorTailBytesPerLine = 1000;  // NocoBase logs JSON lines of 500-700 bytes
 
 struct ServiceStatus {

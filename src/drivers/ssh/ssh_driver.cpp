@@ -110,7 +110,17 @@ public:
 
     Result<std::string> logs(int lines, const Deadline& d) override {
         if (!setup_) return fail(setup_.error());
-        auto argv = ssh::logs_argv(node_.ssh.service, node_.name, lines);
+        std::vector<std::string> pm2_files;
+        if (preset_ == Preset::Pm2 && node_.ssh.service.logs.empty()) {
+            auto jlist = ssh::service_argv(node_.ssh.service, Action::Status, node_.name, "");
+            if (!jlist) return fail(jlist.error());
+            auto listed = exec(**jlist, d);
+            if (!listed) return fail(listed.error());
+            auto files = ssh::pm2_log_files(listed->out, node_.ssh.service.process);
+            if (!files) return fail(files.error().with_context(who() + ": "));
+            pm2_files = std::move(*files);
+        }
+        auto argv = ssh::logs_argv(node_.ssh.service, node_.name, lines, pm2_files);
         if (!argv) return fail(argv.error().with_context(who() + ": "));
         auto r = exec(*argv, d);
         if (!r) return fail(r.error());

@@ -127,6 +127,16 @@ TEST_CASE("supervisord preset: real program started and stopped", "[ssh][driver]
     CHECK(port_open("127.0.0.1", 2251));
     REQUIRE(drv->start(Deadline::after(30s)));
     CHECK(sv_pid() == pid);
+    // Its log, through `supervisorctl tail` over SSH: httpd -v logs one line per request.
+    http_get("http://127.0.0.1:2251/no-such-page");
+    http_get("http://127.0.0.1:2251/");
+    CHECK(eventually([&] {
+        auto text = drv->logs(2, Deadline::after(10s));
+        if (!text) return false;
+        const auto nl = text->find('\n');
+        return nl != std::string::npos && text->substr(0, nl).ends_with("response:404") &&
+               text->ends_with("response:200");
+    }));
     REQUIRE(drv->stop(Deadline::after(30s)));
     CHECK(eventually([&] { return !pid_alive(pid); }));
     CHECK_FALSE(port_open("127.0.0.1", 2251));
@@ -157,6 +167,12 @@ TEST_CASE("pm2 preset: real pm2 process started and stopped", "[ssh][driver]") {
     REQUIRE(drv->start(Deadline::after(30s)));
     CHECK(eventually([] { return port_open("127.0.0.1", 2252); }));
     REQUIRE(drv->start(Deadline::after(30s)));
+    // `pm2 logs --nostream --raw` over SSH: httpd -v logs the request (to pm2's error log).
+    http_get("http://127.0.0.1:2252/no-such-page");
+    CHECK(eventually([&] {
+        auto text = drv->logs(5, Deadline::after(10s));
+        return text && text->find("response:404") != std::string::npos;
+    }));
     REQUIRE(drv->stop(Deadline::after(30s)));
     CHECK(eventually([] { return !port_open("127.0.0.1", 2252); }));
     CHECK(probe(*drv)->service == ServiceState::Stopped);

@@ -19,6 +19,7 @@
 
 #include "ncbctl/inventory.hpp"
 #include "net/fd.hpp"
+#include "net/http.hpp"
 
 namespace ssh_it {
 
@@ -76,6 +77,12 @@ inline ncbctl::Inventory inventory(std::chrono::seconds connect = std::chrono::s
     inv.cluster = "ssh-it";
     inv.timeouts.connect = connect;
     return inv;
+}
+
+// One GET, its answer ignored (a request the service logs).
+inline void http_get(const std::string& url) {
+    ncbctl::net::HttpClient http;
+    (void)http.perform({.url = url}, ncbctl::Deadline::after(std::chrono::seconds(5)));
 }
 
 inline bool port_open(const std::string& ip, int port) {
