@@ -1,5 +1,5 @@
 // `ncbctl logs NODE [-n LINES]`: the last lines of a node's NocoBase service log, through the node's own
-// driver (Docker: the container's log; SSH: journalctl, docker compose logs, pm2 logs, supervisorctl tail, or
+// driver (Docker: the container's log; SSH: journalctl, docker compose logs, pm2's log files, supervisorctl tail, or
 // the inventory's service.logs). Read-only, no lock. Credentials are masked by shape (util/log_excerpt.hpp).
 // Exit 0 printed, 2 bad inventory/unknown node/bad -n, 3 the node or its log could not be read.
 #include <CLI/CLI.hpp>
