@@ -74,38 +74,85 @@ std::string render_text(const Plan& plan) {
     return out;
 }
 
-nlohmann::json to_json(const Plan& plan) {
-    nlohmann::json phases = nlohmann::json::array();
-    for (const auto& p : plan.phases) {
-        nlohmann::json steps = nlohmann::json::array();
-        for (const auto& s : p.steps) {
-            nlohmann::json js{{"id", s.id},
-                              {"target", s.target},
-                              {"action", s.action},
-                              {"params", s.params},
-                              {"timeout_ms", s.timeout.count()},
-                              {"retry", {{"attempts", s.retry.attempts}, {"backoff_ms", s.retry.backoff.count()}}},
-                              {"counts_out_of_service", s.counts_out_of_service},
-                              {"after", s.after}};
-            js["undo"] = s.undo ? nlohmann::json{{"action", s.undo->action}, {"params", s.undo->params}}
-                                : nlohmann::json(nullptr);
-            steps.push_back(std::move(js));
-        }
-        phases.push_back({{"name", p.name},
-                          {"title", p.title},
-                          {"parallel", p.parallel},
-                          {"on_failure", on_failure_name(p.on_failure)},
-                          {"failure_exit", to_int(p.failure_exit)},
-                          {"always", p.always},
-                          {"needs", p.needs},
-                          {"steps", std::move(steps)}});
-    }
+namespace {
+
+nlohmann::json step_json(const Step& s) {
+    nlohmann::json js{{"id", s.id},
+                      {"target", s.target},
+                      {"action", s.action},
+                      {"params", s.params},
+                      {"timeout_ms", s.timeout.count()},
+                      {"retry", {{"attempts", s.retry.attempts}, {"backoff_ms", s.retry.backoff.count()}}},
+                      {"counts_out_of_service", s.counts_out_of_service},
+                      {"after", s.after}};
+    js["undo"] =
+        s.undo ? nlohmann::json{{"action", s.undo->action}, {"params", s.undo->params}} : nlohmann::json(nullptr);
+    return js;
+}
+
+// A phase or the plan without its list (steps, phases): the list is added by the caller, as a DOM or as text.
+nlohmann::json phase_head(const Phase& p) {
+    return {{"name", p.name},
+            {"title", p.title},
+            {"parallel", p.parallel},
+            {"on_failure", on_failure_name(p.on_failure)},
+            {"failure_exit", to_int(p.failure_exit)},
+            {"always", p.always},
+            {"needs", p.needs}};
+}
+
+nlohmann::json plan_head(const Plan& plan) {
     return {{"workflow", plan.workflow},
             {"args", plan.args},
             {"command", command_line(plan.workflow, plan.args)},
             {"inventory_hash", plan.inventory_hash},
-            {"fingerprint", plan.fingerprint},
-            {"phases", std::move(phases)}};
+            {"fingerprint", plan.fingerprint}};
+}
+
+std::string dumped(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// `head` as text with `"key":[items...]` added last: `{...,"key":[` + items + `]}`.
+void open_list(const nlohmann::json& head, const char* key, std::string& out) {
+    std::string text = dumped(head);
+    text.pop_back();  // the closing brace
+    out += text;
+    out += head.empty() ? "\"" : ",\"";
+    out += key;
+    out += "\":[";
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Plan& plan) {
+    nlohmann::json phases = nlohmann::json::array();
+    for (const auto& p : plan.phases) {
+        nlohmann::json steps = nlohmann::json::array();
+        for (const auto& s : p.steps) steps.push_back(step_json(s));
+        auto jp = phase_head(p);
+        jp["steps"] = std::move(steps);
+        phases.push_back(std::move(jp));
+    }
+    auto j = plan_head(plan);
+    j["phases"] = std::move(phases);
+    return j;
+}
+
+std::string to_json_text(const Plan& plan) {
+    std::string out;
+    open_list(plan_head(plan), "phases", out);
+    for (std::size_t i = 0; i < plan.phases.size(); ++i) {
+        if (i > 0) out += ',';
+        open_list(phase_head(plan.phases[i]), "steps", out);
+        for (std::size_t k = 0; k < plan.phases[i].steps.size(); ++k) {
+            if (k > 0) out += ',';
+            out += dumped(step_json(plan.phases[i].steps[k]));
+        }
+        out += "]}";
+    }
+    out += "]}";
+    return out;
 }
 
 Result<Plan> plan_from_json(const nlohmann::json& j) {

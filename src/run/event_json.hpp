@@ -7,6 +7,9 @@
 namespace ncbctl::run {
 
 nlohmann::json event_to_json(const Event& e);
+// One NDJSON line (with its '\n') for the journal and `--output json`: event_to_json's document, except that a
+// run.started plan is written as text step by step (plan::to_json_text), never as one DOM.
+std::string event_to_line(const Event& e);
 Result<EventKind> event_kind_from(std::string_view type);
 
 }  // namespace ncbctl::run

@@ -91,6 +91,19 @@ nlohmann::json event_to_json(const Event& e) {
     return j;
 }
 
+std::string event_to_line(const Event& e) {
+    if (e.plan == nullptr)
+        return event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    Event head = e;
+    head.plan = nullptr;
+    std::string line = event_to_json(head).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line.pop_back();  // the closing brace: the plan goes last, as text
+    line += ",\"plan\":";
+    line += plan::to_json_text(*e.plan);
+    line += "}\n";
+    return line;
+}
+
 Result<EventKind> event_kind_from(std::string_view type) {
     for (const auto& [kind, name] : kNames)
         if (name == type) return kind;

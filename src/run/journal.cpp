@@ -83,7 +83,7 @@ void Journal::set_failed(std::string message) {
 
 void Journal::on_event(const Event& e) {
     if (e.kind == EventKind::StepProgress || !ok()) return;
-    std::string line = run::event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string line = run::event_to_line(e);
     if (auto written = write_all(fd_, line); !written) {
         set_failed("cannot write journal " + path_ + ": " + written.error().message);
         return;

@@ -87,7 +87,7 @@ class JsonReporter final : public EventSink {
 public:
     explicit JsonReporter(std::ostream& out) : out_(out) {}
     void on_event(const Event& e) override {
-        out_ << event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        out_ << event_to_line(e);
         out_.flush();
     }
 

@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include "engine_fakes.hpp"
+
+#include "plan/maintain.hpp"
 #include "plan/render.hpp"
 #include "plan/workflows.hpp"
+#include "run/event_json.hpp"
 
 using namespace ncbctl;
 using ncbctl::testing::make_inventory;
@@ -126,4 +130,35 @@ TEST_CASE("plan JSON round-trips and the runbook names every step", "[plan]") {
     CHECK_FALSE(plan::plan_from_json(nlohmann::json{{"workflow", "x"}}));
     CHECK(plan::format_duration(Duration{90000}) == "1m30s");
     CHECK(plan::format_duration(Duration{250}) == "250ms");
+}
+
+TEST_CASE("the plan as text, step by step, is the same document as the DOM; a run.started line carries it",
+          "[plan][json]") {
+    auto inv = make_inventory(3);
+    for (const auto& p :
+         {plan::build_upgrade(inv, {.to = "2.2.16", .early_traffic = true}),
+          plan::build_maintain(inv, {.actions = {{"plugin_enable", "hello"}, {"plugin_disable", "other"}}}),
+          plan::build_stop(inv)}) {
+        REQUIRE(p);
+        CHECK(nlohmann::json::parse(plan::to_json_text(*p)) == plan::to_json(*p));
+        Event e;
+        e.kind = EventKind::RunStarted;
+        e.run_id = "r1";
+        e.message = "upgrade --to 2.2.16";
+        e.details = {{"workflow", p->workflow}};
+        e.plan = &*p;
+        const std::string line = run::event_to_line(e);
+        REQUIRE(line.ends_with("}\n"));
+        REQUIRE(std::count(line.begin(), line.end(), '\n') == 1);
+        auto j = nlohmann::json::parse(line);
+        CHECK(j == run::event_to_json(e));  // key order aside, what event_to_json says
+        auto back = plan::plan_from_json(j.at("plan"));
+        REQUIRE(back);
+        CHECK(plan::to_json(*back) == plan::to_json(*p));
+    }
+    Event plain;
+    plain.kind = EventKind::StepFinished;
+    plain.run_id = "r1";
+    plain.step = "stop/app1";
+    CHECK(nlohmann::json::parse(run::event_to_line(plain)) == run::event_to_json(plain));
 }
