@@ -1,7 +1,11 @@
 // The built binary: `ncbctl validate` exit codes, stdout/stderr split, JSON output, inventory path rule.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -121,4 +125,27 @@ TEST_CASE("logs: an unknown node or a bad -n exits 2 naming it", "[logs][cli]") 
     r = ncbctl_run({"-i", example("docker.yaml"), "logs", "app1", "-n", "0"});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("1 to 5000") != std::string::npos);
+}
+
+TEST_CASE("logs: a node that cannot be reached exits 3 with one line naming it", "[logs][cli]") {
+    // An SSH node on a loopback port where nothing listens: refused at once, no traffic leaves the machine.
+    const auto dir = std::filesystem::temp_directory_path() / ("ncbctl-logs-cli-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto inv = dir / "ncbctl.yaml";
+    std::ofstream(inv) << "cluster: c\n"
+                          "api: {lb_url: http://127.0.0.1:9, token_env: NCBCTL_TEST_UNUSED}\n"
+                          "nodes:\n"
+                          "  - name: app1\n"
+                          "    url: http://127.0.0.1:9\n"
+                          "    driver: ssh\n"
+                          "    ssh: {host: 127.0.0.1, port: 1, user: root}\n"
+                          "    service: {preset: systemd, unit: nocobase.service}\n"
+                          "backup: {method: api, destination: " +
+                              (dir / "b").string() + "}\n";
+    auto r = ncbctl_run({"-i", inv.string(), "logs", "app1"}, {{"NCBCTL_TEST_UNUSED", "x"}});
+    CHECK(r.exit_code == 3);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("app1") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    std::filesystem::remove_all(dir);
 }
