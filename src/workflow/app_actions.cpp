@@ -8,6 +8,7 @@
 #include "nocobase/client.hpp"
 #include "nocobase/npm_registry.hpp"
 #include "plan/maintain.hpp"
+#include "workflow/progress.hpp"
 
 namespace ncbctl::workflow {
 namespace {
@@ -27,12 +28,6 @@ std::vector<std::string> split_list(const std::string& s) {
         pos = end + 1;
     }
     return out;
-}
-
-void note(EventSink& events, std::string message) {
-    Event e;
-    e.message = std::move(message);
-    events.on_event(e);
 }
 
 const PluginInfo* find(const std::vector<PluginInfo>& list, const std::string& name) {
@@ -101,16 +96,16 @@ Status check_registry(const std::vector<PluginInfo>& list, const Step& step, con
             return fail(ErrorCode::NotFound,
                         "registry " + shown + " has no package " + w.package + "; check the name and --registry");
         if (!pkg) {
-            note(events, "cannot check registry " + shown + " from this machine (" + pkg.error().message +
-                             "): the node downloads " + w.package + " itself");
+            progress(events, "cannot check registry " + shown + " from this machine (" + pkg.error().message +
+                                 "): the node downloads " + w.package + " itself");
             continue;
         }
         if (!w.version.empty() && !pkg->has(w.version))
             return fail(ErrorCode::NotFound, "registry " + shown + " has no version " + w.version + " of " + w.package +
                                                  " (latest: " + (pkg->latest.empty() ? "none" : pkg->latest) + ")");
         const std::string takes = w.version.empty() ? pkg->latest : w.version;
-        note(events, "registry " + shown + " has " + w.package + " " + takes +
-                         (!w.current.empty() && w.current == takes ? " (the version it runs already)" : ""));
+        progress(events, "registry " + shown + " has " + w.package + " " + takes +
+                             (!w.current.empty() && w.current == takes ? " (the version it runs already)" : ""));
     }
     return {};
 }
@@ -133,7 +128,7 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
         return out;
     };
     if (step.action == "app.backup_restore") {
-        note(events, "restoring " + target + " (the node restarts; about 15 s of 503)");
+        progress(events, "restoring " + target + " (the node restarts; about 15 s of 503)");
         if (target.ends_with(".nbdata") && target.find('/') != std::string::npos) {
             auto* nb = dynamic_cast<nocobase::NocoBaseClient*>(&app);
             if (nb == nullptr)
@@ -157,10 +152,10 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
     const PluginInfo* p = find(*list, target);
     if (step.action == "app.plugin_add") {
         if (p != nullptr) {
-            note(events, target + " is already on the node (" + p->version + ")");
+            progress(events, target + " is already on the node (" + p->version + ")");
             return out;
         }
-        note(events, "pm:add " + target + " (downloaded by the node)");
+        progress(events, "pm:add " + target + " (downloaded by the node)");
         return wrap(app.plugin_add(target, get(step.params, "registry"), "", deadline));
     }
     if (p == nullptr)
@@ -169,28 +164,28 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
     out.details = {{"plugin", p->name}, {"version", p->version}};
     if (step.action == "app.plugin_enable") {
         if (p->enabled) return out;
-        note(events, "pm:enable " + p->name + " (in-process reload, about 6-10 s of 503)");
+        progress(events, "pm:enable " + p->name + " (in-process reload, about 6-10 s of 503)");
         return wrap(app.plugin_enable(p->name, deadline));
     }
     if (step.action == "app.plugin_disable") {
         if (!p->enabled) return out;
-        note(events, "pm:disable " + p->name);
+        progress(events, "pm:disable " + p->name);
         return wrap(app.plugin_disable(p->name, deadline));
     }
     if (step.action == "app.plugin_remove") {
         if (!p->installed && !p->enabled) return out;
-        note(events, "pm:remove " + p->name);
+        progress(events, "pm:remove " + p->name);
         return wrap(app.plugin_remove(p->name, deadline));
     }
     if (step.action == "app.plugin_update") {
         const PluginSource src{get(step.params, "registry"), get(step.params, "version"), get(step.params, "file")};
         // The loaded version changes only when the node restarts: a resumed run that restarted already skips.
         if (!src.version.empty() && p->version == src.version) {
-            note(events, p->name + " already runs " + src.version);
+            progress(events, p->name + " already runs " + src.version);
             return out;
         }
-        note(events, "pm:update " + p->name + " " + (src.version.empty() ? "(latest)" : src.version) + " from " +
-                         (src.file.empty() ? "the registry" : src.file));
+        progress(events, "pm:update " + p->name + " " + (src.version.empty() ? "(latest)" : src.version) + " from " +
+                             (src.file.empty() ? "the registry" : src.file));
         return wrap(app.plugin_update(p->name, p->package_name, src, deadline));
     }
     return fail(ErrorCode::Internal, "step " + step.id + ": unknown app action " + step.action);

@@ -16,6 +16,7 @@
 #include "ncbctl/cancel.hpp"
 #include "workflow/app_actions.hpp"
 #include "workflow/checks.hpp"
+#include "workflow/progress.hpp"
 
 namespace ncbctl::workflow {
 namespace {
@@ -32,12 +33,6 @@ Error about(const Error& e, const std::string& node) {
 std::string param(const Params& p, const std::string& key) {
     auto it = p.find(key);
     return it == p.end() ? std::string() : it->second;
-}
-
-void progress(EventSink& events, std::string message) {
-    Event e;
-    e.message = std::move(message);
-    events.on_event(e);
 }
 
 std::string utc_stamp() {

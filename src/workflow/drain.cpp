@@ -10,17 +10,12 @@
 
 #include "ncbctl/cancel.hpp"
 #include "workflow/cluster_runner.hpp"
+#include "workflow/progress.hpp"
 
 namespace ncbctl::workflow {
 namespace {
 
 using namespace std::chrono_literals;
-
-void say(EventSink& events, std::string message) {
-    Event e;
-    e.message = std::move(message);
-    events.on_event(e);
-}
 
 std::string seconds(std::chrono::steady_clock::duration d) {
     char buf[32];
@@ -44,8 +39,8 @@ void ClusterRunner::drain(const Node& node, const Deadline& deadline, EventSink&
     auto open = count();
     if (!open) {
         if (open.error().code != ErrorCode::Unsupported)
-            say(events, who + "cannot count its connections at the load balancer (" + open.error().message +
-                            "); stopping without a drain");
+            progress(events, who + "cannot count its connections at the load balancer (" + open.error().message +
+                                 "); stopping without a drain");
         return;
     }
     out.details["open_connections"] = std::to_string(*open);
@@ -54,12 +49,13 @@ void ClusterRunner::drain(const Node& node, const Deadline& deadline, EventSink&
         std::lock_guard lock(traffic_mu_);
         auto st = sw.status(deadline.capped(5s));
         if (st && std::ranges::find(st->admitted_nodes, node.name) != st->admitted_nodes.end()) {
-            say(events, who + "the load balancer still sends it new requests; stopping without a drain");
+            progress(events, who + "the load balancer still sends it new requests; stopping without a drain");
             return;
         }
     }
-    say(events, who + "waiting for " + std::to_string(*open) + " open connection(s) at the load balancer (at most " +
-                    std::to_string(limit.count()) + " s, timeouts.drain)");
+    progress(events, who + "waiting for " + std::to_string(*open) +
+                         " open connection(s) at the load balancer (at most " + std::to_string(limit.count()) +
+                         " s, timeouts.drain)");
     const auto start = std::chrono::steady_clock::now();
     const Deadline until = deadline.capped(limit);
     int left = *open;
@@ -71,7 +67,7 @@ void ClusterRunner::drain(const Node& node, const Deadline& deadline, EventSink&
         every = std::min<std::chrono::milliseconds>(every * 3 / 2, 500ms);
         auto now = count();
         if (!now) {
-            say(events, who + "cannot count its connections any more (" + now.error().message + "); stopping it");
+            progress(events, who + "cannot count its connections any more (" + now.error().message + "); stopping it");
             return;
         }
         left = *now;
@@ -84,13 +80,13 @@ void ClusterRunner::drain(const Node& node, const Deadline& deadline, EventSink&
         const std::string why = closed.error().code == ErrorCode::Unsupported
                                     ? std::string("this load balancer cannot close them")
                                     : "closing them failed: " + closed.error().message;
-        say(events, who + std::to_string(left) + " connection(s) still open after " + out.details["drain_s"] + " s; " +
-                        why + "; stopping the node with them open");
+        progress(events, who + std::to_string(left) + " connection(s) still open after " + out.details["drain_s"] +
+                             " s; " + why + "; stopping the node with them open");
         return;
     }
     out.details["closed_connections"] = std::to_string(left);
-    say(events, who + "closed " + std::to_string(left) + " connection(s) still open after " + out.details["drain_s"] +
-                    " s (long requests or WebSockets; clients reconnect)");
+    progress(events, who + "closed " + std::to_string(left) + " connection(s) still open after " +
+                         out.details["drain_s"] + " s (long requests or WebSockets; clients reconnect)");
 }
 
 }  // namespace ncbctl::workflow

@@ -6,6 +6,7 @@
 #include "ncbctl/cancel.hpp"
 #include "util/log_excerpt.hpp"
 #include "workflow/cluster_runner.hpp"
+#include "workflow/progress.hpp"
 
 namespace ncbctl::workflow {
 
@@ -27,24 +28,17 @@ void ClusterRunner::show_logs(const Node& node, EventSink& events, NodeDriver* l
         return (*s)->driver->logs(kLogLinesRead, d);
     }();
     if (text) *text = util::collapse_similar(*text, kLogLines);
-    Event e;
+    const std::string who = "node " + node.name + ": ";
     if (!text) {
-        if (text.error().code == ErrorCode::Unsupported) return;
-        e.message = "node " + node.name + ": cannot read its service log: " + text.error().message;
-    } else if (text->empty()) {
-        e.message = "node " + node.name + ": its service log is empty";
-    } else {
-        e.message = "node " + node.name + ": the last lines of its service log:";
-        std::size_t start = 0;
-        while (start <= text->size()) {
-            const auto nl = text->find('\n', start);
-            e.message += "\n  | " + text->substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-            if (nl == std::string::npos) break;
-            start = nl + 1;
-        }
-        e.details["log_lines"] = std::to_string(std::count(text->begin(), text->end(), '\n') + 1);
+        if (text.error().code != ErrorCode::Unsupported)
+            progress(events, who + "cannot read its service log: " + text.error().message);
+        return;
     }
-    events.on_event(e);
+    if (text->empty()) return progress(events, who + "its service log is empty");
+    std::string shown = who + "the last lines of its service log:\n  | ";
+    for (char c : *text) shown += c == '\n' ? std::string("\n  | ") : std::string(1, c);
+    progress(events, std::move(shown),
+             {{"log_lines", std::to_string(std::count(text->begin(), text->end(), '\n') + 1)}});
 }
 
 }  // namespace ncbctl::workflow
