@@ -118,9 +118,15 @@ TEST_CASE("endpoints: unix, tcp with and without TLS, ssh, garbage", "[docker]")
     CHECK_FALSE(parse_endpoint(n));
 }
 
-TEST_CASE("frames_in_order keeps stdout and stderr interleaved as written; a cut frame keeps what came", "[docker]") {
+TEST_CASE("FrameDemuxer merged keeps stdout and stderr interleaved as sent; a cut frame keeps what came", "[docker]") {
+    auto merged = [](std::string_view body) {
+        FrameDemuxer d(1024, true);
+        for (char c : body) d.feed(std::string_view(&c, 1));  // arbitrary chunk boundaries
+        CHECK(d.err().empty());
+        return d.out();
+    };
     const std::string body = frame(1, "out 1\n") + frame(2, "err 1\n") + frame(1, "out 2\n") + frame(2, "cut off");
-    CHECK(frames_in_order(body) == "out 1\nerr 1\nout 2\ncut off");
-    CHECK(frames_in_order(body.substr(0, body.size() - 3)) == "out 1\nerr 1\nout 2\ncut ");
-    CHECK(frames_in_order("").empty());
+    CHECK(merged(body) == "out 1\nerr 1\nout 2\ncut off");
+    CHECK(merged(body.substr(0, body.size() - 3)) == "out 1\nerr 1\nout 2\ncut ");
+    CHECK(merged("").empty());
 }

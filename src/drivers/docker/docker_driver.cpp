@@ -405,8 +405,6 @@ Status DockerNodeDriver::rollback(const std::string& previous_version, const Dea
                                               " runs tag " + tag + ", not " + previous_version}));
 }
 
-// Without upgrade_marker_dir the image is trusted to upgrade at every start, as the official image's
-// entrypoint does (`start --quickstart` runs app.upgrade() when installed).
 // Timestamped, both streams; a container with a TTY answers raw text, one without it the framed stream.
 Result<std::string> DockerNodeDriver::logs(int lines, const Deadline& d) {
     if (config_error_) return fail(err(*config_error_));
@@ -420,9 +418,14 @@ Result<std::string> DockerNodeDriver::logs(int lines, const Deadline& d) {
         d);
     if (!r) return fail(err(r.error()));
     if (r->status != 200) return fail(err(engine_.api_error(*r, "read the logs of container " + config_.container)));
-    return util::log_excerpt(tty ? r->body : frames_in_order(r->body), static_cast<std::size_t>(lines));
+    if (tty) return util::log_excerpt(r->body, static_cast<std::size_t>(lines));
+    FrameDemuxer frames(16U * 1024U * 1024U, true);
+    frames.feed(r->body);
+    return util::log_excerpt(frames.out(), static_cast<std::size_t>(lines));
 }
 
+// Without upgrade_marker_dir the image is trusted to upgrade at every start, as the official image's
+// entrypoint does (`start --quickstart` runs app.upgrade() when installed).
 Status DockerNodeDriver::mark_upgrade(const Deadline& d) {
     if (config_error_) return fail(err(*config_error_));
     if (config_.upgrade_marker_dir.empty()) return {};

@@ -29,23 +29,10 @@ void FrameDemuxer::feed(std::string_view chunk) {
             continue;
         }
         const std::size_t take = std::min<std::size_t>(remaining_, chunk.size());
-        append(stream_ == 2 ? err_ : out_, chunk.substr(0, take));
+        append(stream_ == 2 && !merged_ ? err_ : out_, chunk.substr(0, take));
         remaining_ -= static_cast<std::uint32_t>(take);
         chunk.remove_prefix(take);
     }
-}
-
-std::string frames_in_order(std::string_view framed) {
-    std::string out;
-    while (framed.size() >= 8) {
-        const auto b = [&](std::size_t i) { return std::uint32_t{static_cast<unsigned char>(framed[i])}; };
-        const std::size_t size = (b(4) << 24) | (b(5) << 16) | (b(6) << 8) | b(7);
-        framed.remove_prefix(8);
-        const std::size_t take = std::min(size, framed.size());
-        out.append(framed.substr(0, take));
-        framed.remove_prefix(take);
-    }
-    return out;
 }
 
 bool LineSplitter::feed(std::string_view chunk) {

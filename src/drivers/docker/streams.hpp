@@ -11,10 +11,11 @@ namespace ncbctl::docker {
 
 // The 8-byte framed stream of attach/exec/logs without a TTY: [stream, 0, 0, 0, size(be32)] payload.
 // Stream 1 = stdout, 2 = stderr (0 = stdin echo, counted as stdout). Output past `cap` bytes per stream is
-// dropped (counted in dropped()), so a chatty command cannot exhaust memory.
+// dropped (counted in dropped()), so a chatty command cannot exhaust memory. `merged`: both streams go to
+// out() in arrival order, as the engine sent them (a container's logs read as one text).
 class FrameDemuxer {
 public:
-    explicit FrameDemuxer(std::size_t cap = 16U * 1024U * 1024U) : cap_(cap) {}
+    explicit FrameDemuxer(std::size_t cap = 16U * 1024U * 1024U, bool merged = false) : cap_(cap), merged_(merged) {}
     void feed(std::string_view chunk);
     [[nodiscard]] const std::string& out() const { return out_; }
     [[nodiscard]] const std::string& err() const { return err_; }
@@ -25,6 +26,7 @@ public:
 private:
     void append(std::string& to, std::string_view data);
     std::size_t cap_;
+    bool merged_;
     std::string out_, err_;
     unsigned char header_[8] = {};
     std::size_t header_fill_ = 0;
@@ -32,11 +34,6 @@ private:
     int stream_ = 1;
     std::uint64_t dropped_ = 0;
 };
-
-// The payloads of a whole framed stream (as above) in arrival order, stdout and stderr interleaved as the
-// engine sent them (GET /containers/{id}/logs of a container without a TTY). A truncated last frame keeps
-// what arrived.
-std::string frames_in_order(std::string_view framed);
 
 // Splits a stream into '\n'-terminated lines (JSON progress messages of pull/import/build). A single line
 // longer than max_line is cut at max_line (the rest of that line is skipped) to keep memory bounded.
