@@ -5,9 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/context.hpp"
 #include "drivers/registry.hpp"
@@ -42,13 +42,8 @@ void register_logs(CLI::App& app, Context& ctx) {
             }
             if (ctx.format() == OutputFormat::Json) {
                 nlohmann::json out{{"node", n->name}, {"lines", nlohmann::json::array()}};
-                std::size_t start = 0;
-                while (!text->empty() && start <= text->size()) {
-                    const auto nl = text->find('\n', start);
-                    out["lines"].push_back(text->substr(start, nl == std::string::npos ? nl : nl - start));
-                    if (nl == std::string::npos) break;
-                    start = nl + 1;
-                }
+                std::istringstream in(*text);
+                for (std::string line; std::getline(in, line);) out["lines"].push_back(line);
                 std::cout << out.dump() << "\n";
             } else if (!text->empty()) {
                 std::cout << *text << "\n";

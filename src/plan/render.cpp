@@ -113,14 +113,11 @@ std::string dumped(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// `head` as text with `"key":[items...]` added last: `{...,"key":[` + items + `]}`.
+// `head` (never empty) as text with `"key":[` opened last; the caller appends the items and `]}`.
 void open_list(const nlohmann::json& head, const char* key, std::string& out) {
     std::string text = dumped(head);
     text.pop_back();  // the closing brace
-    out += text;
-    out += head.empty() ? "\"" : ",\"";
-    out += key;
-    out += "\":[";
+    out += text + ",\"" + key + "\":[";
 }
 
 }  // namespace
