@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -10,6 +12,7 @@
 #include "cli/context.hpp"
 #include "ncbctl/journal.hpp"
 #include "plan/render.hpp"
+#include "run/timeline.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::cli {
@@ -48,6 +51,24 @@ nlohmann::json summary_json(const RunRecord& r) {
             {"inventory_hash", r.inventory_hash},
             {"fingerprint", r.fingerprint},
             {"ncbctl_version", r.ncbctl_version}};
+}
+
+nlohmann::json spans_json(const std::vector<run::TimelineSpan>& spans, std::int64_t t0) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : spans)
+        out.push_back({{"start_ms", s.start_ms - t0}, {"end_ms", s.end_ms - t0}, {"result", s.result}});
+    return out;
+}
+
+// The timeline's data, times relative to the run's start: what the text picture draws.
+nlohmann::json timeline_json(const run::Timeline& t) {
+    nlohmann::json phases = nlohmann::json::array();
+    for (const auto& r : t.phases)
+        phases.push_back({{"name", r.name}, {"undone", r.undone}, {"spans", spans_json(r.spans, t.start_ms)}});
+    return {{"duration_ms", t.end_ms - t.start_ms},
+            {"phases", std::move(phases)},
+            {"undo", spans_json(t.undo, t.start_ms)},
+            {"window_503", spans_json(t.window, t.start_ms)}};
 }
 
 // --state-dir alone is enough to read journals; otherwise the inventory names the cluster.
@@ -110,6 +131,7 @@ ExitCode show(const Context& ctx, const std::string& run_id) {
                 }
         out["steps"] = std::move(steps);
         if (rec->plan) out["plan"] = plan::to_json(*rec->plan);
+        if (auto tl = run::read_timeline(rec->path)) out["timeline"] = timeline_json(*tl);
         std::cout << out.dump(2) << '\n';
         return ExitCode::Ok;
     }
@@ -121,6 +143,9 @@ ExitCode show(const Context& ctx, const std::string& run_id) {
               << (rec->resumable() ? " (resumable: ncbctl resume " + rec->run_id + ")" : std::string()) << "\n"
               << "  inventory sha256 " << rec->inventory_hash << "\n";
     if (!rec->plan) return ExitCode::Ok;
+    if (auto tl = run::read_timeline(rec->path); tl && !tl->empty())
+        std::cout << "\n"
+                  << run::render_timeline(*tl, {.width = 60, .color = ctx.color() && ::isatty(STDOUT_FILENO) != 0});
     for (const auto& ph : rec->plan->phases) {
         std::cout << "\n" << ph.name << "\n";
         for (const auto& s : ph.steps) {

@@ -265,7 +265,8 @@ std::unique_ptr<EventSink> make_reporter(ReporterKind kind, std::ostream& out, s
     return std::make_unique<PlainReporter>(err, false);
 }
 
-void print_summary(std::ostream& out, const std::string& command, const std::string& run_id, const RunOutcome& o) {
+void print_summary(std::ostream& out, const std::string& command, const std::string& run_id, const RunOutcome& o,
+                   const Timeline* timeline) {
     out << "\n" << command << "  (run " << run_id << ")\n";
     std::size_t w = 5;
     for (const auto& p : o.phases) w = std::max(w, p.name.size());
@@ -278,6 +279,7 @@ void print_summary(std::ostream& out, const std::string& command, const std::str
             "  {:<{}}  {:<24}  {:<12}  {}\n", p.name, w, nodes, p.result.empty() ? "-" : p.result,
             p.result == "ok" || p.result == "failed" || p.result == "interrupted" ? dur(p.duration_ms) : "");
     }
+    if (timeline != nullptr && !timeline->empty()) out << '\n' << render_timeline(*timeline) << '\n';
     for (const auto& f : o.failures) out << "  failed: " << f << '\n';
     for (const auto& u : o.undone) out << "  undone: " << u << '\n';
     for (const auto& u : o.undo_failures) out << "  undo failed: " << u << '\n';

@@ -7,6 +7,7 @@
 
 #include "ncbctl/events.hpp"
 #include "run/executor.hpp"
+#include "run/timeline.hpp"
 
 namespace ncbctl::run {
 
@@ -35,8 +36,10 @@ private:
     std::vector<EventSink*> sinks_;
 };
 
-// The final table: phase, nodes, result, duration; then failures, undo actions and the cluster state.
-void print_summary(std::ostream& out, const std::string& command, const std::string& run_id, const RunOutcome& o);
+// The final table: phase, nodes, result, duration; then the timeline of the window (when given and not empty),
+// failures, undo actions and the cluster state.
+void print_summary(std::ostream& out, const std::string& command, const std::string& run_id, const RunOutcome& o,
+                   const Timeline* timeline = nullptr);
 // One line: "upgrade --to 2.2.16: ok in 1m2s (run R)".
 void print_final_line(std::ostream& out, const std::string& command, const std::string& run_id, const RunOutcome& o);
 

@@ -47,8 +47,10 @@ ExitCode execute_session(const Plan& plan, ActionRunner& runner, LockBackend& lo
     reporter.reset();  // the live view stops drawing before the summary
     if (opts.reporter == ReporterKind::Quiet)
         print_final_line(out_of(opts), command, run_id, outcome);
-    else if (opts.reporter != ReporterKind::Json)
-        print_summary(out_of(opts), command, run_id, outcome);
+    else if (opts.reporter != ReporterKind::Json) {
+        auto timeline = read_timeline((*journal)->path());  // the whole run, earlier sessions included
+        print_summary(out_of(opts), command, run_id, outcome, timeline ? &*timeline : nullptr);
+    }
     if (outcome.exit == ExitCode::Interrupted || outcome.exit == ExitCode::NeedsHuman)
         err_of(opts) << "ncbctl: continue with: " << resume_cmd << '\n';
     if (!(*journal)->ok()) err_of(opts) << "ncbctl: " << (*journal)->error() << '\n';

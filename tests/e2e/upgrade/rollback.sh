@@ -29,4 +29,18 @@ fi
 user_exists e2e_before || fail "the record written before the upgrade is gone"
 shape=$(window_shape "$probe")
 [ "$shape" = AMA ] || { bad_answers "$probe" >&2; fail "clients saw '$shape', expected AMA"; }
+# The picture of the window, in the summary and in `runs show` of this real run, plain ASCII without a TTY.
+run=$(sed -n 's/.*(run \([^,]*\), exit 5)$/\1/p' "$E2E_DIR/rollback.out" | tail -1)
+[ -n "$run" ] || fail "no run id in the summary"
+grep -Eq '^  503 window +\|' "$E2E_DIR/rollback.out" || fail "the summary draws no timeline"
+LANG=C NO_COLOR=1 "$NCBCTL" --state-dir "$E2E_DIR/state" runs show "$run" > "$E2E_DIR/rollback-show.out" ||
+  fail "runs show $run"
+tl=$(sed -n '/^Timeline: /,/^  # ok/p' "$E2E_DIR/rollback-show.out")
+echo "$tl" >&2
+failed_phase=canary; [ "$fault" = check-fails ] && failed_phase=verify
+grep -Eq "^  $failed_phase +\|[ #~]*X+ *\| +[0-9.hms]+  failed\$" <<<"$tl" || fail "runs show: no failed $failed_phase bar"
+grep -Eq '^  stop +\|[ ]*~+ *\|.*ok, undone$' <<<"$tl" || fail "runs show: the stop phase is not shown undone"
+grep -Eq '^  undo +\| *<[<X ]*\|' <<<"$tl" || fail "runs show: no undo row"
+grep -Eq '^  503 window +\| *=+ *\| +[0-9.hms]+$' <<<"$tl" || fail "runs show: no closed 503 window"
+! LC_ALL=C grep -q '[^ -~]' <<<"$tl" || fail "runs show: the timeline is not plain ASCII"
 echo "rollback ($fault): exit 5, back on 2.2.14, 503 window $(window_seconds "$probe") s"
