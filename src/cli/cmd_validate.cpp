@@ -8,10 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/context.hpp"
+#include "cli/init_template.hpp"
 #include "ncbctl/load_options.hpp"
 #include "workflow/connectivity.hpp"
 
@@ -27,6 +30,18 @@ nlohmann::json summary_json(const Inventory& inv) {
     return {{"cluster", inv.cluster},      {"nodes", nodes},
             {"canary", inv.canary},        {"traffic", inv.traffic.driver},
             {"backup", inv.backup.method}, {"content_hash", inv.content_hash}};
+}
+
+// The CHANGE-ME values a starter inventory from `ncbctl init` still has, one warning line each on stderr.
+std::vector<Placeholder> placeholders(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto found = find_placeholders(text.str());
+    for (const auto& p : found)
+        std::cerr << path << ":" << p.line << ": warning: " << (p.key.empty() ? "this value" : p.key)
+                  << " is still a placeholder (" << kPlaceholder << "); replace it (its comment says with what)\n";
+    return found;
 }
 
 std::vector<workflow::ConnectResult> connect(const Inventory& inv) {
@@ -49,6 +64,7 @@ void register_validate(CLI::App& app, Context& ctx) {
         ctx.action = [&ctx, reach, no_file_checks]() -> ExitCode {
             const std::string path = ctx.inventory_path();
             auto inv = load_inventory(path, LoadOptions{.check_files = !*no_file_checks});
+            const auto left = placeholders(path);
             std::vector<workflow::ConnectResult> reached;
             if (inv && *reach) reached = connect(*inv);
             const bool all_ok = std::ranges::all_of(reached, [](const auto& r) { return r.ok; });
@@ -62,6 +78,8 @@ void register_validate(CLI::App& app, Context& ctx) {
                 } else {
                     out.update(summary_json(*inv));
                 }
+                out["placeholders"] = nlohmann::json::array();
+                for (const auto& p : left) out["placeholders"].push_back({{"line", p.line}, {"key", p.key}});
                 if (*reach) {
                     out["connect"] = nlohmann::json::array();
                     for (const auto& r : reached)
@@ -77,6 +95,9 @@ void register_validate(CLI::App& app, Context& ctx) {
                 return ExitCode::Usage;
             }
             if (ctx.format() == OutputFormat::Text) {
+                if (!left.empty())
+                    std::cerr << "ncbctl: " << left.size() << " placeholder" << (left.size() == 1 ? "" : "s")
+                              << " left in " << path << "\n";
                 std::cout << "OK " << path << ": cluster " << inv->cluster << ", " << inv->nodes.size() << " node"
                           << (inv->nodes.size() == 1 ? "" : "s") << ", canary " << inv->canary << ", traffic "
                           << inv->traffic.driver << ", backup " << inv->backup.method << '\n';

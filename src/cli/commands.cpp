@@ -21,10 +21,13 @@ void register_status(CLI::App&, Context&);
 void register_rollback(CLI::App&, Context&);
 void register_traffic(CLI::App&, Context&);
 void register_logs(CLI::App&, Context&);
+void register_init(CLI::App&, Context&);
+void register_meta(CLI::App&, Context&);
 
 void register_commands(CLI::App& app, Context& ctx) {
     // clang-format off
     static constexpr RegisterFn kCommands[] = {
+        register_init,
         register_validate,
         register_status,
         register_logs,
@@ -41,6 +44,7 @@ void register_commands(CLI::App& app, Context& ctx) {
         register_maintain,
         register_plugin,
         register_migrate,
+        register_meta,  // hidden: __man, __completion, __complete (build and shells)
     };
     // clang-format on
     for (RegisterFn fn : kCommands) fn(app, ctx);
