@@ -33,15 +33,31 @@ std::string tool(const std::string& override_path, const char* fallback) {
     return override_path.empty() ? std::string(fallback) : override_path;
 }
 
-// The child's environment: the password never appears in argv (visible in ps) or in messages.
-Result<std::map<std::string, std::string>> client_env(const DatabaseSpec& db) {
-    std::map<std::string, std::string> env;
-    if (is_postgres(db)) env["PGCONNECT_TIMEOUT"] = "10";
-    if (db.password.empty()) return env;
+// The tool's environment: the password travels as a secret (never in argv, a log or a file), see ToolCall.
+struct ClientEnv {
+    std::map<std::string, std::string> env, secret;
+};
+
+Result<ClientEnv> client_env(const DatabaseSpec& db) {
+    ClientEnv e;
+    if (is_postgres(db)) e.env["PGCONNECT_TIMEOUT"] = "10";
+    if (db.password.empty()) return e;
     auto pw = resolve_secret(db.password);
     if (!pw) return fail(pw.error().with_context("database password: "));
-    env[is_postgres(db) ? "PGPASSWORD" : "MYSQL_PWD"] = *pw;
-    return env;
+    e.secret[is_postgres(db) ? "PGPASSWORD" : "MYSQL_PWD"] = *pw;
+    return e;
+}
+
+ToolCall call(Argv argv, const ClientEnv& e, std::string stdin_file = {}) {
+    return ToolCall{.argv = std::move(argv), .env = e.env, .secret_env = e.secret, .stdin_file = std::move(stdin_file)};
+}
+
+// pg_restore reading `path`: by name when the tool sees this machine's files (it can seek: data offsets),
+// else streamed into its stdin.
+ToolCall pg_restore_call(const ToolRunner& tools, Argv argv, const ClientEnv& e, const std::string& path) {
+    if (!tools.shares_files()) return call(std::move(argv), e, path);
+    argv.push_back(path);
+    return call(std::move(argv), e);
 }
 
 std::vector<std::string> pg_conn(const DatabaseSpec& db, const std::string& dbname) {
@@ -52,15 +68,20 @@ std::vector<std::string> my_conn(const DatabaseSpec& db) {
     return {"-h", db.host, "-P", std::to_string(db.port), "-u", db.user};
 }
 
-Error tool_failed(const std::string& what, const net::ProcessResult& r) {
-    return {ErrorCode::Remote,
-            what + " failed (exit " + std::to_string(r.exit_code) + "): " + net::last_lines(r.err, 2)};
+Error tool_failed(const std::string& what, const ToolResult& r, const ToolRunner& tools) {
+    return {ErrorCode::Remote, what + " failed (exit " + std::to_string(r.exit_code) + ", " + tools.where() +
+                                   "): " + net::last_lines(r.err, 2)};
 }
 
-Result<net::ProcessResult> run(std::vector<std::string> argv, const std::map<std::string, std::string>& env,
-                               const Deadline& deadline, const std::string& stdout_file = "") {
-    net::ProcessOptions o{.argv = std::move(argv), .env = env, .stdout_file = stdout_file};
-    return net::run_process(o, deadline);
+// Runs a tool; a tool missing where it runs becomes NotFound naming the place.
+Result<ToolResult> run(ToolRunner& tools, const ToolCall& c, const Deadline& deadline) {
+    auto r = tools.run(c, deadline);
+    if (!r) return fail(r.error());
+    if (r->missing())
+        return fail(ErrorCode::NotFound, tools.where() + ": " + c.argv[0] +
+                                             " is not installed there (install the database client tools, or set "
+                                             "database.dump_command / restore_command)");
+    return r;
 }
 
 std::string utc_now_iso() {
@@ -79,14 +100,16 @@ Status sync_dir_of(const std::string& path) {
     return {};
 }
 
-// Proves the dump readable without touching a database: pg_restore reads the whole TOC; a mysqldump
-// file ends with its completion marker only when the dump finished.
-Result<std::string> check_readable(const DatabaseSpec& db, const std::string& path,
-                                   const std::map<std::string, std::string>& env, const Deadline& deadline) {
+// Proves the dump readable without touching a database: pg_restore reads the whole TOC (fed the file on
+// stdin where it runs; it stops reading after the TOC); a mysqldump file ends with its completion marker
+// only when the dump finished.
+Result<std::string> check_readable(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                   const ClientEnv& env, const Deadline& deadline) {
     if (is_postgres(db)) {
-        auto r = run({tool(db.restore_command, "pg_restore"), "--list", path}, env, deadline);
+        auto r =
+            run(tools, pg_restore_call(tools, {tool(db.restore_command, "pg_restore"), "--list"}, env, path), deadline);
         if (!r) return fail(r.error());
-        if (!r->ok()) return fail(tool_failed("pg_restore --list " + path, *r));
+        if (!r->ok()) return fail(tool_failed("pg_restore --list " + path, *r, tools));
         std::size_t entries = 0;
         for (std::size_t pos = 0; (pos = r->out.find('\n', pos)) != std::string::npos; ++pos)
             if (pos + 1 < r->out.size() && r->out[pos + 1] != ';') ++entries;
@@ -106,17 +129,10 @@ Result<std::string> check_readable(const DatabaseSpec& db, const std::string& pa
 }
 
 Status write_manifest(const DumpManifest& m) {
-    nlohmann::json j{{"path", m.path},
-                     {"dialect", m.dialect},
-                     {"database", m.database},
-                     {"sha256", m.sha256},
-                     {"bytes", m.bytes},
-                     {"created", m.created},
-                     {"verified_by", m.verified_by},
-                     {"verified_at", utc_now_iso()},
-                     {"run_id", m.run_id},
-                     {"seconds", m.seconds},
-                     {"format", 1}};
+    nlohmann::json j{
+        {"path", m.path},     {"dialect", m.dialect}, {"database", m.database},       {"sha256", m.sha256},
+        {"bytes", m.bytes},   {"created", m.created}, {"verified_by", m.verified_by}, {"verified_at", utc_now_iso()},
+        {"run_id", m.run_id}, {"ran_on", m.ran_on},   {"seconds", m.seconds},         {"format", 1}};
     return write_private_file(manifest_path(m.path), j.dump(2) + "\n");
 }
 
@@ -162,6 +178,7 @@ Result<DumpManifest> read_manifest(const std::string& dump_path) {
         m.created = j.value("created", "");
         m.verified_by = j.value("verified_by", "");
         m.run_id = j.value("run_id", "");
+        m.ran_on = j.value("ran_on", "local");
         m.seconds = j.value("seconds", 0.0);
         return m;
     } catch (const nlohmann::json::exception& e) {
@@ -169,11 +186,8 @@ Result<DumpManifest> read_manifest(const std::string& dump_path) {
     }
 }
 
-Result<DumpManifest> dump_database(const DatabaseSpec& db, const std::string& dest_dir, const std::string& base_name,
-                                   const std::string& run_id, const Deadline& deadline) {
-    if (db.run_on != "local")
-        return fail(ErrorCode::Unsupported, "database backup with run_on " + db.run_on +
-                                                " is not supported yet; use run_on: local with network access");
+Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& dest_dir,
+                                   const std::string& base_name, const std::string& run_id, const Deadline& deadline) {
     const auto started = Clock::now();
     std::error_code ec;
     fs::create_directories(dest_dir, ec);
@@ -191,42 +205,74 @@ Result<DumpManifest> dump_database(const DatabaseSpec& db, const std::string& de
             if (!path.empty()) ::unlink(path.c_str());
         }
     } cleanup{tmp_path};
+    net::Fd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) return fail(io_error("write", tmp_path));
+    ::fchmod(fd.get(), 0600);  // a .partial left by a killed run may have kept other bits
 
-    std::vector<std::string> argv;
+    Argv argv;
+    // pg_dump run here writes the file itself: -Fc then seeks back to record the data offsets in its table
+    // of contents (pg_restore -j and selective restores use them), so it is hashed in a second pass. Run
+    // elsewhere, its stdout is the only way back: hashed and written as it arrives, nothing held in memory.
+    const bool tool_writes_file = is_postgres(db) && tools.shares_files();
     if (is_postgres(db)) {
         argv = {tool(db.dump_command, "pg_dump"), "-Fc", "--no-password"};
         for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
-        argv.insert(argv.end(), {"-f", tmp_path});
+        if (tool_writes_file) argv.insert(argv.end(), {"-f", tmp_path});
     } else {
         argv = {tool(db.dump_command, "mysqldump"), "--single-transaction", "--routines", "--triggers", "--events"};
         for (auto& a : my_conn(db)) argv.push_back(a);
         argv.push_back(db.name);
     }
-    auto r = run(argv, *env, deadline, is_postgres(db) ? "" : tmp_path);
+    util::Sha256 hash;
+    std::uint64_t bytes = 0;
+    int write_errno = 0;
+    ToolCall c = call(argv, *env);
+    if (!tool_writes_file)
+        c.on_stdout = [&](std::string_view chunk) {
+            hash.update(chunk);
+            bytes += chunk.size();
+            while (!chunk.empty()) {
+                const ssize_t w = ::write(fd.get(), chunk.data(), chunk.size());
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0) {
+                    write_errno = errno;
+                    return false;
+                }
+                chunk.remove_prefix(static_cast<std::size_t>(w));
+            }
+            return true;
+        };
+    auto r = run(tools, c, deadline);
+    if (write_errno != 0) return fail(ErrorCode::Io, "cannot write " + tmp_path + ": " + std::strerror(write_errno));
     if (!r) return fail(r.error().with_context("database backup: "));
-    if (!r->ok()) return fail(tool_failed(argv[0] + " of database " + db.name, *r));
-    net::Fd fd(::open(tmp_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) return fail(io_error("read", tmp_path));
-    ::fchmod(fd.get(), 0600);
-
-    auto readable = check_readable(db, tmp_path, *env, deadline);
-    if (!readable) return fail(readable.error());
-    auto sum = util::sha256_file_hex(tmp_path);
-    if (!sum) return fail(sum.error());
-    // A backup reported as taken must survive a crash. pg_dump syncs its own file (nothing left to write
-    // here); mysqldump's stdout file is synced by this call.
-    if (::fdatasync(fd.get()) != 0) return fail(io_error("sync", tmp_path));
+    if (!r->ok()) return fail(tool_failed(argv[0] + " of database " + db.name, *r, tools));
+    std::string sum;
+    if (tool_writes_file) {
+        auto file_sum = util::sha256_file_hex(tmp_path);
+        if (!file_sum) return fail(file_sum.error());
+        sum = *file_sum;
+        bytes = static_cast<std::uint64_t>(fs::file_size(tmp_path, ec));
+    } else {
+        sum = hash.hex_digest();
+    }
+    if (bytes == 0) return fail(ErrorCode::Verification, argv[0] + " of database " + db.name + " wrote nothing");
+    // A backup reported as taken must survive a crash: synced before it is checked and renamed.
+    if (::fsync(fd.get()) != 0) return fail(io_error("sync", tmp_path));
     fd.reset();
+
+    auto readable = check_readable(tools, db, tmp_path, *env, deadline);
+    if (!readable) return fail(readable.error());
 
     DumpManifest m;
     m.path = final_path;
     m.dialect = db.dialect;
     m.database = db.name;
-    m.sha256 = *sum;
-    m.bytes = static_cast<std::uint64_t>(fs::file_size(tmp_path, ec));
+    m.sha256 = sum;
+    m.bytes = bytes;
     m.created = utc_now_iso();
     m.verified_by = *readable;
     m.run_id = run_id;
+    m.ran_on = tools.where();
     fs::rename(tmp_path, final_path, ec);
     if (ec) return fail(ErrorCode::Io, "cannot rename " + tmp_path + ": " + ec.message());
     cleanup.path.clear();
@@ -236,7 +282,8 @@ Result<DumpManifest> dump_database(const DatabaseSpec& db, const std::string& de
     return m;
 }
 
-Result<DumpManifest> verify_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline) {
+Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                 const Deadline& deadline) {
     auto m = read_manifest(path);
     if (!m) return fail(m.error());
     std::error_code ec;
@@ -250,96 +297,10 @@ Result<DumpManifest> verify_dump(const DatabaseSpec& db, const std::string& path
     if (*sum != m->sha256) return fail(ErrorCode::Verification, path + ": SHA-256 differs from the manifest");
     auto env = client_env(db);
     if (!env) return fail(env.error());
-    auto readable = check_readable(db, path, *env, deadline);
+    auto readable = check_readable(tools, db, path, *env, deadline);
     if (!readable) return fail(readable.error());
     m->verified_by = *readable;
     return m;
-}
-
-namespace {
-
-Result<std::string> query_one(const DatabaseSpec& db, const std::string& sql, const Deadline& deadline) {
-    auto env = client_env(db);
-    if (!env) return fail(env.error());
-    std::vector<std::string> argv;
-    if (is_postgres(db)) {
-        argv = {"psql", "-X", "-A", "-t", "--no-password", "-v", "ON_ERROR_STOP=1"};
-        for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
-        argv.insert(argv.end(), {"-c", sql});
-    } else {
-        argv = {"mysql", "-N", "-B"};
-        for (auto& a : my_conn(db)) argv.push_back(a);
-        argv.insert(argv.end(), {db.name, "-e", sql});
-    }
-    auto r = run(argv, *env, deadline);
-    if (!r) return fail(r.error());
-    if (!r->ok())
-        return fail(ErrorCode::Unreachable,
-                    "database " + db.name + " at " + db.host + ":" + std::to_string(db.port) + ": " +
-                        net::last_lines(r->err, 1),
-                    true);
-    return net::last_lines(r->out, 1);
-}
-
-}  // namespace
-
-Status check_database(const DatabaseSpec& db, const Deadline& deadline) {
-    auto r = query_one(db, "select 1", deadline);
-    if (!r) return fail(r.error());
-    return {};
-}
-
-Result<std::uint64_t> database_size(const DatabaseSpec& db, const Deadline& deadline) {
-    const std::string sql = is_postgres(db) ? "select pg_database_size(current_database())"
-                                            : "select coalesce(sum(data_length + index_length), 0) from "
-                                              "information_schema.tables where table_schema = database()";
-    auto r = query_one(db, sql, deadline);
-    if (!r) return fail(r.error());
-    try {
-        return static_cast<std::uint64_t>(std::stoull(*r));
-    } catch (const std::exception&) {
-        return fail(ErrorCode::Protocol, "database " + db.name + ": unexpected size answer '" + *r + "'");
-    }
-}
-
-Status restore_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline) {
-    auto verified = verify_dump(db, path, deadline);
-    if (!verified) return fail(verified.error().with_context("refusing to restore: "));
-    auto env = client_env(db);
-    if (!env) return fail(env.error());
-    if (!is_postgres(db)) {
-        std::vector<std::string> argv{"mysql"};
-        for (auto& a : my_conn(db)) argv.push_back(a);
-        argv.push_back(db.name);
-        std::ifstream in(path, std::ios::binary);
-        std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        net::ProcessOptions o{.argv = argv, .stdin_data = std::move(sql), .env = *env};
-        auto r = net::run_process(o, deadline);
-        if (!r) return fail(r.error());
-        if (!r->ok()) return fail(tool_failed("mysql restore of " + db.name, *r));
-        return {};
-    }
-    auto quote_ident = [](const std::string& s) {
-        std::string out = "\"";
-        for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
-        return out + "\"";
-    };
-    // Drop and re-create: objects created by the failed upgrade's migrations must not survive.
-    std::vector<std::string> recreate{"psql", "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"};
-    for (auto& a : pg_conn(db, "postgres")) recreate.push_back(a);
-    recreate.insert(recreate.end(), {"-c", "DROP DATABASE IF EXISTS " + quote_ident(db.name) + " WITH (FORCE)", "-c",
-                                     "CREATE DATABASE " + quote_ident(db.name) + " OWNER " + quote_ident(db.user)});
-    auto dropped = run(recreate, *env, deadline);
-    if (!dropped) return fail(dropped.error());
-    std::vector<std::string> argv{tool(db.restore_command, "pg_restore"), "--no-owner", "--exit-on-error",
-                                  "--no-password"};
-    if (!dropped->ok()) argv.insert(argv.end(), {"--clean", "--if-exists", "--single-transaction"});
-    for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
-    argv.push_back(path);
-    auto r = run(argv, *env, deadline);
-    if (!r) return fail(r.error());
-    if (!r->ok()) return fail(tool_failed("pg_restore of " + path + " into " + db.name, *r));
-    return {};
 }
 
 namespace {
@@ -348,6 +309,140 @@ std::string pg_ident(const std::string& s) {
     std::string out = "\"";
     for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
+}
+
+std::string my_ident(const std::string& s) {
+    std::string out = "`";
+    for (char c : s) out += (c == '`') ? std::string("``") : std::string(1, c);
+    return out + "`";
+}
+
+std::string my_literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += (c == '\'' || c == '\\') ? std::string(1, '\\') + c : std::string(1, c);
+    return out + "'";
+}
+
+// psql / mysql running one statement in `dbname` (the maintenance database `postgres`, or none for MySQL).
+Argv sql_argv(const DatabaseSpec& db, const std::string& dbname, const std::string& sql) {
+    Argv argv;
+    if (is_postgres(db)) {
+        argv = {"psql", "-X", "-A", "-t", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"};
+        for (auto& a : pg_conn(db, dbname)) argv.push_back(a);
+    } else {
+        argv = {tool(db.restore_command, "mysql"), "-N", "-B"};
+        for (auto& a : my_conn(db)) argv.push_back(a);
+        if (!dbname.empty()) argv.push_back(dbname);
+    }
+    argv.insert(argv.end(), {is_postgres(db) ? "-c" : "-e", sql});
+    return argv;
+}
+
+Result<std::string> query_one(ToolRunner& tools, const DatabaseSpec& db, const std::string& sql,
+                              const Deadline& deadline) {
+    auto env = client_env(db);
+    if (!env) return fail(env.error());
+    auto r = run(tools, call(sql_argv(db, db.name, sql), *env), deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok())
+        return fail(ErrorCode::Unreachable,
+                    "database " + db.name + " at " + db.host + ":" + std::to_string(db.port) + " (tools on " +
+                        tools.where() + "): " + net::last_lines(r->err, 1),
+                    true);
+    return net::last_lines(r->out, 1);
+}
+
+// `TOOL --version` where it runs: NotFound when the tool is not there, else its first output line.
+Result<std::string> tool_version(ToolRunner& tools, const std::string& name, const Deadline& deadline) {
+    auto r = run(tools, ToolCall{.argv = {name, "--version"}}, deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok())
+        return fail(ErrorCode::NotFound, tools.where() + ": " + name + " --version failed (exit " +
+                                             std::to_string(r->exit_code) + "): " + net::last_lines(r->err, 1));
+    const auto nl = r->out.find('\n');
+    return r->out.substr(0, nl);
+}
+
+}  // namespace
+
+int client_major(std::string_view line) {
+    const auto d = line.find_first_of("0123456789");
+    if (d == std::string_view::npos) return 0;
+    int v = 0;
+    for (std::size_t i = d; i < line.size() && line[i] >= '0' && line[i] <= '9' && v < 100000; ++i)
+        v = v * 10 + (line[i] - '0');
+    return v;
+}
+
+Result<std::string> check_database(ToolRunner& tools, const DatabaseSpec& db, const Deadline& deadline) {
+    const std::vector<std::string> needed =
+        is_postgres(db)
+            ? std::vector<std::string>{tool(db.dump_command, "pg_dump"), tool(db.restore_command, "pg_restore"), "psql"}
+            : std::vector<std::string>{tool(db.dump_command, "mysqldump"), tool(db.restore_command, "mysql")};
+    std::string dump_version;
+    for (const auto& t : needed) {
+        auto v = tool_version(tools, t, deadline);
+        if (!v) return fail(v.error());
+        if (dump_version.empty()) dump_version = *v;
+    }
+    if (!is_postgres(db)) {
+        auto one = query_one(tools, db, "select 1", deadline);
+        if (!one) return fail(one.error());
+        return dump_version + " via " + tools.where();
+    }
+    // Also the credentials check: the first query that needs them.
+    auto server = query_one(tools, db, "select current_setting('server_version_num')", deadline);
+    if (!server) return fail(server.error());
+    const int server_major = client_major(*server) / 10000;
+    const int dump_major = client_major(dump_version.substr(std::min(dump_version.find(')'), dump_version.size())));
+    if (dump_major < server_major)
+        return fail(ErrorCode::Unsupported, tools.where() + ": " + needed[0] + " is PostgreSQL " +
+                                                std::to_string(dump_major) + ", the server is " +
+                                                std::to_string(server_major) +
+                                                " (pg_dump refuses a newer server; install client " +
+                                                std::to_string(server_major) + " there or set database.dump_command)");
+    return needed[0] + " " + std::to_string(dump_major) + " >= server " + std::to_string(server_major) + " via " +
+           tools.where();
+}
+
+Result<std::uint64_t> database_size(ToolRunner& tools, const DatabaseSpec& db, const Deadline& deadline) {
+    const std::string sql = is_postgres(db) ? "select pg_database_size(current_database())"
+                                            : "select coalesce(sum(data_length + index_length), 0) from "
+                                              "information_schema.tables where table_schema = database()";
+    auto r = query_one(tools, db, sql, deadline);
+    if (!r) return fail(r.error());
+    try {
+        return static_cast<std::uint64_t>(std::stoull(*r));
+    } catch (const std::exception&) {
+        return fail(ErrorCode::Protocol, "database " + db.name + ": unexpected size answer '" + *r + "'");
+    }
+}
+
+namespace {
+
+Status restore_mysql(ToolRunner& tools, const DatabaseSpec& db, const std::string& path, const ClientEnv& env,
+                     const Deadline& deadline) {
+    // Drop and re-create with the same character set: tables a failed upgrade's migration created must not
+    // survive. A user without DROP on the database gets the dump replayed over it (its DROP TABLEs).
+    auto charset = query_one(tools, db,
+                             "select concat(default_character_set_name, ' ', default_collation_name) from "
+                             "information_schema.schemata where schema_name = database()",
+                             deadline);
+    if (charset && charset->find(' ') != std::string::npos) {
+        const std::string cs = charset->substr(0, charset->find(' '));
+        const std::string coll = charset->substr(charset->find(' ') + 1);
+        const std::string sql = "DROP DATABASE IF EXISTS " + my_ident(db.name) + "; CREATE DATABASE " +
+                                my_ident(db.name) + " CHARACTER SET " + my_ident(cs) + " COLLATE " + my_ident(coll);
+        auto dropped = run(tools, call(sql_argv(db, "", sql), env), deadline);
+        if (!dropped) return fail(dropped.error());
+    }
+    Argv argv{tool(db.restore_command, "mysql")};
+    for (auto& a : my_conn(db)) argv.push_back(a);
+    argv.push_back(db.name);
+    auto r = run(tools, call(argv, env, path), deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok()) return fail(tool_failed("mysql restore of " + path + " into " + db.name, *r, tools));
+    return {};
 }
 
 std::string scratch_name() {
@@ -360,49 +455,74 @@ std::string scratch_name() {
 
 }  // namespace
 
-Result<std::string> restore_to_scratch(const DatabaseSpec& db, const std::string& path, const Deadline& deadline) {
-    if (!is_postgres(db))
-        return fail(ErrorCode::Unsupported,
-                    "restore verification into a scratch database is implemented for "
-                    "PostgreSQL only; " +
-                        db.dialect + " dumps are checked for completeness");
-    auto checked = verify_dump(db, path, deadline);
+Status restore_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path, const Deadline& deadline) {
+    auto verified = verify_dump(tools, db, path, deadline);
+    if (!verified) return fail(verified.error().with_context("refusing to restore: "));
+    auto env = client_env(db);
+    if (!env) return fail(env.error());
+    if (!is_postgres(db)) return restore_mysql(tools, db, path, *env, deadline);
+    // Drop and re-create: objects created by the failed upgrade's migrations must not survive.
+    Argv recreate{"psql", "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"};
+    for (auto& a : pg_conn(db, "postgres")) recreate.push_back(a);
+    recreate.insert(recreate.end(), {"-c", "DROP DATABASE IF EXISTS " + pg_ident(db.name) + " WITH (FORCE)", "-c",
+                                     "CREATE DATABASE " + pg_ident(db.name) + " OWNER " + pg_ident(db.user)});
+    auto dropped = run(tools, call(recreate, *env), deadline);
+    if (!dropped) return fail(dropped.error());
+    Argv argv{tool(db.restore_command, "pg_restore"), "--no-owner", "--exit-on-error", "--no-password"};
+    if (!dropped->ok()) argv.insert(argv.end(), {"--clean", "--if-exists", "--single-transaction"});
+    for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
+    auto r = run(tools, pg_restore_call(tools, argv, *env, path), deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok()) return fail(tool_failed("pg_restore of " + path + " into " + db.name, *r, tools));
+    return {};
+}
+
+Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                       const Deadline& deadline) {
+    auto checked = verify_dump(tools, db, path, deadline);
     if (!checked) return fail(checked.error());
     auto env = client_env(db);
     if (!env) return fail(env.error());
+    const bool pg = is_postgres(db);
     const std::string scratch = scratch_name();
     auto admin = [&](const std::string& sql) {
-        std::vector<std::string> argv{"psql", "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1"};
-        for (auto& a : pg_conn(db, "postgres")) argv.push_back(a);
-        argv.insert(argv.end(), {"-c", sql});
-        return run(argv, *env, deadline);
+        return run(tools, call(sql_argv(db, pg ? "postgres" : "", sql), *env), deadline);
     };
-    auto created = admin("CREATE DATABASE " + pg_ident(scratch));
+    auto created = admin("CREATE DATABASE " + (pg ? pg_ident(scratch) : my_ident(scratch)));
     if (!created) return fail(created.error());
     if (!created->ok())
         return fail(ErrorCode::Remote, "cannot create scratch database " + scratch + " (the user " + db.user +
-                                           " needs CREATEDB): " + net::last_lines(created->err, 1));
+                                           (pg ? " needs CREATEDB" : " needs CREATE and DROP on it") +
+                                           "): " + net::last_lines(created->err, 1));
     struct Drop {
         std::function<void()> fn;
         ~Drop() { fn(); }
-    } drop{[&] { (void)admin("DROP DATABASE IF EXISTS " + pg_ident(scratch) + " WITH (FORCE)"); }};
+    } drop{[&] {
+        (void)admin(pg ? "DROP DATABASE IF EXISTS " + pg_ident(scratch) + " WITH (FORCE)"
+                       : "DROP DATABASE IF EXISTS " + my_ident(scratch));
+    }};
 
-    std::vector<std::string> argv{tool(db.restore_command, "pg_restore"), "--no-owner", "--no-acl", "--exit-on-error",
-                                  "--no-password"};
-    for (auto& a : pg_conn(db, scratch)) argv.push_back(a);
-    argv.push_back(path);
-    auto r = run(argv, *env, deadline);
+    Argv argv;
+    if (pg) {
+        argv = {tool(db.restore_command, "pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--no-password"};
+        for (auto& a : pg_conn(db, scratch)) argv.push_back(a);
+    } else {
+        argv = {tool(db.restore_command, "mysql")};
+        for (auto& a : my_conn(db)) argv.push_back(a);
+        argv.push_back(scratch);
+    }
+    auto r = run(tools, pg ? pg_restore_call(tools, argv, *env, path) : call(argv, *env, path), deadline);
     if (!r) return fail(r.error());
-    if (!r->ok()) return fail(tool_failed("pg_restore of " + path + " into scratch database " + scratch, *r));
-    std::vector<std::string> count{"psql", "-X", "-A", "-t", "--no-password", "-v", "ON_ERROR_STOP=1"};
-    for (auto& a : pg_conn(db, scratch)) count.push_back(a);
-    count.insert(count.end(), {"-c",
-                               "select count(*) from information_schema.tables where table_schema not in "
-                               "('pg_catalog', 'information_schema')"});
-    auto c = run(count, *env, deadline);
+    if (!r->ok()) return fail(tool_failed(argv[0] + " of " + path + " into scratch database " + scratch, *r, tools));
+    const std::string count_sql =
+        pg ? "select count(*) from information_schema.tables where table_schema not in ('pg_catalog', "
+             "'information_schema')"
+           : "select count(*) from information_schema.tables where table_schema = " + my_literal(scratch);
+    auto c = run(tools, call(sql_argv(db, pg ? scratch : "", count_sql), *env), deadline);
     if (!c) return fail(c.error());
-    if (!c->ok()) return fail(tool_failed("counting tables of scratch database " + scratch, *c));
-    return "pg_restore into scratch database " + scratch + ": " + net::last_lines(c->out, 1) + " tables";
+    if (!c->ok()) return fail(tool_failed("counting tables of scratch database " + scratch, *c, tools));
+    return std::string(pg ? "pg_restore" : "mysql restore") + " into scratch database " + scratch + ": " +
+           net::last_lines(c->out, 1) + " tables";
 }
 
 }  // namespace ncbctl::backup

@@ -1,17 +1,23 @@
 #pragma once
 // Database-level backups (pg_dump -Fc / mysqldump), the backup the upgrade takes while every node is
-// stopped. A dump counts only once it is complete, checksummed and proven readable: it is written under
-// a temporary name, verified (pg_restore --list / mysqldump's completion line), synced, then renamed, and a
-// manifest (<file>.json) records its SHA-256, size and verification (synced with its directory).
+// stopped. The tools run where database.run_on says, through a ToolRunner (this machine, a node's host over
+// SSH, a container through the Engine API): the dump streams back into `<file>.partial` on this machine,
+// hashed as it arrives (memory flat), is synced, proven readable (pg_restore --list fed the file through the
+// same runner / mysqldump's completion line), then renamed; a manifest (<file>.json) records its SHA-256,
+// size, verification and where it ran (synced with its directory). Restores stream the file into the
+// restore tool's stdin through the same runner.
 // Failure semantics: Error (Remote with the tool's last stderr line, Io, Timeout); a failed dump leaves
-// no file behind. The password comes from DatabaseSpec.password by reference and only ever travels in
-// the child's environment (PGPASSWORD / MYSQL_PWD), never on a command line or in a message.
+// no file behind (a killed ncbctl leaves at most `<file>.partial`, never the final name). The password comes
+// from DatabaseSpec.password by reference and only travels as ToolCall::secret_env (PGPASSWORD / MYSQL_PWD),
+// never on a command line or in a message.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "ncbctl/deadline.hpp"
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
+#include "ncbctl/tool_runner.hpp"
 
 namespace ncbctl::backup {
 
@@ -24,31 +30,42 @@ struct DumpManifest {
     std::string created;      // ISO-8601 UTC
     std::string verified_by;  // "pg_restore --list: 152 entries"
     std::string run_id;       // empty for cron backups
+    std::string ran_on;       // ToolRunner::where() of the dump: "local", "node app1 (root@h:22)", ...
     double seconds = 0;       // dump + verify
 };
 
 // Dumps `db` into `dest_dir/<base_name>.<ext>` (0600) and writes the manifest beside it.
-Result<DumpManifest> dump_database(const DatabaseSpec& db, const std::string& dest_dir, const std::string& base_name,
-                                   const std::string& run_id, const Deadline& deadline);
+Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& dest_dir,
+                                   const std::string& base_name, const std::string& run_id, const Deadline& deadline);
 
 // Re-checks an existing dump: size and SHA-256 against its manifest, then readability.
-Result<DumpManifest> verify_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
+Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                 const Deadline& deadline);
 
 // Restores a dump into the inventory's database, replacing its content (rollback). PostgreSQL: the
 // database is dropped and re-created from the maintenance database when the user may do so, else the
-// dump is restored with --clean --if-exists. Every node must be stopped (the caller's contract).
-Status restore_dump(const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
+// dump is restored with --clean --if-exists. MySQL/MariaDB: the database is dropped and re-created with its
+// character set and collation when the user may, else the dump is replayed over it. Every node must be
+// stopped (the caller's contract).
+Status restore_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
 
 // Proves a dump restorable without touching the live database: verify_dump, then pg_restore into a new
-// scratch database `ncbctl_verify_<random>` on the same server, count its tables, and drop it (also on
-// failure). Needs CREATEDB for the inventory's user. Returns "pg_restore into scratch database X: N tables".
-// PostgreSQL only (Unsupported for MySQL/MariaDB).
-Result<std::string> restore_to_scratch(const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
+// scratch database `ncbctl_verify_<random>` on the same server (pg_restore / mysql fed the file), count its
+// tables, and drop it (also on failure). Needs CREATEDB (PostgreSQL) or CREATE/DROP on that name (MySQL).
+// Returns "pg_restore into scratch database X: N tables" (or "mysql restore into ...").
+Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                       const Deadline& deadline);
 
-// Connects and runs a trivial query (preflight: the database is reachable with the inventory's credentials).
-Status check_database(const DatabaseSpec& db, const Deadline& deadline);
+// Preflight, read-only, through the runner: the dump, restore and query tools exist where they run (exit
+// 127 there: NotFound naming the place and the tool), PostgreSQL's pg_dump major is at least the server's
+// (Unsupported), and the credentials work (a trivial query; Unreachable with the server's line). Returns a
+// one-line summary ("pg_dump 15 >= server 15 via node app1 (...)").
+Result<std::string> check_database(ToolRunner& tools, const DatabaseSpec& db, const Deadline& deadline);
 // Size of the database in bytes (an upper bound for its compressed dump: free-space preflight).
-Result<std::uint64_t> database_size(const DatabaseSpec& db, const Deadline& deadline);
+Result<std::uint64_t> database_size(ToolRunner& tools, const DatabaseSpec& db, const Deadline& deadline);
+// "pg_dump (PostgreSQL) 15.8 (Debian 15.8-0+deb12u1)" -> 15: the first number of a --version line (0 when
+// none). Pure, for the version preflight.
+int client_major(std::string_view version_line);
 
 // Replaces `path` with `text` through a temp file (mode 0600 from creation) and a rename; the file, then its
 // directory, are fsynced, so a crash leaves the old or the new content, never half a file. Error: Io.

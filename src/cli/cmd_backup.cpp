@@ -21,6 +21,7 @@
 #include "cli/context.hpp"
 #include "cli/maintain_command.hpp"
 #include "cli/run_options.hpp"
+#include "drivers/registry.hpp"
 #include "ncbctl/journal.hpp"
 #include "nocobase/client.hpp"
 #include "run/cluster_lock.hpp"
@@ -194,8 +195,11 @@ ExitCode run_backup(const Context& ctx, const BackupRunFlags& flags) {
     Result<std::string> summary = fail(ErrorCode::Internal, "no backup method ran");
     ExitCode failure = ExitCode::Failed;
     if (method == "database") {
-        auto m = backup::dump_database(inv->database, *dest, base, "",
-                                       Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.backup)));
+        auto tools = drivers::make_tool_runner(*inv);
+        auto m =
+            !tools ? Result<backup::DumpManifest>(fail(tools.error()))
+                   : backup::dump_database(**tools, inv->database, *dest, base, "",
+                                           Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.backup)));
         if (m) {
             char secs[32];
             std::snprintf(secs, sizeof secs, "%.1f", m->seconds);
@@ -324,13 +328,9 @@ Result<std::string> prove_restorable(const Inventory& inv, const std::string& pa
         if (!f) return fail(f.error());
         return "archive re-check: zip with _metadata.json and data, NocoBase " + f->version + ", sha256 matches";
     }
-    auto r = backup::restore_to_scratch(inv.database, path, deadline);
-    if (!r && r.error().code == ErrorCode::Unsupported) {
-        auto v = backup::verify_dump(inv.database, path, deadline);
-        if (!v) return fail(v.error());
-        return v->verified_by + ", sha256 matches";
-    }
-    return r;
+    auto tools = drivers::make_tool_runner(inv);
+    if (!tools) return fail(tools.error());
+    return backup::restore_to_scratch(**tools, inv.database, path, deadline);
 }
 
 ExitCode verify_cmd(const Context& ctx, const VerifyFlags& flags) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -46,6 +47,24 @@ std::vector<std::string> build_env(const ProcessOptions& o) {
 // ControlMaster, which holds them until the remote command ends. Read this much longer, then stop.
 constexpr Duration kReadGraceAfterKill{200};
 
+// write() that reports EPIPE instead of raising SIGPIPE (which would end ncbctl): SIGPIPE is blocked for
+// this thread around the call and a pending one taken before it is unblocked.
+ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) {
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    const ssize_t w = ::write(fd, data, len);
+    const int saved = errno;
+    if (w < 0 && saved == EPIPE) {
+        const timespec zero{0, 0};
+        while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {}
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = saved;
+    return w;
+}
+
 void append_capped(std::string& buf, std::string_view chunk, std::size_t cap) {
     buf.append(chunk);
     if (buf.size() > cap) buf.erase(0, buf.size() - cap);  // keep the tail: errors are at the end
@@ -60,6 +79,12 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
     Fd in_r, in_w, out_r, out_w, err_r, err_w;
     if (!make_pipe(in_r, in_w) || !make_pipe(out_r, out_w) || !make_pipe(err_r, err_w))
         return fail(ErrorCode::Io, std::string("pipe: ") + std::strerror(errno));
+    Fd in_file;
+    if (!opts.stdin_file.empty()) {
+        in_file = Fd(::open(opts.stdin_file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (in_file.get() < 0)
+            return fail(ErrorCode::Io, "cannot read " + opts.stdin_file + ": " + std::strerror(errno));
+    }
     Fd out_file;
     if (!opts.stdout_file.empty()) {
         out_file = Fd(::open(opts.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -111,9 +136,27 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
     err_w.reset();
     out_file.reset();
 
-    // stdin: written from the poll loop so a large input cannot deadlock against a full output pipe.
+    // stdin: written from the poll loop so a large input cannot deadlock against a full output pipe. The
+    // file follows stdin_data through one 256 KiB buffer (refilled when written out).
+    std::string in_buf = opts.stdin_data;
     std::size_t in_off = 0;
-    if (opts.stdin_data.empty())
+    auto refill = [&]() -> bool {  // false: nothing more to write
+        if (in_off < in_buf.size()) return true;
+        if (!in_file.valid()) return false;
+        in_buf.resize(256U * 1024U);
+        ssize_t got;
+        do got = ::read(in_file.get(), in_buf.data(), in_buf.size());
+        while (got < 0 && errno == EINTR);
+        if (got <= 0) {
+            in_file.reset();
+            in_buf.clear();
+            return false;
+        }
+        in_buf.resize(static_cast<std::size_t>(got));
+        in_off = 0;
+        return true;
+    };
+    if (!refill())
         in_w.reset();
     else
         ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
@@ -192,10 +235,10 @@ Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& de
             if (re & (POLLERR | POLLHUP)) {
                 in_w.reset();
             } else if (re & POLLOUT) {
-                const ssize_t w = ::write(in_w.get(), opts.stdin_data.data() + in_off, opts.stdin_data.size() - in_off);
+                const ssize_t w = write_no_sigpipe(in_w.get(), in_buf.data() + in_off, in_buf.size() - in_off);
                 if (w > 0) in_off += static_cast<std::size_t>(w);
                 if (w < 0 && errno != EAGAIN && errno != EINTR) in_w.reset();
-                if (in_off >= opts.stdin_data.size()) in_w.reset();
+                if (in_w.valid() && !refill()) in_w.reset();
             }
         }
     }

@@ -6,6 +6,8 @@
 // deadline passed (Timeout, the group killed) or a second Ctrl-C arrived (Cancelled). A non-zero exit
 // code is a normal ProcessResult. After such a kill the pipes are read for at most 200 ms more, then
 // closed: whoever still holds them (a multiplexed ssh client's ControlMaster) is not waited for.
+// A child that closes its stdin early (pg_restore --list stops after the TOC) is not an error: the rest of
+// the input is not written (EPIPE is taken without a SIGPIPE).
 #include <functional>
 #include <map>
 #include <string>
@@ -19,7 +21,8 @@ namespace ncbctl::net {
 
 struct ProcessOptions {
     std::vector<std::string> argv;
-    std::string stdin_data;                  // written then closed; empty => /dev/null
+    std::string stdin_data;                  // written first, then stdin_file, then stdin is closed
+    std::string stdin_file;                  // streamed after stdin_data (a restore's dump); never in memory
     std::map<std::string, std::string> env;  // added to (or overriding) the inherited environment
     std::vector<std::string> unset_env;      // removed from the inherited environment
     std::string cwd;

@@ -28,18 +28,35 @@ ClusterPorts make_cluster_ports(const Inventory& inv) {
         if (!r) return fail(r.error());
         return std::pair{r->status, r->header("retry-after")};
     };
-    p.database_check = [&inv](const Deadline& d) { return backup::check_database(inv.database, d); };
-    p.database_size = [&inv](const Deadline& d) { return backup::database_size(inv.database, d); };
+    // The database tools run where database.run_on says (drivers::make_tool_runner); each call builds its
+    // runner (SSH transports and their masters are shared per target, so this costs no connection).
+    p.database_check = [&inv](const Deadline& d) -> Status {
+        auto tools = drivers::make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        auto r = backup::check_database(**tools, inv.database, d);
+        if (!r) return fail(r.error());
+        return {};
+    };
+    p.database_size = [&inv](const Deadline& d) -> Result<std::uint64_t> {
+        auto tools = drivers::make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        return backup::database_size(**tools, inv.database, d);
+    };
     p.database_dump = [&inv](const std::string& base, const Deadline& d) -> Result<Params> {
-        auto m = backup::dump_database(inv.database, inv.backup.destination, base, "", d);
+        auto tools = drivers::make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        auto m = backup::dump_database(**tools, inv.database, inv.backup.destination, base, "", d);
         if (!m) return fail(m.error());
         return Params{{"path", m->path},
                       {"sha256", m->sha256},
                       {"bytes", std::to_string(m->bytes)},
-                      {"verified_by", m->verified_by}};
+                      {"verified_by", m->verified_by},
+                      {"ran_on", m->ran_on}};
     };
-    p.database_restore = [&inv](const std::string& path, const Deadline& d) {
-        return backup::restore_dump(inv.database, path, d);
+    p.database_restore = [&inv](const std::string& path, const Deadline& d) -> Status {
+        auto tools = drivers::make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        return backup::restore_dump(**tools, inv.database, path, d);
     };
     p.storage_archive = [&inv](const std::string& base, const Deadline& d) {
         return backup::archive_storage(inv.backup.storage_path, inv.backup.destination, base, d);

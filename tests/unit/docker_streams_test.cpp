@@ -130,3 +130,26 @@ TEST_CASE("FrameDemuxer merged keeps stdout and stderr interleaved as sent; a cu
     CHECK(merged(body.substr(0, body.size() - 3)) == "out 1\nerr 1\nout 2\ncut ");
     CHECK(merged("").empty());
 }
+
+TEST_CASE("FrameDemuxer streams stdout to a sink and keeps stderr apart", "[docker]") {
+    const std::string all = frame(1, "dump-") + frame(2, "warning\n") + frame(1, std::string(100000, 'd'));
+    for (std::size_t step : {1U, 5U, 8U, 4096U}) {
+        FrameDemuxer d(1024);
+        std::string sunk;
+        d.stream_stdout_to([&](std::string_view c) {
+            sunk.append(c);
+            return true;
+        });
+        for (std::size_t i = 0; i < all.size(); i += step) d.feed(std::string_view(all).substr(i, step));
+        CHECK(sunk == "dump-" + std::string(100000, 'd'));  // past the 1 KiB capture cap: nothing dropped
+        CHECK(d.out().empty());
+        CHECK(d.err() == "warning\n");
+        CHECK_FALSE(d.sink_failed());
+    }
+    FrameDemuxer refused;
+    int calls = 0;
+    refused.stream_stdout_to([&](std::string_view) { return ++calls < 2; });
+    refused.feed(frame(1, "a") + frame(1, "b") + frame(1, "c"));
+    CHECK(calls == 2);
+    CHECK(refused.sink_failed());
+}

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "drivers/docker/container_spec.hpp"
+#include "drivers/docker/exec_stream.hpp"
 #include "drivers/docker/streams.hpp"
 #include "util/log_excerpt.hpp"
 
@@ -128,53 +129,11 @@ Status DockerNodeDriver::start(const Deadline& d) {
 
 Result<ExecResult> DockerNodeDriver::exec(const Argv& argv, const Deadline& d) {
     if (config_error_) return fail(err(*config_error_));
-    if (argv.empty()) return fail(err({ErrorCode::Usage, "exec: empty command"}));
-    const Json create = {{"Cmd", argv}, {"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}};
-    auto cr = engine_.post("/containers/" + enc(config_.container) + "/exec", create.dump(), d);
-    if (!cr) return fail(err(cr.error()));
-    if (cr->status != 201) {
-        Error e = engine_.api_error(*cr, "exec in container " + config_.container);
-        if (cr->status == 409) e.message += " (start the container first)";
-        return fail(err(std::move(e)));
-    }
-    auto created = cr->json();
-    if (!created) return fail(err(created.error()));
-    const std::string id = str(*created, "Id");
-
-    FrameDemuxer demux;
-    Head head;
-    EngineRequest start{.method = "POST", .path = "/exec/" + id + "/start", .body = R"({"Detach":false,"Tty":false})"};
-    start.on_body = [&](std::string_view chunk) {
-        head.keep(chunk);
-        demux.feed(chunk);
-        return true;
-    };
-    auto sr = engine_.call(start, d);
-    if (!sr) return fail(err(sr.error()));
-    if (sr->status != 200 && sr->status != 101) {
-        sr->body = head.text;
-        return fail(err(engine_.api_error(*sr, "exec start in container " + config_.container)));
-    }
-    // The stream ends when the process closes its output; the exit code can lag behind by a moment.
-    for (;;) {
-        auto ir = engine_.get("/exec/" + id + "/json", d);
-        if (!ir) return fail(err(ir.error()));
-        if (ir->status != 200) return fail(err(engine_.api_error(*ir, "exec inspect in " + config_.container)));
-        auto info = ir->json();
-        if (!info) return fail(err(info.error()));
-        if (!info->value("Running", false)) {
-            ExecResult res;
-            res.exit_code = (*info)["ExitCode"].is_number_integer() ? (*info)["ExitCode"].get<int>() : -1;
-            res.out = demux.out();
-            res.err = demux.err();
-            if (demux.dropped() > 0)
-                spdlog::warn("node {}: exec output over {} MiB per stream was dropped ({} bytes)", name_, 16,
-                             demux.dropped());
-            return res;
-        }
-        if (d.expired()) return fail(err({ErrorCode::Timeout, "exec: still running at the deadline", true}));
-        std::this_thread::sleep_for(50ms);
-    }
+    auto r = exec_in_container(engine_, config_.container, {.argv = argv}, d);
+    if (!r) return fail(err(r.error()));
+    if (r->dropped > 0)
+        spdlog::warn("node {}: exec output over {} MiB per stream was dropped ({} bytes)", name_, 16, r->dropped);
+    return ExecResult{r->exit_code, std::move(r->out), std::move(r->err)};
 }
 
 Result<std::string> DockerNodeDriver::image_for(const std::string& version, const Deadline& d) {

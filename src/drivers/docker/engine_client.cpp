@@ -155,6 +155,16 @@ Result<EngineResponse> EngineClient::raw(const EngineRequest& req, const std::st
     return EngineResponse{r->status, std::move(r->body)};
 }
 
+Result<std::string> EngineClient::unix_socket(const Deadline& deadline) {
+    if (endpoint_.kind == Endpoint::Kind::Tcp)
+        return std::unexpected(Error{ErrorCode::Unsupported, "docker engine " + endpoint_.display +
+                                                                 ": streaming into an exec's stdin needs a unix:// or "
+                                                                 "ssh:// endpoint"});
+    auto s = socket(deadline);
+    if (!s) return std::unexpected(s.error().with_context("docker engine " + endpoint_.display + ": "));
+    return s;
+}
+
 Result<std::string> EngineClient::socket(const Deadline& deadline) {
     if (endpoint_.kind != Endpoint::Kind::Ssh) return endpoint_.socket_path;
     if (forward_ && forward_->alive()) return forward_->local_socket();

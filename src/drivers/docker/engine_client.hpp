@@ -93,6 +93,9 @@ public:
     // NotFound for 404, Conflict for 409, Remote otherwise; transient only for 5xx that say so (never 4xx).
     [[nodiscard]] Error api_error(const EngineResponse& resp, std::string_view what) const;
     [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
+    // The local unix socket that reaches the engine (unix://, or the ssh:// forward, opened when needed), for
+    // a raw hijacked connection (exec with stdin); Unsupported for tcp:// endpoints.
+    Result<std::string> unix_socket(const Deadline& deadline);
 
 private:
     Result<std::string> socket(const Deadline& deadline);  // the unix socket to use (opens the ssh forward)

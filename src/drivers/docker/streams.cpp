@@ -29,7 +29,12 @@ void FrameDemuxer::feed(std::string_view chunk) {
             continue;
         }
         const std::size_t take = std::min<std::size_t>(remaining_, chunk.size());
-        append(stream_ == 2 && !merged_ ? err_ : out_, chunk.substr(0, take));
+        const bool is_err = stream_ == 2 && !merged_;
+        if (!is_err && sink_) {
+            if (!sink_failed_ && !sink_(chunk.substr(0, take))) sink_failed_ = true;
+        } else {
+            append(is_err ? err_ : out_, chunk.substr(0, take));
+        }
         remaining_ -= static_cast<std::uint32_t>(take);
         chunk.remove_prefix(take);
     }

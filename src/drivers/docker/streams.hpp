@@ -16,6 +16,10 @@ namespace ncbctl::docker {
 class FrameDemuxer {
 public:
     explicit FrameDemuxer(std::size_t cap = 16U * 1024U * 1024U, bool merged = false) : cap_(cap), merged_(merged) {}
+    // Streams stdout payloads to `sink` instead of out() (a database dump: nothing is kept). Once the sink
+    // returns false, later stdout is dropped and sink_failed() is true.
+    void stream_stdout_to(std::function<bool(std::string_view)> sink) { sink_ = std::move(sink); }
+    [[nodiscard]] bool sink_failed() const { return sink_failed_; }
     void feed(std::string_view chunk);
     [[nodiscard]] const std::string& out() const { return out_; }
     [[nodiscard]] const std::string& err() const { return err_; }
@@ -27,6 +31,8 @@ private:
     void append(std::string& to, std::string_view data);
     std::size_t cap_;
     bool merged_;
+    std::function<bool(std::string_view)> sink_;
+    bool sink_failed_ = false;
     std::string out_, err_;
     unsigned char header_[8] = {};
     std::size_t header_fill_ = 0;

@@ -409,18 +409,15 @@ void SshTransport::close() noexcept {
     }
 }
 
-Result<ExecResult> SshTransport::run_impl(const Argv& remote, const Deadline& deadline, const std::string& stdin_data,
-                                          const std::string& stdout_file) {
+Result<ExecResult> SshTransport::run_impl(const Argv& remote, const Deadline& deadline, net::ProcessOptions io) {
     if (remote.empty()) return fail(ErrorCode::Internal, who() + ": empty remote command");
     if (auto c = connect(deadline); !c) return fail(c.error());
     const auto timeout_error = [&] {
         return fail(ErrorCode::Timeout,
                     who() + ": '" + remote.front() + "' did not finish before its deadline; stopped it on the host");
     };
-    auto r = net::run_process({.argv = ssh_argv(with_remote_timeout(remote, deadline.remaining())),
-                               .stdin_data = stdin_data,
-                               .stdout_file = stdout_file},
-                              deadline);
+    io.argv = ssh_argv(with_remote_timeout(remote, deadline.remaining()));
+    auto r = net::run_process(io, deadline);
     if (!r) {
         if (r.error().code == ErrorCode::Timeout) return timeout_error();
         return fail(r.error().with_context(who() + ": "));
@@ -437,12 +434,16 @@ Result<ExecResult> SshTransport::run_impl(const Argv& remote, const Deadline& de
 }
 
 Result<ExecResult> SshTransport::run(const Argv& remote, const Deadline& deadline, const std::string& stdin_data) {
-    return run_impl(remote, deadline, stdin_data, {});
+    return run_impl(remote, deadline, {.stdin_data = stdin_data});
+}
+
+Result<ExecResult> SshTransport::run_streaming(const Argv& remote, const Deadline& deadline, net::ProcessOptions io) {
+    return run_impl(remote, deadline, std::move(io));
 }
 
 Result<ExecResult> SshTransport::run_to_file(const Argv& remote, const std::string& local_file,
                                              const Deadline& deadline) {
-    return run_impl(remote, deadline, {}, local_file);
+    return run_impl(remote, deadline, {.stdout_file = local_file});
 }
 
 Status SshTransport::write_file(const std::string& remote_path, const std::string& content, const Deadline& deadline,

@@ -28,6 +28,7 @@
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/node_driver.hpp"
+#include "net/process.hpp"
 
 namespace ncbctl::ssh {
 
@@ -77,6 +78,10 @@ public:
     // Streams the remote command's stdout into `local_file` (created 0600).
     Result<ExecResult> run_to_file(const Argv& remote, const std::string& local_file, const Deadline& deadline);
 
+    // Runs `remote` with its stdin fed from `io.stdin_data` then `io.stdin_file` and its stdout streamed to
+    // `io.on_stdout` (or captured); stderr keeps its last `io.max_capture` bytes. Errors as for run().
+    Result<ExecResult> run_streaming(const Argv& remote, const Deadline& deadline, net::ProcessOptions io);
+
     // Atomic remote write (temp file in the same directory, chmod, rename).
     Status write_file(const std::string& remote_path, const std::string& content, const Deadline& deadline,
                       int mode = 0644);
@@ -90,8 +95,7 @@ public:
 
 private:
     SshTransport(std::string node, SshTarget target, Duration connect_timeout, std::string control_path);
-    Result<ExecResult> run_impl(const Argv& remote, const Deadline& deadline, const std::string& stdin_data,
-                                const std::string& stdout_file);
+    Result<ExecResult> run_impl(const Argv& remote, const Deadline& deadline, net::ProcessOptions io);
 
     std::string node_;
     SshTarget target_;
