@@ -9,6 +9,14 @@ NC=("$NCBCTL" -i "$INV" --state-dir "$E2E_DIR/state" --no-color)
 LB=http://127.0.0.1:$LBPORT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# SRC DEST: the inventory with `database.run_on: node:app1` (the dump and restores run on app1's host over
+# SSH and stream back), the variant upgrade.sh and rollback.sh canary-never-ready use.
+runon_inventory() { sed '/^  password_file: .*db-password$/a\  run_on: node:app1' "$1" > "$2"; grep -q 'run_on: node:app1' "$2"; }
+# The newest database dump's manifest says it ran on app1 over SSH.
+expect_dump_ran_on_app1() {
+  local m; m=$(ls -t "$E2E_DIR"/backups/*.pgdump.json | head -1)
+  jq -e '.ran_on | startswith("node app1 (")' "$m" >/dev/null || fail "the dump did not run on app1: $(jq -c .ran_on "$m")"
+}
 note() { echo "-- $*" >&2; }
 
 node_version() { curl -s -m 5 "http://127.0.0.1:$1/api/app:getInfo" | jq -r '.data.version // "none"' 2>/dev/null || echo down; }

@@ -6,6 +6,9 @@ source "$(dirname "$0")/lib.sh"
 fault=${1:?fault}
 [ "$(versions)" = "2.2.14 2.2.14 2.2.14" ] || reset_to_a
 sed 's/^  ready: .*/  ready: 60s/' "$INV" > "$E2E_DIR/short.yaml"
+# canary-never-ready takes its backup and restores it through run_on node:app1 (SSH); check-fails locally.
+if [ "$fault" = canary-never-ready ]; then runon_inventory "$E2E_DIR/short.yaml" "$E2E_DIR/short-runon.yaml" &&
+  mv "$E2E_DIR/short-runon.yaml" "$E2E_DIR/short.yaml"; fi
 "$HARNESS/cluster.sh" fault "$E2E_DIR" "$fault" on
 probe=$E2E_DIR/rollback-$fault.probe; : > "$probe"
 prober_start "$probe"
@@ -27,6 +30,7 @@ if [ "$fault" = canary-never-ready ]; then  # the operator sees why: the canary'
 fi
 [ "$(lb_status)" = 200 ] || fail "traffic not live after the rollback: $(lb_status)"
 user_exists e2e_before || fail "the record written before the upgrade is gone"
+[ "$fault" != canary-never-ready ] || expect_dump_ran_on_app1
 shape=$(window_shape "$probe")
 [ "$shape" = AMA ] || { bad_answers "$probe" >&2; fail "clients saw '$shape', expected AMA"; }
 # The picture of the window, in the summary and in `runs show` of this real run, plain ASCII without a TTY.

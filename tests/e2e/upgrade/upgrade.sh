@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A -> B on the real cluster: every node at B; through the LB only 200 before, only 503 + Retry-After
 # during, only 200 after; the record written before is still there; a second upgrade meanwhile exits 4
-# naming the holder.
+# naming the holder. The backup is taken with database.run_on: node:app1 (pg_dump on app1's host over SSH).
 source "$(dirname "$0")/lib.sh"
+runon_inventory "$INV" "$E2E_DIR/runon.yaml"
+NC=("$NCBCTL" -i "$E2E_DIR/runon.yaml" --state-dir "$E2E_DIR/state" --no-color)
 probe=$E2E_DIR/upgrade.probe; : > "$probe"
 prober_start "$probe"
 "${NC[@]}" --yes upgrade --to 2.2.15 > "$E2E_DIR/upgrade.out" 2> "$E2E_DIR/upgrade.err" & UPID=$!
@@ -18,4 +20,5 @@ expect_versions 2.2.15
 shape=$(window_shape "$probe")
 [ "$shape" = AMA ] || { bad_answers "$probe" >&2; fail "clients saw '$shape' through the LB, expected AMA (200s, 503s with Retry-After, 200s)"; }
 user_exists e2e_before || fail "the record written before the upgrade is gone"
-echo "upgrade: ok; 503 window seen by clients: $(window_seconds "$probe") s; lock held exit 4"
+expect_dump_ran_on_app1
+echo "upgrade: ok (backup through run_on node:app1); 503 window seen by clients: $(window_seconds "$probe") s; lock held exit 4"
