@@ -5,13 +5,17 @@
 // `known_hosts_file` under `host_key_checking: strict` (accept-new creates it), nginx `maintenance_page`.
 // Relative paths are resolved against the inventory file's directory, as everywhere. A missing or
 // unreadable file is one more Diagnostic at its value; only checked once the document is otherwise valid
-// (a half-parsed document has no reliable list of files). Files are never read, only stat'ed.
+// (a half-parsed document has no reliable list of files). Files are never read, only stat'ed. Each must be
+// a regular file; a secret file must also be non-empty and at most 64 KiB.
 #include "ncbctl/inventory.hpp"
 
 namespace ncbctl {
 
 struct LoadOptions {
     bool check_files = false;
+    // When set, receives what check_files found that is not an error (e.g. a secret file others may
+    // read: "warning: ..."), also when the inventory is valid.
+    std::vector<Diagnostic>* warnings = nullptr;
 };
 
 std::expected<Inventory, std::vector<Diagnostic>> load_inventory(const std::string& path, const LoadOptions& opts);

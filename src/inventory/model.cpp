@@ -1,7 +1,10 @@
 // Small methods of the inventory model and secret resolution (the loader is loader.cpp).
-#include <fstream>
-#include <sstream>
+#include <spdlog/spdlog.h>
 
+#include <mutex>
+#include <set>
+
+#include "inventory/bounded_read.hpp"
 #include "ncbctl/inventory.hpp"
 
 namespace ncbctl {
@@ -32,6 +35,23 @@ const Node& Inventory::canary_node() const {
     return nodes.front();
 }
 
+namespace {
+
+// Once per file and process: a secret is read at every use (each sign-in, each node).
+void warn_loose_mode_once(const std::string& path, const inv::FileFacts& facts) {
+    auto w = inv::secret_mode_warning(path, facts);
+    if (!w) return;
+    static std::mutex mu;
+    static std::set<std::string> warned;
+    const std::lock_guard lock(mu);
+    if (warned.insert(path).second) spdlog::warn("{}", *w);
+}
+
+}  // namespace
+
+// A `_file` secret must be a regular file of at most 64 KiB, not empty once trailing newlines are
+// stripped (else an Auth error naming the file, never its content); one others may read is used, with a
+// warning logged once per file.
 Result<std::string> resolve_secret(const SecretRef& ref) {
     if (!ref.env.empty()) {
         const char* v = std::getenv(ref.env.c_str());
@@ -41,11 +61,11 @@ Result<std::string> resolve_secret(const SecretRef& ref) {
         return std::string(v);
     }
     if (!ref.file.empty()) {
-        std::ifstream in(ref.file, std::ios::binary);
-        if (!in) return fail(ErrorCode::Auth, "cannot read secret file " + ref.file);
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        std::string s = ss.str();
+        // Often with the cluster lock held: a FIFO or /dev/zero must fail at once, not hang or fill memory.
+        auto r = inv::read_regular_file(ref.file, inv::kMaxSecretBytes);
+        if (!r) return fail(ErrorCode::Auth, "secret file " + ref.file + " " + r.error().text);
+        warn_loose_mode_once(ref.file, r->facts);
+        std::string s = std::move(r->content);
         while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
         if (s.empty()) return fail(ErrorCode::Auth, "secret file " + ref.file + " is empty");
         return s;

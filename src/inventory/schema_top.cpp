@@ -1,4 +1,6 @@
 // Sections without node references of their own: api, timeouts, hooks, lock.
+#include <algorithm>
+
 #include "inventory/schema.hpp"
 
 namespace ncbctl::inv {
@@ -62,9 +64,14 @@ void parse_timeouts(const MapView& root, Inventory& inv) {
     t->duration("upgrade", inv.timeouts.upgrade);
     t->duration("command", inv.timeouts.command);
     t->duration("connect", inv.timeouts.connect);
-    if (t->duration("drain", inv.timeouts.drain, true) && inv.timeouts.drain >= inv.timeouts.stop)
-        t->error("drain", "must be shorter than timeouts.stop (" + std::to_string(inv.timeouts.stop.count()) +
-                              "s): each node's stop step drains first, then stops, within that time");
+    if (t->duration("drain", inv.timeouts.drain, true)) {
+        if (inv.timeouts.drain >= inv.timeouts.stop)
+            t->error("drain", "must be shorter than timeouts.stop (" + std::to_string(inv.timeouts.stop.count()) +
+                                  "s): each node's stop step drains first, then stops, within that time");
+    } else if (!t->has("drain")) {
+        // The default drain must leave the stop step time to stop: at most half of a short `stop`.
+        inv.timeouts.drain = std::min(inv.timeouts.drain, inv.timeouts.stop / 2);
+    }
 }
 
 void parse_hooks(const MapView& root, Inventory& inv) {

@@ -33,6 +33,9 @@ std::optional<std::string> suggest(std::string_view word, const std::vector<std:
     std::optional<std::string> best;
     std::size_t best_distance = limit + 1;
     for (auto c : candidates) {
+        // The distance is at least the length difference: skip without the O(n*m) table (keys can be long).
+        const std::size_t diff = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+        if (diff >= best_distance) continue;
         const std::size_t dist = edit_distance(word, c);
         if (dist < best_distance) {
             best_distance = dist;

@@ -9,11 +9,18 @@ namespace ncbctl::inv {
 namespace {
 
 std::string not_a_node(const std::string& name, const NodeIndex& index) {
-    std::vector<std::string_view> names(index.order.begin(), index.order.end());
     std::string msg = "`" + name + "` is not a node";
-    if (auto s = suggest(name, names)) return msg + "; did you mean `" + *s + "`?";
+    // Bounded: a generated inventory can hold thousands of nodes and as many bad references.
+    constexpr std::size_t kSuggestAmong = 500;
+    constexpr std::size_t kListed = 10;
+    if (index.order.size() <= kSuggestAmong) {
+        std::vector<std::string_view> names(index.order.begin(), index.order.end());
+        if (auto s = suggest(name, names)) return msg + "; did you mean `" + *s + "`?";
+    }
     std::string list;
-    for (const auto& n : index.order) list += (list.empty() ? "" : ", ") + n;
+    for (std::size_t i = 0; i < index.order.size() && i < kListed; ++i)
+        list += (list.empty() ? "" : ", ") + index.order[i];
+    if (index.order.size() > kListed) list += ", ... (" + std::to_string(index.order.size()) + " in all)";
     return msg + " (nodes: " + list + ")";
 }
 
@@ -21,7 +28,7 @@ std::string not_a_node(const std::string& name, const NodeIndex& index) {
 bool check_ref(const std::string& name, const YAML::Mark& at, const std::string& path, const NodeIndex& index,
                Sink& sink) {
     if (index.by_name.contains(name)) return true;
-    sink.error(at, path + ": " + not_a_node(name, index));
+    sink.error(at, sink.full() ? std::string() : path + ": " + not_a_node(name, index));
     return false;
 }
 

@@ -233,6 +233,7 @@ std::optional<long long> duration_seconds(std::string_view s) {
     long long total = 0;
     std::size_t i = 0;
     bool any = false;
+    std::size_t last_rank = 4;  // index in "smhd" of the previous unit; 4: none yet
     while (i < s.size()) {
         std::size_t j = i;
         while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
@@ -242,6 +243,12 @@ std::optional<long long> duration_seconds(std::string_view s) {
         if (ec != std::errc{} || n > 10'000'000) return std::nullopt;
         long long unit = 1;
         if (j < s.size()) {
+            // Each unit at most once, largest first ("1h30m"): "1s1s1s" or "30s1m" is a typo, not a sum.
+            const auto rank = std::string_view("smhd").find(s[j]);
+            if (rank != std::string_view::npos) {
+                if (rank >= last_rank) return std::nullopt;
+                last_rank = rank;
+            }
             switch (s[j]) {
                 case 's':
                     unit = 1;

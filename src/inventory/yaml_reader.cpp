@@ -1,11 +1,13 @@
 #include "inventory/yaml_reader.hpp"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 
+#include "inventory/bounded_read.hpp"
 #include "inventory/suggest.hpp"
 
 namespace ncbctl::inv {
@@ -30,6 +32,11 @@ std::string join_list(const std::vector<std::string_view>& items) {
     return out;
 }
 
+// Linux's null device (1,3), also through a symlink.
+bool is_dev_null(const struct stat& st) {
+    return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
 }  // namespace
 
 Sink::Sink(std::string file, std::string_view text, std::string base_dir)
@@ -43,20 +50,41 @@ void Sink::error(const YAML::Mark& at, std::string message) {
 }
 
 void Sink::error_at(int line, int column, std::string message) {
+    if (full()) {
+        ++dropped_;
+        return;
+    }
     diags_.push_back(Diagnostic{file_, line, column, std::move(message)});
 }
 
-void Sink::file_ref(const YAML::Mark& at, std::string key_path, std::string file) {
-    file_refs_.push_back(FileRef{at, std::move(key_path), std::move(file)});
+void Sink::warning(const YAML::Mark& at, std::string message) {
+    warnings_.push_back(Diagnostic{file_, at.line + 1, at.column + 1, "warning: " + std::move(message)});
+}
+
+void Sink::file_ref(const YAML::Mark& at, std::string key_path, std::string file, bool secret) {
+    file_refs_.push_back(FileRef{at, std::move(key_path), std::move(file), secret});
 }
 
 void Sink::check_files() {
     for (const auto& r : file_refs_) {
         struct stat st {};
-        if (::stat(r.file.c_str(), &st) != 0 || ::access(r.file.c_str(), R_OK) != 0)
-            error(r.at, r.key_path + ": file " + r.file + " does not exist (or is not readable)");
-        else if (S_ISDIR(st.st_mode))
-            error(r.at, r.key_path + ": file " + r.file + " is a directory");
+        const std::string what = r.key_path + ": file " + r.file;
+        if (::stat(r.file.c_str(), &st) != 0 || ::access(r.file.c_str(), R_OK) != 0) {
+            error(r.at, what + " does not exist (or is not readable)");
+        } else if (S_ISDIR(st.st_mode)) {
+            error(r.at, what + " is a directory");
+        } else if (!S_ISREG(st.st_mode) && (r.secret || !is_dev_null(st))) {
+            // A FIFO or a device would hang or never end when read (at use, with the cluster lock held).
+            // /dev/null is a file ssh and TLS read as empty (`config_file: /dev/null`, as `ssh -F /dev/null`).
+            error(r.at, what + " is " + file_type_name(st.st_mode) + ", not a regular file" +
+                            (r.secret ? "" : " (or /dev/null)"));
+        } else if (r.secret) {
+            const FileFacts facts{.mode = st.st_mode, .size = st.st_size};
+            if (auto p = secret_size_problem(facts))
+                error(r.at, what + " " + *p);
+            else if (auto w = secret_mode_warning(r.file, facts))
+                warning(r.at, r.key_path + ": " + *w);
+        }
     }
 }
 
@@ -64,6 +92,11 @@ std::vector<Diagnostic> Sink::take() {
     std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
         return a.line != b.line ? a.line < b.line : a.column < b.column;
     });
+    if (dropped_ > 0)
+        diags_.push_back(Diagnostic{file_, 0, 0,
+                                    "... and " + std::to_string(dropped_) + " more error" + (dropped_ == 1 ? "" : "s") +
+                                        " (only the first " + std::to_string(kMaxDiagnostics) + " are shown)"});
+    dropped_ = 0;
     return std::move(diags_);
 }
 
@@ -75,10 +108,20 @@ std::string describe(const YAML::Node& n) {
     if (n.IsNull()) return "nothing";
     if (n.IsMap()) return "a mapping";
     if (n.IsSequence()) return "a list";
-    if (!is_plain(n)) return "a quoted string";
     std::string s = n.Scalar().substr(0, 60);
     std::replace_if(
         s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
+    // yaml-cpp gives "!" to quoted scalars and the resolved tag to explicit ones (`!!int 22`).
+    if (n.Tag() == "!") return "a quoted string";
+    if (!is_plain(n)) {
+        std::string tag = n.Tag();
+        if (constexpr std::string_view core = "tag:yaml.org,2002:"; tag.starts_with(core))
+            tag = "!!" + tag.substr(core.size());
+        if (tag.size() > 40) tag = tag.substr(0, 40) + "...";
+        std::replace_if(
+            tag.begin(), tag.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
+        return "`" + s + "` with the YAML tag `" + tag + "` (ncbctl reads untagged values: remove the tag)";
+    }
     return "`" + s + "`";
 }
 
@@ -223,9 +266,9 @@ MapView::MapView(const YAML::Node& node, const YAML::Mark& at, std::string path,
             continue;
         }
         const std::string& name = k.Scalar();
-        if (const auto* first = find(name)) {
+        if (const auto [seen, fresh] = index_.try_emplace(name, entries_.size()); !fresh) {
             sink.error(k.Mark(), prefix(path_) + "duplicate key `" + name + "` (first at line " +
-                                     std::to_string(first->first.Mark().line + 1) + ")");
+                                     std::to_string(entries_[seen->second].first.Mark().line + 1) + ")");
             continue;
         }
         entries_.emplace_back(k, v);
@@ -254,9 +297,8 @@ MapView::MapView(const YAML::Node& node, const YAML::Mark& at, std::string path,
 }
 
 const std::pair<YAML::Node, YAML::Node>* MapView::find(std::string_view key) const {
-    for (const auto& e : entries_)
-        if (e.first.Scalar() == key) return &e;
-    return nullptr;
+    const auto it = index_.find(std::string(key));
+    return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
 bool MapView::has(std::string_view key) const {
@@ -470,7 +512,7 @@ bool MapView::secret(std::string_view base, SecretRef& out, bool required) const
         return false;
     }
     out = SecretRef{.env = {}, .file = resolve_local_path(path, sink_->base_dir())};
-    sink_->file_ref(value_mark(file_key), child(file_key), out.file);
+    sink_->file_ref(value_mark(file_key), child(file_key), out.file, true);
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "inventory/values.hpp"
@@ -21,16 +22,27 @@ namespace ncbctl::inv {
 // directory relative local paths are resolved against.
 class Sink {
 public:
+    static constexpr std::size_t kMaxDiagnostics = 100;
     Sink(std::string file, std::string_view text, std::string base_dir);
     void error(const YAML::Mark& at, std::string message);
     void error_at(int line, int column, std::string message);  // 1-based
     [[nodiscard]] bool failed() const { return !diags_.empty(); }
+    // Past kMaxDiagnostics errors only a count is kept (a generated file can have one per line): take()
+    // ends with "... and N more errors". full(): no further message is kept, skip building costly ones.
+    [[nodiscard]] bool full() const { return diags_.size() >= kMaxDiagnostics; }
     [[nodiscard]] std::vector<Diagnostic> take();  // sorted by position, stable
     [[nodiscard]] std::string_view text() const { return text_; }
     [[nodiscard]] const std::string& base_dir() const { return base_dir_; }
+    // Not an error: the inventory loads (e.g. a secret file others may read).
+    void warning(const YAML::Mark& at, std::string message);
+    [[nodiscard]] std::vector<Diagnostic> take_warnings() { return std::move(warnings_); }
     // A local file the document refers to (`key_path` as in messages, `file` resolved), for check_files().
-    void file_ref(const YAML::Mark& at, std::string key_path, std::string file);
-    // Reports each referenced file that does not exist, is not readable or is a directory. Never reads it.
+    // `secret`: its content is a secret (a `*_file` reference).
+    void file_ref(const YAML::Mark& at, std::string key_path, std::string file, bool secret = false);
+    // Reports each referenced file that does not exist, is not readable or is not a regular file (or
+    // /dev/null, but never for a secret); a
+    // secret file also when it is empty or larger than kMaxSecretBytes, and warns when others may read
+    // it. Never reads a file.
     void check_files();
 
 private:
@@ -38,11 +50,14 @@ private:
         YAML::Mark at;
         std::string key_path;
         std::string file;
+        bool secret = false;
     };
     std::string file_;
     std::string_view text_;
     std::string base_dir_;
     std::vector<Diagnostic> diags_;
+    std::vector<Diagnostic> warnings_;
+    std::size_t dropped_ = 0;
     std::vector<FileRef> file_refs_;
 };
 
@@ -135,6 +150,8 @@ private:
     YAML::Mark mark_;
     bool valid_ = false;
     std::vector<std::pair<YAML::Node, YAML::Node>> entries_;  // first occurrence of each key
+    // Key -> index in entries_: duplicate checks and lookups stay linear in the map's size.
+    std::unordered_map<std::string, std::size_t> index_;
 };
 
 }  // namespace ncbctl::inv
