@@ -1,7 +1,8 @@
 // `ncbctl validate [--connect] [--no-file-checks]`: load the inventory strictly (including that the local
 // files it refers to exist, unless --no-file-checks) and print OK or every diagnostic.
 // stdout: one OK line (text) or one JSON document (--output json), valid or not.
-// stderr: each problem as FILE:LINE:COL: message, then a one-line count. Exit 0 valid, 2 invalid.
+// stderr: each problem as FILE:LINE:COL: message, then a one-line count; warnings (a secret file others may
+// read) as FILE:LINE:COL: warning: ..., also in JSON ("warnings"). Exit 0 valid, 2 invalid.
 // --connect (valid inventories only): every node driver, node API, the LB and the database reached in
 // parallel, one OK/FAIL line each on stdout ("connect" array in JSON); exit 3 when any failed.
 #include <CLI/CLI.hpp>
@@ -15,6 +16,7 @@
 
 #include "cli/context.hpp"
 #include "cli/init_template.hpp"
+#include "cli/inventory_load.hpp"
 #include "ncbctl/load_options.hpp"
 #include "workflow/connectivity.hpp"
 
@@ -63,7 +65,9 @@ void register_validate(CLI::App& app, Context& ctx) {
     cmd->callback([&ctx, reach, no_file_checks] {
         ctx.action = [&ctx, reach, no_file_checks]() -> ExitCode {
             const std::string path = ctx.inventory_path();
-            auto inv = load_inventory(path, LoadOptions{.check_files = !*no_file_checks});
+            std::vector<Diagnostic> warnings;
+            auto inv = read_inventory(ctx, LoadOptions{.check_files = !*no_file_checks, .warnings = &warnings});
+            for (const auto& w : warnings) std::cerr << w.to_string() << '\n';
             const auto left = placeholders(path);
             std::vector<workflow::ConnectResult> reached;
             if (inv && *reach) reached = connect(*inv);
@@ -71,6 +75,10 @@ void register_validate(CLI::App& app, Context& ctx) {
             if (ctx.format() == OutputFormat::Json) {
                 nlohmann::json out{{"inventory", path}, {"valid", inv.has_value()}};
                 out["errors"] = nlohmann::json::array();
+                out["warnings"] = nlohmann::json::array();
+                for (const auto& w : warnings)
+                    out["warnings"].push_back(
+                        {{"file", w.file}, {"line", w.line}, {"column", w.column}, {"message", w.message}});
                 if (!inv) {
                     for (const auto& d : inv.error())
                         out["errors"].push_back(

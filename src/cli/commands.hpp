@@ -1,4 +1,7 @@
 #pragma once
+#include <optional>
+#include <string>
+
 #include "cli/context.hpp"
 
 namespace ncbctl::cli {
@@ -8,5 +11,9 @@ int run(int argc, char** argv);
 
 // The explicit table of subcommands (commands.cpp). Only commands that really work are listed.
 void register_commands(CLI::App& app, Context& ctx);
+
+// For a command line CLI11 refused: "unknown command `X` for `ncbctl plan`; did you mean ...? (commands:
+// ...)" when a word where a subcommand belongs names none; nullopt otherwise (CLI11's message stands).
+std::optional<std::string> unknown_command_message(const CLI::App& app, int argc, const char* const* argv);
 
 }  // namespace ncbctl::cli

@@ -1,9 +1,13 @@
 #include "cli/context.hpp"
+#include "cli/inventory_load.hpp"
 
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
+
+#include "ncbctl/cancel.hpp"
+#include "run/signals.hpp"
 
 namespace ncbctl::cli {
 
@@ -19,8 +23,18 @@ bool Context::color() const {
     return ::isatty(STDERR_FILENO) != 0;
 }
 
+std::expected<Inventory, std::vector<Diagnostic>> read_inventory(const Context& ctx, const LoadOptions& opts) {
+    auto inv = [&] {
+        const run::SignalGuard signals(run::SignalNotice::Quiet);
+        return load_inventory(ctx.inventory_path(), opts);
+    }();
+    if (stop_requested()) throw InterruptedWhileLoading{};
+    return inv;
+}
+
+// Throws InterruptedWhileLoading (see cli/inventory_load.hpp).
 std::optional<Inventory> Context::load() const {
-    auto inv = load_inventory(inventory_path());
+    auto inv = read_inventory(*this, LoadOptions{});
     if (inv) return std::move(*inv);
     for (const auto& d : inv.error()) std::cerr << d.to_string() << '\n';
     std::cerr << "ncbctl: " << inv.error().size() << " error" << (inv.error().size() == 1 ? "" : "s") << " in "

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/inventory_load.hpp"
 #include "cli/logging.hpp"
 
 namespace ncbctl::cli {
@@ -35,6 +36,10 @@ int run(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        if (auto unknown = unknown_command_message(app, argc, argv)) {
+            std::cerr << "ncbctl: " << *unknown << '\n';
+            return to_int(ExitCode::Usage);
+        }
         std::cerr << "ncbctl: " << e.what() << "\n"
                   << "Run `ncbctl --help` for usage.\n";
         return to_int(ExitCode::Usage);
@@ -46,6 +51,9 @@ int run(int argc, char** argv) {
     }
     try {
         return to_int(ctx.action());
+    } catch (const InterruptedWhileLoading&) {
+        std::cerr << "ncbctl: interrupted while loading the inventory; nothing was done\n";
+        return to_int(ExitCode::Interrupted);
     } catch (const std::exception& e) {
         spdlog::critical("internal error (a bug, please report it): {}", e.what());
         return to_int(ExitCode::Failed);

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+
 #include "inventory/values.hpp"
 #include "net/process.hpp"
 
@@ -17,7 +19,14 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
         ->capture_default_str();
     cmd.add_option("--max-out-of-service", flags.max_out_of_service,
                    "Most nodes taken out of service at once by steps that count (0: no limit)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Validator(
+            [](const std::string& v) {
+                const bool digits = !v.empty() && v.size() <= 6 &&
+                                    std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+                return digits ? std::string()
+                              : "`" + v.substr(0, 20) + "` is not a number of nodes (0 to 999999; 0: no limit)";
+            },
+            "COUNT"));
 }
 
 Result<Duration> parse_lock_wait(const std::string& value) {

@@ -13,12 +13,16 @@ namespace {
 
 constexpr std::string_view kCluster = kClusterTarget;
 
+// An image tag / release: letters and digits, with single `.-_+` between them (2.2.16, 2.2.16-beta.1,
+// 1.0.0+build.5, latest). `.`, `..` or `+` alone would name no release, and `..` is a path.
 bool valid_version(const std::string& v) {
-    if (v.empty() || v.size() > 128 || v.front() == '-') return false;
-    return std::all_of(v.begin(), v.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
-               c == '_' || c == '+';
-    });
+    auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (v.empty() || v.size() > 128 || !alnum(v.front()) || !alnum(v.back())) return false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (alnum(v[i])) continue;
+        if (std::string_view(".-_+").find(v[i]) == std::string_view::npos || !alnum(v[i - 1])) return false;
+    }
+    return true;
 }
 
 Status check_nodes(const Inventory& inv) {
@@ -79,7 +83,8 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     if (auto ok = check_nodes(inv); !ok) return fail(ok.error());
     if (!valid_version(args.to))
         return fail(ErrorCode::Usage,
-                    "upgrade: --to '" + args.to + "' is not a version (letters, digits, . - _ +), e.g. --to 2.2.16");
+                    "upgrade: --to '" + args.to +
+                        "' is not a version (letters and digits, with single . - _ + between them), e.g. --to 2.2.16");
     const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
     if (canary == nullptr)
         return fail(ErrorCode::Usage, "upgrade: --canary " + args.canary + " is not a node of " + inv.source_path);

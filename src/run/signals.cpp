@@ -19,11 +19,15 @@ void on_signal(int) {
         (void)!::write(STDERR_FILENO, kSecond, sizeof kSecond - 1);
 }
 
+void on_signal_quiet(int) {
+    request_interrupt();
+}
+
 }  // namespace
 
-SignalGuard::SignalGuard() {
+SignalGuard::SignalGuard(SignalNotice notice) {
     struct sigaction sa {};
-    sa.sa_handler = on_signal;
+    sa.sa_handler = notice == SignalNotice::Run ? on_signal : on_signal_quiet;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, &old_int_);

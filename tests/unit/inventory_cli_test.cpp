@@ -1,8 +1,12 @@
 // The built binary: `ncbctl validate` exit codes, stdout/stderr split, JSON output, inventory path rule.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -10,8 +14,11 @@
 #include <regex>
 #include <sstream>
 
+#include "cli/commands.hpp"
 #include "inventory_test_util.hpp"
+#include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
+#include "run/signals.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -148,4 +155,92 @@ TEST_CASE("logs: a node that cannot be reached exits 3 with one line naming it",
     CHECK(r.err.find("app1") != std::string::npos);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Ctrl-C while the inventory loads exits 130, not 0", "[inventory][cli][signals]") {
+    // In-process, so the interrupt lands deterministically during the load: before, validate and plan
+    // went on and exited 0.
+    const std::string inv = example("docker.yaml");
+    for (std::vector<std::string> args : {std::vector<std::string>{"ncbctl", "-i", inv, "validate", "--no-file-checks"},
+                                          std::vector<std::string>{"ncbctl", "-i", inv, "plan", "stop"}}) {
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        spdlog::drop("ncbctl");  // run() registers its logger by name, once per process
+        request_interrupt();
+        const int code = cli::run(static_cast<int>(args.size()), argv.data());
+        reset_interrupts();
+        INFO(args[3]);
+        CHECK(code == 130);
+    }
+}
+
+TEST_CASE("the load's signal guard takes SIGINT quietly and gives the old handler back", "[inventory][signals]") {
+    struct sigaction before {};
+    ::sigaction(SIGINT, nullptr, &before);
+    {
+        const run::SignalGuard guard(run::SignalNotice::Quiet);
+        ::raise(SIGINT);  // would end the test binary without the guard
+        CHECK(stop_requested());
+    }
+    reset_interrupts();
+    struct sigaction after {};
+    ::sigaction(SIGINT, nullptr, &after);
+    CHECK(after.sa_handler == before.sa_handler);
+}
+
+TEST_CASE("an unknown command is named, with a suggestion and the list of commands", "[cli]") {
+    auto r = ncbctl_run({"frobnicate"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("ncbctl: unknown command `frobnicate` for `ncbctl` (commands: validate, status, logs, plan,") !=
+          std::string::npos);
+    CHECK(r.err.find("A subcommand is required") == std::string::npos);
+    auto typo = ncbctl_run({"-i", example("docker.yaml"), "valdate"});
+    CHECK(typo.exit_code == 2);
+    CHECK(typo.err.find("unknown command `valdate` for `ncbctl`; did you mean `validate`?") != std::string::npos);
+    auto nested = ncbctl_run({"plan", "upgrde", "--to", "2.2.16"});
+    CHECK(nested.exit_code == 2);
+    CHECK(nested.err.find("unknown command `upgrde` for `ncbctl plan`; did you mean `upgrade`?") != std::string::npos);
+}
+
+TEST_CASE("--to must be a version; --max-out-of-service a node count, said in a few words", "[cli]") {
+    for (const char* to : {"..", ".", "+", "-1", "1.0..2", "2.2.16+", "a/b"}) {
+        auto r = ncbctl_run({"-i", example("docker.yaml"), "plan", "upgrade", "--to", to});
+        INFO(to);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("is not a version") != std::string::npos);
+    }
+    for (const char* to : {"2.2.16", "2.2.16-beta.1+build.5", "latest", "v2_1"}) {
+        auto r = ncbctl_run({"-i", example("docker.yaml"), "plan", "upgrade", "--to", to});
+        INFO(to);
+        CHECK(r.exit_code == 0);
+    }
+    auto r = ncbctl_run({"-i", example("docker.yaml"), "upgrade", "--to", "2.2.16", "--max-out-of-service", "-1"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("`-1` is not a number of nodes (0 to 999999; 0: no limit)") != std::string::npos);
+    CHECK(r.err.size() < 300);  // before: a 300-digit range
+}
+
+TEST_CASE("validate warns on stderr and in JSON about a secret file others may read, and passes",
+          "[inventory][cli][secrets]") {
+    const auto dir = std::filesystem::temp_directory_path() / ("ncbctl-secret-cli-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "token") << "t0ken\n";
+    ::chmod((dir / "token").c_str(), 0644);
+    std::ofstream(dir / "ncbctl.yaml")
+        << "cluster: c\napi: {lb_url: http://lb, token_file: token}\nnodes:\n"
+           "  - {name: a, url: \"http://a:13000\", driver: docker, docker: {container: a, image: nocobase/nocobase}}\n"
+           "backup: {method: api, destination: /b}\n";
+    const std::string inv = (dir / "ncbctl.yaml").string();
+    auto text = ncbctl_run({"validate", "-i", inv});
+    auto json = ncbctl_run({"--output", "json", "validate", "-i", inv});
+    std::filesystem::remove_all(dir);
+    CHECK(text.exit_code == 0);
+    CHECK(text.err == inv + ":2:38: warning: api.token_file: secret file " + (dir / "token").string() +
+                          " may be read by others (mode 0644); `chmod 600 " + (dir / "token").string() + "`\n");
+    CHECK(json.exit_code == 0);
+    auto j = nlohmann::json::parse(json.out);
+    REQUIRE(j["warnings"].size() == 1);
+    CHECK(j["warnings"][0]["line"] == 2);
+    CHECK(text.err.find("t0ken") == std::string::npos);
 }
