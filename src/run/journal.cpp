@@ -108,7 +108,7 @@ bool RunRecord::resumable() const {
     return undos == 0 && (!finished || exit_code == to_int(ExitCode::NeedsHuman));
 }
 
-Result<RunRecord> read_journal(const std::string& path) {
+static Result<RunRecord> read_journal_lines(const std::string& path) {
     std::ifstream in(path);
     if (!in) return fail(ErrorCode::Io, "cannot read journal " + path);
     RunRecord r;
@@ -187,6 +187,16 @@ Result<RunRecord> read_journal(const std::string& path) {
     if (first) return fail(ErrorCode::Protocol, "journal " + path + " is empty");
     if (!r.finished && !r.interrupted) r.result = "incomplete";
     return r;
+}
+
+// A journal is input like any file (damaged, foreign, edited by hand): a key of the wrong JSON type
+// (`"type": 1`, `"details": []`) is the journal's fault, reported as such rather than thrown.
+Result<RunRecord> read_journal(const std::string& path) {
+    try {
+        return read_journal_lines(path);
+    } catch (const nlohmann::json::exception& e) {
+        return fail(ErrorCode::Protocol, "journal " + path + " has a malformed event (" + e.what() + ")");
+    }
 }
 
 std::string runs_dir(const std::string& state_dir) {
