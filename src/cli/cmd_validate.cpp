@@ -9,14 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "cli/context.hpp"
 #include "cli/init_template.hpp"
 #include "cli/inventory_load.hpp"
+#include "inventory/bounded_read.hpp"
+#include "inventory/yaml_limits.hpp"
 #include "ncbctl/load_options.hpp"
 #include "workflow/connectivity.hpp"
 
@@ -35,11 +35,11 @@ nlohmann::json summary_json(const Inventory& inv) {
 }
 
 // The CHANGE-ME values a starter inventory from `ncbctl init` still has, one warning line each on stderr.
+// Read as the loader reads (a regular file, at most 4 MiB): a FIFO or /dev/zero must not hang here either.
 std::vector<Placeholder> placeholders(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto found = find_placeholders(text.str());
+    auto text = inv::read_regular_file(path, inv::kMaxInventoryBytes);
+    if (!text) return {};  // the load reported why
+    auto found = find_placeholders(text->content);
     for (const auto& p : found)
         std::cerr << path << ":" << p.line << ": warning: " << (p.key.empty() ? "this value" : p.key)
                   << " is still a placeholder (" << kPlaceholder << "); replace it (its comment says with what)\n";

@@ -57,7 +57,8 @@ void register_commands(CLI::App& app, Context& ctx) {
 namespace {
 
 std::vector<const CLI::App*> subcommands_of(const CLI::App& app) {
-    return app.get_subcommands([](const CLI::App* a) { return !a->get_name().empty(); });
+    // Hidden ones (empty group, e.g. __complete) are neither listed nor suggested.
+    return app.get_subcommands([](const CLI::App* a) { return !a->get_name().empty() && !a->get_group().empty(); });
 }
 
 // Whether `arg` is an option of `app` or an enclosing command that takes a value in the next argument.
