@@ -22,6 +22,9 @@ struct TrafficState {
     // Nodes the LB is set to send traffic to, health aside (serving_nodes may be fewer), inventory order.
     // What `verify` compares for Partial; drivers fill it for every mode they can read.
     std::vector<std::string> admitted_nodes;
+    // The LB is not set up yet and a switch completes it (nginx: ncbctl's include file is missing and every
+    // switch writes it), so `traffic live` does not require the LB to answer before it switches.
+    bool first_switch = false;
 };
 
 class TrafficSwitch {
@@ -46,6 +49,11 @@ public:
     // defaults fail Unsupported (nginx, command, none: the node stops without a drain).
     virtual Result<int> open_sessions(const std::string& node, const Deadline&);
     virtual Status close_sessions(const std::string& node, const Deadline&);
+    // Reads only: what the LB lacks for ncbctl to drive it (nginx: the include file missing or not ncbctl's,
+    // nginx not loading it; HAProxy: the socket below level admin, servers without NocoBase's health check),
+    // one line each naming the fix (`ncbctl traffic setup`...). Empty when nothing is known to lack; the
+    // default (command, none) knows nothing. Fails like `status` when the LB cannot be read.
+    virtual Result<std::vector<std::string>> setup_gaps(const Deadline&);
 };
 
 struct Inventory;

@@ -1,6 +1,8 @@
-// `ncbctl traffic status|maintenance|live|pin NODE`: the load balancer by hand. `status` only reads
+// `ncbctl traffic status|maintenance|live|pin NODE|setup`: the load balancer by hand. `status` only reads
 // (exit 0, or 3 when the LB cannot be read); the three changes are tiny locked, journaled plans
-// (src/plan/traffic_workflows.hpp) run like upgrade/start/stop, so `runs list` shows them.
+// (src/plan/traffic_workflows.hpp) run like upgrade/start/stop, so `runs list` shows them. `setup` prints
+// (and for nginx's include, writes) the LB configuration (src/traffic/traffic_setup.hpp): stdout the pieces,
+// stderr what was written; exit 2 for usage, 3 when the LB host refuses (nothing written).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -8,7 +10,9 @@
 #include <memory>
 
 #include "cli/workflow_command.hpp"
+#include "drivers/registry.hpp"
 #include "plan/traffic_workflows.hpp"
+#include "traffic/traffic_setup.hpp"
 #include "workflow/cluster_runner.hpp"
 
 namespace ncbctl::cli {
@@ -46,6 +50,40 @@ ExitCode traffic_status(const Context& ctx) {
     return ExitCode::Ok;
 }
 
+ExitCode traffic_setup(const Context& ctx, const traffic::SetupRequest& req) {
+    auto inv = ctx.load();
+    if (!inv) return ExitCode::Usage;
+    auto lb = drivers::make_runner(inv->traffic.via_node, *inv);
+    Result<traffic::SetupOutcome> out =
+        lb ? traffic::set_up_traffic(*inv, **lb, req,
+                                     Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.command)))
+           : fail(lb.error());
+    if (!out) {
+        std::cerr << "ncbctl: traffic setup: " << out.error().message << '\n';
+        const auto code = out.error().code;
+        return code == ErrorCode::Usage || code == ErrorCode::Inventory ? ExitCode::Usage : ExitCode::Preflight;
+    }
+    if (ctx.format() == OutputFormat::Json) {
+        nlohmann::json pieces = nlohmann::json::array();
+        for (const auto& p : out->pieces)
+            pieces.push_back({{"name", p.name}, {"where", p.where}, {"content", p.content}});
+        std::cout << nlohmann::json{{"cluster", inv->cluster},
+                                    {"driver", inv->traffic.driver},
+                                    {"pieces", pieces},
+                                    {"wrote", out->wrote},
+                                    {"notes", out->notes}}
+                         .dump()
+                  << '\n';
+    } else if (out->pieces.size() == 1 && !req.part.empty()) {
+        std::cout << out->pieces.front().content;  // exactly the piece, to redirect into its file
+    } else {
+        for (const auto& p : out->pieces)
+            std::cout << "# ==== " << p.name << ": " << p.where << '\n' << p.content << '\n';
+    }
+    for (const auto& n : out->notes) std::cerr << "ncbctl: " << n << '\n';
+    return ExitCode::Ok;
+}
+
 // One change subcommand: run flags only (a two-phase plan has nothing to select).
 CLI::App* change(CLI::App& parent, Context& ctx, const std::string& name, const std::string& help,
                  std::function<ExitCode(const WorkflowFlags&)> run) {
@@ -59,7 +97,8 @@ CLI::App* change(CLI::App& parent, Context& ctx, const std::string& name, const 
 }  // namespace
 
 void register_traffic(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("traffic", "Read or switch the load balancer: status, maintenance, live, pin NODE");
+    auto* cmd = app.add_subcommand(
+        "traffic", "Read, switch or set up the load balancer: status, maintenance, live, pin NODE, setup");
     cmd->require_subcommand(1);
 
     cmd->add_subcommand("status", "The LB's mode and serving nodes; changes nothing")->callback([&ctx] {
@@ -84,6 +123,19 @@ void register_traffic(CLI::App& app, Context& ctx) {
            })
         ->add_option("NODE", *node, "Inventory node that alone receives traffic")
         ->required();
+
+    auto req = std::make_shared<traffic::SetupRequest>();
+    auto* setup = cmd->add_subcommand(
+        "setup", "Print the LB configuration NocoBase and ncbctl need (nginx: --write creates ncbctl's include)");
+    setup->add_flag("--write", req->write,
+                    "nginx: write ncbctl's include file (live variant) and its page when missing; never over a file "
+                    "without ncbctl's marker");
+    setup->add_option("--part", req->part,
+                      "Print only this piece, as is (nginx: include, server; haproxy: global, frontend, backend, "
+                      "errorfile)");
+    setup->add_option("--errorfile", req->errorfile, "HAProxy: path of the 503 errorfile the backend names")
+        ->capture_default_str();
+    setup->callback([&ctx, req] { ctx.action = [&ctx, req] { return traffic_setup(ctx, *req); }; });
 }
 
 }  // namespace ncbctl::cli

@@ -15,7 +15,8 @@ Step cluster_step(const Inventory& inv, std::string id, std::string action) {
     return s;
 }
 
-Plan traffic_plan(const Inventory& inv, const std::string& mode, std::string title, Params args) {
+Plan traffic_plan(const Inventory& inv, const std::string& mode, std::string title, Params args,
+                  Params preflight = {}) {
     Plan plan;
     plan.workflow = "traffic-" + mode;
     plan.args = std::move(args);
@@ -27,6 +28,7 @@ Plan traffic_plan(const Inventory& inv, const std::string& mode, std::string tit
     pre.always = true;
     pre.failure_exit = ExitCode::Preflight;
     pre.steps.push_back(cluster_step(inv, "preflight/traffic", "traffic.status"));
+    pre.steps.back().params = std::move(preflight);
     plan.phases.push_back(std::move(pre));
 
     Phase sw;
@@ -50,7 +52,8 @@ Result<Plan> build_traffic_maintenance(const Inventory& inv) {
 }
 
 Result<Plan> build_traffic_live(const Inventory& inv) {
-    return traffic_plan(inv, "live", "every node serves, verified through the LB", {});
+    // `live` is also the first switch of an LB being set up (nginx whose include is missing cannot answer).
+    return traffic_plan(inv, "live", "every node serves, verified through the LB", {}, {{"first_switch", "true"}});
 }
 
 Result<Plan> build_traffic_pin(const Inventory& inv, const std::string& node) {

@@ -16,7 +16,8 @@ namespace ncbctl::plan {
 
 // Workflow "traffic-maintenance": every client gets 503 + Retry-After (bypass requests excepted).
 Result<Plan> build_traffic_maintenance(const Inventory& inv);
-// Workflow "traffic-live": every node serves.
+// Workflow "traffic-live": every node serves. Its preflight lets an LB that a switch sets up (nginx without
+// its include file yet) not answer (param first_switch).
 Result<Plan> build_traffic_live(const Inventory& inv);
 // Workflow "traffic-pin", arg "node": only that node serves. Usage error when it is not an inventory node.
 Result<Plan> build_traffic_pin(const Inventory& inv, const std::string& node);

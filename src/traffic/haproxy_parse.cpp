@@ -79,9 +79,11 @@ Status merge_show_stat(std::string_view csv, std::vector<HaproxyServer>& servers
     auto header = split(ls[h].substr(2), ',');
     std::size_t status_col = header.size();
     std::size_t scur_col = header.size();
+    std::size_t check_col = header.size();
     for (std::size_t c = 0; c < header.size(); ++c) {
         if (header[c] == "status") status_col = c;
         if (header[c] == "scur") scur_col = c;
+        if (header[c] == "check_status") check_col = c;
     }
     if (status_col == header.size()) return fail(ErrorCode::Protocol, "haproxy 'show stat' has no status column");
     for (std::size_t i = h + 1; i < ls.size(); ++i) {
@@ -91,9 +93,41 @@ Status merge_show_stat(std::string_view csv, std::vector<HaproxyServer>& servers
             if (s.backend != f[0] || s.name != f[1]) continue;
             s.status = f[status_col];
             if (scur_col < f.size()) s.sessions = to_int(f[scur_col]);
+            if (check_col < f.size()) s.check = f[check_col];
         }
     }
     return {};
+}
+
+std::vector<std::string> haproxy_setup_gaps(std::string_view cli_level_reply, const std::vector<HaproxyServer>& servers,
+                                            std::string_view backend, std::string_view socket) {
+    std::vector<std::string> gaps;
+    const std::string level = first_text_line(cli_level_reply);
+    if (level == "user" || level == "operator")
+        gaps.push_back("the stats socket " + std::string(socket) + " is at level " + level +
+                       ": ncbctl needs 'stats socket " + std::string(socket) +
+                       " mode 600 level admin' in global (`ncbctl traffic setup` prints it)");
+    std::string unchecked;
+    std::string tcp_only;
+    for (const auto& s : servers) {
+        const bool none = s.check.empty() || s.status == "no check";
+        if (none) unchecked += (unchecked.empty() ? "" : ",") + s.name;
+        if (!none && (s.check.starts_with("L4OK") || s.check.starts_with("L6OK")))
+            tcp_only += (tcp_only.empty() ? "" : ",") + s.name;
+    }
+    const std::string fix =
+        " add 'option httpchk GET /api/__health_check' and 'http-check expect status 200' to "
+        "backend " +
+        std::string(backend) + " and 'check' to its servers (`ncbctl traffic setup` prints it)";
+    if (!unchecked.empty())
+        gaps.push_back("backend " + std::string(backend) + " servers " + unchecked +
+                       " have no health check, so HAProxy sends traffic to a node that is not ready:" + fix);
+    if (!tcp_only.empty())
+        gaps.push_back("backend " + std::string(backend) + " servers " + tcp_only +
+                       " pass a TCP-level health check, not NocoBase's readiness (a booting node would get "
+                       "traffic):" +
+                       fix);
+    return gaps;
 }
 
 Status check_set_reply(std::string_view reply, std::string_view where) {

@@ -24,6 +24,7 @@ class HaproxySwitch final : public TrafficSwitch {
 public:
     HaproxySwitch(const Inventory& inv, std::unique_ptr<HaproxyChannel> channel)
         : backend_(inv.traffic.backend),
+          socket_(inv.traffic.socket),
           nodes_(node_names(inv)),
           canary_(inv.canary_node().name),
           channel_(std::move(channel)) {
@@ -127,6 +128,14 @@ public:
         auto reply = channel_->send(join(cmds, "; "), d);
         if (!reply) return fail(reply.error());
         return check_set_reply(*reply, channel_->where());
+    }
+
+    Result<std::vector<std::string>> setup_gaps(const Deadline& d) override {
+        auto level = channel_->send("show cli level", d);
+        if (!level) return fail(level.error());
+        auto snap = read(d);
+        if (!snap) return fail(snap.error());
+        return haproxy_setup_gaps(*level, snap->main, backend_, socket_);
     }
 
 private:
@@ -244,6 +253,7 @@ private:
     }
 
     std::string backend_;
+    std::string socket_;
     std::string bypass_backend_;
     std::vector<std::string> nodes_;
     std::string canary_;

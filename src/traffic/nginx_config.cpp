@@ -79,6 +79,25 @@ const std::string* find_upstream(const NginxSettings& s, const std::string& node
 
 }  // namespace
 
+NginxSettings nginx_settings(const Inventory& inv) {
+    const TrafficSpec& spec = inv.traffic;
+    NginxSettings s;
+    s.upstream = spec.upstream;
+    for (const auto& n : inv.nodes) {
+        auto it = spec.upstreams.find(n.name);
+        if (it != spec.upstreams.end()) s.upstreams.emplace_back(n.name, it->second);
+    }
+    s.canary = inv.canary_node().name;
+    s.retry_after = spec.retry_after;
+    s.listen = spec.maintenance_listen.empty() ? "unix:" + spec.include_file + ".sock" : spec.maintenance_listen;
+    s.page_file = spec.include_file + ".maintenance.html";
+    if (spec.bypass) {
+        s.bypass_header = spec.bypass->header;
+        s.bypass_source = spec.bypass->source;
+    }
+    return s;
+}
+
 std::string default_maintenance_page(int retry_after) {
     return "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Maintenance</title></head>\n"
            "<body><h1>NocoBase is under maintenance</h1>\n<p>Please try again in " +
@@ -153,7 +172,7 @@ std::string variant_name(TrafficMode mode, const std::string& node) {
 }
 
 std::optional<NginxMarker> parse_nginx_marker(std::string_view content) {
-    const std::string_view prefix = "# ncbctl-traffic ";
+    const std::string_view prefix = kNginxMarkerPrefix;
     if (!content.starts_with(prefix)) return std::nullopt;
     std::string_view line = content.substr(prefix.size(), content.find('\n') - prefix.size());
     NginxMarker m;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ncbctl/error.hpp"
+#include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
 
 namespace ncbctl::traffic {
@@ -30,6 +31,10 @@ struct NginxSettings {
     std::string bypass_source;  // IP or CIDR, matched on X-Real-IP set by the operator's proxy
 };
 
+// The settings of an inventory's traffic section (nodes in inventory order, responder and page next to the
+// include file); the bypass secret is left empty: the caller resolves it at the moment of use.
+NginxSettings nginx_settings(const Inventory& inv);
+
 // `node`: the pinned node (Pinned), or the served nodes joined by ',' (Partial); empty otherwise.
 Result<std::string> render_nginx_include(const NginxSettings& s, TrafficMode mode, const std::string& node);
 
@@ -37,6 +42,9 @@ struct NginxMarker {
     TrafficMode mode = TrafficMode::Unknown;
     std::string node;  // Pinned: the node; Partial: the nodes joined by ','
 };
+// Every variant's first line starts so: a file with it is ncbctl's own (setup never overwrites another).
+inline constexpr std::string_view kNginxMarkerPrefix = "# ncbctl-traffic ";
+
 // Reads the first line ("# ncbctl-traffic mode=pinned node=app1", "mode=partial node=app1,app3"); nullopt
 // when absent or foreign.
 std::optional<NginxMarker> parse_nginx_marker(std::string_view content);

@@ -4,13 +4,13 @@
 // the file's marker line and, when the inventory has lb_url, from a probe through the LB itself.
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "net/http.hpp"
 #include "net/process.hpp"
 #include "traffic/nginx_config.hpp"
+#include "traffic/nginx_files.hpp"
 #include "traffic/traffic_common.hpp"
 
 namespace ncbctl::traffic {
@@ -37,21 +37,8 @@ public:
           nodes_(node_names(inv)),
           lb_url_(inv.lb_url),
           tls_(inv.api_tls),
+          base_(nginx_settings(inv)),
           runner_(std::move(runner)) {
-        base_.upstream = spec_.upstream;
-        for (const auto& n : nodes_) {
-            auto it = spec_.upstreams.find(n);
-            if (it != spec_.upstreams.end()) base_.upstreams.emplace_back(n, it->second);
-        }
-        base_.canary = inv.canary_node().name;
-        base_.retry_after = spec_.retry_after;
-        base_.listen =
-            spec_.maintenance_listen.empty() ? "unix:" + spec_.include_file + ".sock" : spec_.maintenance_listen;
-        base_.page_file = spec_.include_file + ".maintenance.html";
-        if (spec_.bypass) {
-            base_.bypass_header = spec_.bypass->header;
-            base_.bypass_source = spec_.bypass->source;
-        }
         if (spec_.test_command.empty()) spec_.test_command = {"nginx", "-t"};
         if (spec_.reload_command.empty()) spec_.reload_command = {"nginx", "-s", "reload"};
     }
@@ -62,7 +49,10 @@ public:
         TrafficState st;
         auto marker = content->has_value() ? parse_nginx_marker(**content) : std::nullopt;
         if (!content->has_value()) {
-            st.detail = spec_.include_file + " is missing on " + runner_->where() + " (ncbctl has not switched yet)";
+            st.detail = spec_.include_file + " is missing on " + runner_->where() +
+                        " (ncbctl has not switched yet; `ncbctl traffic live` or `ncbctl traffic setup --write` "
+                        "writes it)";
+            st.first_switch = true;
             return st;
         }
         if (!marker) {
@@ -140,24 +130,30 @@ public:
         return count_nginx_connections(r->out);
     }
 
-private:
-    // nullopt when the file does not exist yet.
-    Result<std::optional<std::string>> read_include(const Deadline& d) {
-        auto r = runner_->run({"cat", "--", spec_.include_file}, "", d);
-        if (!r) return fail(r.error().with_context("nginx include " + spec_.include_file + ": "));
-        if (r->exit_code == 0) return std::optional<std::string>(std::move(r->out));
-        if (r->err.find("No such file") != std::string::npos) return std::optional<std::string>();
-        return fail(ErrorCode::Io,
-                    "cannot read " + spec_.include_file + " on " + runner_->where() + ": " + net::last_lines(r->err));
+    Result<std::vector<std::string>> setup_gaps(const Deadline& d) override {
+        auto content = read_include(d);
+        if (!content) return fail(content.error());
+        const std::string fix = "; `ncbctl traffic setup` prints the include line and the server block";
+        if (!content->has_value())
+            return std::vector<std::string>{"ncbctl's include file " + spec_.include_file + " is missing on " +
+                                            runner_->where() +
+                                            ": `ncbctl traffic setup --write` writes it (so nginx can start)" + fix};
+        if (!parse_nginx_marker(**content))
+            return std::vector<std::string>{spec_.include_file + " is not ncbctl's file (no '" +
+                                            std::string(kNginxMarkerPrefix) +
+                                            "' first line): move it away, then `ncbctl traffic setup --write`"};
+        if (lb_url_.empty()) return std::vector<std::string>{};
+        auto probe = probe_variant(d);
+        if (!probe || !probe->variant.empty()) return std::vector<std::string>{};  // unreachable: status says
+        return std::vector<std::string>{net::redact_url(lb_url_) + " answers without the " +
+                                        std::string(kMaintenanceHeader) + " header: nginx does not load " +
+                                        spec_.include_file + " (add `include " + spec_.include_file +
+                                        ";` inside http {}), or the server block has its own add_header lines" + fix};
     }
 
-    Result<std::string> page() const {
-        if (spec_.maintenance_page.empty()) return default_maintenance_page(spec_.retry_after);
-        std::ifstream in(spec_.maintenance_page, std::ios::binary);
-        if (!in) return fail(ErrorCode::Io, "cannot read traffic.maintenance_page " + spec_.maintenance_page);
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
+private:
+    Result<std::optional<std::string>> read_include(const Deadline& d) {
+        return read_lb_file(*runner_, spec_.include_file, d);
     }
 
     // The variant the LB answers with: its X-Ncbctl-Traffic header; without that header (an operator's
@@ -198,13 +194,17 @@ private:
             wanted.mode == TrafficMode::Partial ? join(wanted.admitted_nodes, ",") : wanted.pinned_node;
         auto content = render_nginx_include(s, wanted.mode, node);
         if (!content) return fail(content.error());
-        const int mode = spec_.bypass ? 0600 : 0644;
+        const int mode = nginx_include_mode(spec_);
         auto old = read_include(d);
         if (!old) return fail(old.error());
-        auto html = page();
-        if (!html) return fail(html.error());
-        if (auto ok = runner_->write_file(s.page_file, *html, d, 0644); !ok) return ok;
-        if (auto ok = runner_->write_file(spec_.include_file, *content, d, mode); !ok) return ok;
+        // The first switch sets nginx up: its configuration cannot load while the include is missing, so
+        // the LB may not answer yet. Writing the file is what makes `nginx -t` pass and the reload work.
+        const bool first = !old->has_value();
+        if (first)
+            spdlog::info("nginx: {} is missing on {}: writing it ({} variant), then `{}` and `{}`", spec_.include_file,
+                         runner_->where(), describe(wanted), net::shell_join(spec_.test_command),
+                         net::shell_join(spec_.reload_command));
+        if (auto ok = write_nginx_files(*runner_, spec_, s, *content, first, d); !ok) return ok;
 
         auto test = run_step(spec_.test_command, d);
         if (!test) return restore(*old, mode, d, test.error());
@@ -220,7 +220,12 @@ private:
         if (reload->exit_code != 0)
             return fail(ErrorCode::Remote,
                         "`" + net::shell_join(spec_.reload_command) + "` failed on " + runner_->where() + ": " +
-                            redact(nginx_complaint(*reload), s.bypass_secret) + "; is nginx running?");
+                            redact(nginx_complaint(*reload), s.bypass_secret) +
+                            (first ? "; " + spec_.include_file +
+                                         " is written now and nginx -t accepts the configuration: start nginx "
+                                         "(e.g. `systemctl start nginx`), then `ncbctl traffic status`"
+                                   : "; is nginx running?"));
+        if (first) spdlog::info("nginx: wrote {} and reloaded nginx", spec_.include_file);
         spdlog::debug("nginx {}: switched to {}", spec_.include_file, describe(wanted));
         return verify(wanted, d);
     }

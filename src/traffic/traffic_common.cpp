@@ -95,6 +95,10 @@ Status TrafficSwitch::serve(const std::vector<std::string>& nodes, const Deadlin
     return fail(ErrorCode::Unsupported, "this traffic driver cannot send traffic to a set of nodes");
 }
 
+Result<std::vector<std::string>> TrafficSwitch::setup_gaps(const Deadline&) {
+    return std::vector<std::string>{};
+}
+
 Result<int> TrafficSwitch::open_sessions(const std::string&, const Deadline&) {
     return fail(ErrorCode::Unsupported, "this traffic driver cannot count the connections to a node");
 }

@@ -45,6 +45,15 @@ ConnectResult check_traffic(const Inventory& inv, const ClusterPorts& ports, con
     if (!sw) return failed(r, sw.error().message);
     auto st = (*sw)->status(d);
     if (!st) return failed(r, inv.traffic.driver + ": " + st.error().message);
+    // An LB that answers but is not set up for ncbctl (include missing, socket below admin, a health check
+    // that is not NocoBase's) fails here with the command that fixes it, not at the first switch.
+    auto gaps = (*sw)->setup_gaps(d);
+    if (!gaps) return failed(r, inv.traffic.driver + ": " + gaps.error().message);
+    if (!gaps->empty()) {
+        std::string why;
+        for (const auto& g : *gaps) why += (why.empty() ? "" : "; ") + g;
+        return failed(r, inv.traffic.driver + " not set up for ncbctl: " + why);
+    }
     std::string serving;
     for (const auto& s : st->serving_nodes) serving += (serving.empty() ? "" : ",") + s;
     r.ok = true;

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Real load balancers for the traffic tests, all on 127.0.0.1 under one prefix directory:
 #   three busybox httpd backends (18001-18003, body "backend-appN", and 200 on /api/__health_check as
-#   the LB verification of the ncbctl CLI expects; /cgi-bin/slow?N answers after N seconds), nginx on 18010 whose main config
+#   the LB verification of the ncbctl CLI expects; /cgi-bin/slow?N answers after N seconds), a fourth
+#   backend on 18004 (traffic-ws-backend.py: WebSocket echo, proxy headers, uploads), nginx on 18010 whose main config
 #   only includes ncbctl's file, HAProxy on 18020 with an admin socket, errorfile 503 and a bypass ACL.
 # Usage: traffic-peers.sh start DIR | stop DIR | reload-haproxy DIR | reload-nginx DIR
+#        traffic-peers.sh nginx-start DIR PREFIX | haproxy-start DIR CFG PIDFILE | stop-pid DIR PIDFILE
+# (the last three for the set-up tests: an LB built from ncbctl's generated configuration under DIR).
 # Every process started here is recorded in DIR/pids and stopped by PID.
 set -euo pipefail
 cmd=${1:?usage: traffic-peers.sh start|stop|reload-haproxy|reload-nginx DIR}
@@ -39,7 +42,9 @@ start() {
     chmod 755 "$W/b$i/cgi-bin/slow"
     busybox httpd -f -p "127.0.0.1:1800$i" -h "$W/b$i" </dev/null >/dev/null 2>&1 & echo $! >> "$W/pids"
   done
-  for i in 1 2 3; do waitfor busybox wget -q -O /dev/null "http://127.0.0.1:1800$i/"; done   # backends first
+  python3 "$(dirname "$0")/traffic-ws-backend.py" 18004 app4 </dev/null >/dev/null 2>>"$W/ws-backend.log" &
+  echo $! >> "$W/pids"
+  for i in 1 2 3 4; do waitfor busybox wget -q -O /dev/null "http://127.0.0.1:1800$i/"; done   # backends first
 
   # nginx: the operator's config; ncbctl owns conf/ncbctl-traffic.conf (seeded here without a marker).
   printf 'upstream ncbctl_nocobase { server 127.0.0.1:18001; server 127.0.0.1:18002; server 127.0.0.1:18003; }\n' \
@@ -66,7 +71,8 @@ CONF
   "${NGX[@]}" </dev/null >/dev/null 2>>"$W/nginx/logs/start.log"   # CTest waits for inherited pipes
   waitfor busybox wget -q -O /dev/null http://127.0.0.1:18010/
 
-  # HAProxy: errorfile 503 is the maintenance page; the bypass ACL sends the secret header to be_bypass.
+  # HAProxy: errorfile 503 is the maintenance page; the bypass ACL sends the secret header to be_bypass;
+  # NocoBase's readiness check on every server, as `ncbctl traffic setup` generates it.
   printf 'HTTP/1.0 503 Service Unavailable\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Type: text/html\r\nRetry-After: 120\r\n\r\n<h1>NocoBase is under maintenance</h1>\n' > "$W/maintenance.http"
   cat > "$W/haproxy.cfg" <<CONF
 global
@@ -83,11 +89,17 @@ frontend fe
   default_backend be
 backend be
   balance roundrobin
+  option httpchk GET /api/__health_check
+  http-check expect status 200
+  default-server check inter 1s
   errorfile 503 $W/maintenance.http
   server srv-app1 127.0.0.1:18001
   server srv-app2 127.0.0.1:18002
   server srv-app3 127.0.0.1:18003
 backend be_bypass
+  option httpchk GET /api/__health_check
+  http-check expect status 200
+  default-server check inter 1s
   errorfile 503 $W/maintenance.http
   server srv-app1 127.0.0.1:18001
   server srv-app2 127.0.0.1:18002
@@ -108,10 +120,38 @@ reload_haproxy() {
   waitfor test -S "$W/haproxy.sock"
 }
 
+# An nginx from PREFIX/conf/nginx.conf (daemon; its master recorded in DIR/pids).
+nginx_start() {
+  local p=${1:?prefix}
+  nginx -p "$p" -c conf/nginx.conf -e logs/error.log </dev/null >/dev/null 2>>"$p/logs/start.log" \
+    || { cat "$p/logs/start.log" >&2; return 1; }
+  waitfor test -s "$p/logs/nginx.pid"
+  cat "$p/logs/nginx.pid" >> "$W/pids"
+}
+
+haproxy_start() {
+  local cfg=${1:?config} pid=${2:?pid file}
+  haproxy -D -p "$pid" -f "$cfg" </dev/null >/dev/null 2>>"$cfg.log" || { cat "$cfg.log" >&2; return 1; }
+  cat "$pid" >> "$W/pids"
+}
+
+# Stops the process named by PIDFILE and waits until it is gone.
+stop_pid() {
+  local f=${1:?pid file} p
+  [ -f "$f" ] || return 0
+  p=$(cat "$f")
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
   reload-haproxy) reload_haproxy ;;
   reload-nginx) "${NGX[@]}" -s reload </dev/null >/dev/null ;;
+  nginx-start) nginx_start "${3:-}" ;;
+  haproxy-start) haproxy_start "${3:-}" "${4:-}" ;;
+  stop-pid) stop_pid "${3:-}" ;;
   *) echo "traffic-peers.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

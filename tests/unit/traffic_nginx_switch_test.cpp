@@ -117,3 +117,57 @@ TEST_CASE("nginx driver: serve writes the partial variant and reads it back", "[
     REQUIRE(sw->serve({"app1", "app2", "app3"}, soon()));  // every node: the live variant
     CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=live node=\n"));
 }
+
+TEST_CASE("nginx driver: a missing include is the first switch: status says so, live writes it and reloads",
+          "[traffic][nginx][setup]") {
+    test::RunnerLog log;
+    auto handler = file_backed(log);
+    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto st = sw->status(soon());
+    REQUIRE(st);
+    CHECK(st->first_switch);
+    CHECK(st->mode == TrafficMode::Unknown);
+    CHECK_THAT(st->detail, Catch::Contains("missing") && Catch::Contains("ncbctl traffic setup --write"));
+    auto gaps = sw->setup_gaps(soon());
+    REQUIRE(gaps);
+    REQUIRE(gaps->size() == 1);
+    CHECK_THAT(gaps->front(), Catch::Contains("is missing") && Catch::Contains("ncbctl traffic setup --write"));
+
+    REQUIRE(sw->live(soon()));
+    CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=live node=\n"));
+    st = sw->status(soon());
+    REQUIRE(st);
+    CHECK_FALSE(st->first_switch);
+    CHECK(st->mode == TrafficMode::Live);
+    gaps = sw->setup_gaps(soon());
+    REQUIRE(gaps);
+    CHECK(gaps->empty());
+}
+
+TEST_CASE("nginx driver: first switch on a stopped nginx keeps the file and says to start nginx",
+          "[traffic][nginx][setup]") {
+    test::RunnerLog log;
+    auto backed = file_backed(log);
+    auto handler = [&](const Argv& a, const std::string& in) {
+        if (a == Argv{"nginx", "-s", "reload"})
+            return ExecResult{1, "",
+                              "nginx: [error] open() \"/run/nginx.pid\" failed (2: No such file or directory)\n"};
+        return backed(a, in);
+    };
+    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto r = sw->live(soon());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Remote);
+    CHECK_THAT(r.error().message, Catch::Contains("is written now") && Catch::Contains("start nginx"));
+    CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=live node=\n"));  // kept: nginx -t accepted it
+}
+
+TEST_CASE("nginx driver: a file without the marker is a set-up gap", "[traffic][nginx][setup]") {
+    test::RunnerLog log;
+    log.files[kFile] = "upstream ncbctl_nocobase { server 10.0.0.11:13000; }\n";
+    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, file_backed(log)));
+    auto gaps = sw->setup_gaps(soon());
+    REQUIRE(gaps);
+    REQUIRE(gaps->size() == 1);
+    CHECK_THAT(gaps->front(), Catch::Contains("not ncbctl's"));
+}
