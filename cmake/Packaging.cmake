@@ -61,5 +61,4 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The ssh driver runs the system ssh client; the database backup runs the dialect's dump tool.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client, mariadb-client")
-set(CPACK_OUTPUT_FILE_PREFIX ${CMAKE_BINARY_DIR}/package)
 include(CPack)
