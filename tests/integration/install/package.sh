@@ -41,10 +41,10 @@ depends=$(dpkg-deb -f "$deb" Depends)
 [ -n "$depends" ] || fail "no Depends: dpkg-shlibdeps did not run"
 dpkg-deb -x "$deb" "$work/root"
 for lib in $(objdump -p "$work/root/usr/bin/ncbctl" | awk '/NEEDED/{print $2}'); do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !seen {print $NF; seen = 1}')  # no early exit: pipefail
   [ -n "$path" ] || fail "$lib (NEEDED by ncbctl) not found by ldconfig"
-  pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) || true
-  [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1)
+  pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | awk -F: 'NR == 1 {print $1}') || true
+  [ -n "$pkg" ] || pkg=$(dpkg -S "$path" 2>/dev/null | awk -F: 'NR == 1 {print $1}')
   [ -n "$pkg" ] || fail "no package owns $path ($lib)"
   # The package itself or a name it Provides (libspdlog1.10 provides the libspdlog1.10-fmt9 its shlibs names).
   names="$pkg $(dpkg-query -W -f='${Provides}' "$pkg" 2>/dev/null | sed 's/([^)]*)//g; s/,/ /g')"
@@ -73,7 +73,8 @@ mapfile -t owned < <(dpkg -L ncbctl)
 [ "$(/usr/bin/ncbctl --version)" = "ncbctl $version" ] || fail "/usr/bin/ncbctl --version: $(/usr/bin/ncbctl --version)"
 [ "$(man -w ncbctl)" = /usr/share/man/man1/ncbctl.1 ] || fail "man -w ncbctl: $(man -w ncbctl 2>&1)"
 man -w ncbctl-backup >/dev/null || fail "man -w ncbctl-backup"
-MANWIDTH=100 man ncbctl 2>/dev/null | col -b | grep -q 'EXIT STATUS' || fail "man ncbctl shows no EXIT STATUS"
+page=$(MANWIDTH=100 man ncbctl 2>/dev/null | col -b)  # read whole: grep -q in the pipe would SIGPIPE man
+grep -q 'EXIT STATUS' <<<"$page" || fail "man ncbctl shows no EXIT STATUS"
 ex=/usr/share/doc/ncbctl/examples
 (cd "$work" && env -u NCBCTL_INVENTORY /usr/bin/ncbctl -i "$ex/docker.yaml" validate --no-file-checks >"$work/validate.out") \
   || fail "validate of the installed $ex/docker.yaml"

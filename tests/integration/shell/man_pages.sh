@@ -24,8 +24,9 @@ for page in "$dir"/*.1; do
 done
 
 root=$(MANWIDTH=200 man -l "$dir/ncbctl.1" 2>/dev/null | col -b)
+exits=$(sed -n '/^EXIT STATUS/,/^SEE ALSO/p' <<<"$root")
 for code in 0 1 2 3 4 5 6 130; do
-  check "ncbctl(1) EXIT STATUS lists $code" "grep -A40 '^EXIT STATUS' <<<\"\$root\" | grep -Eq '^ +$code\$|^ +$code +'"
+  check "ncbctl(1) EXIT STATUS lists $code" "grep -Eq '^ +$code\$|^ +$code +' <<<\"\$exits\""
 done
 check "ncbctl(1) FILES gives the inventory lookup order" \
   '[[ $root == *"-i FILE; else \$NCBCTL_INVENTORY; else ./ncbctl.yaml"* ]]'
