@@ -85,6 +85,8 @@ public:
     // Streams to `path` (constant memory) and returns the hex SHA-256 of what was written.
     virtual Result<std::string> backup_download(const std::string& name, const std::string& path, const Deadline&) = 0;
     virtual Status backup_restore(const std::string& name, const Deadline&) = 0;
+    // Uploads a local .nbdata file and restores it (the node restarts); streams the file.
+    virtual Status backup_restore_upload(const std::string& path, const Deadline&) = 0;
     virtual Status backup_delete(const std::string& name, const Deadline&) = 0;
 };
 

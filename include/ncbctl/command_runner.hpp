@@ -1,5 +1,6 @@
 #pragma once
-// Runs a command "somewhere": locally (src/net/local_runner) or on a node over SSH (src/drivers/ssh/).
+// Runs a command "somewhere": locally (src/net/local_runner) or on a node over SSH (src/drivers/ssh/); the
+// inventory picks which (src/wiring).
 // Used by the traffic drivers (nginx -t, reload, HAProxy socket via socat) and database backups.
 // Failure semantics: Error when the command could not be run or timed out; a non-zero exit is a
 // normal ExecResult.
@@ -26,7 +27,5 @@ public:
     virtual Status write_file(const std::string& path, const std::string& content, const Deadline&,
                               int mode = 0644) = 0;
 };
-
-std::unique_ptr<CommandRunner> make_local_runner();
 
 }  // namespace ncbctl

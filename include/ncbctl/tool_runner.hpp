@@ -61,6 +61,4 @@ public:
 // The stderr kept per tool run.
 inline constexpr std::size_t kToolStderrCap = 64U * 1024U;
 
-std::unique_ptr<ToolRunner> make_local_tool_runner();
-
 }  // namespace ncbctl

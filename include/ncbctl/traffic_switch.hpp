@@ -56,12 +56,4 @@ public:
     virtual Result<std::vector<std::string>> setup_gaps(const Deadline&);
 };
 
-struct Inventory;
-class CommandRunner;
-
-// Picks the driver named by inventory.traffic.driver from an explicit table (src/traffic/factory.cpp).
-// `runner` is where LB commands run: the local runner, or the SSH runner of traffic.via_node; null means
-// local. Never null: an unknown driver name yields a switch whose every call fails with an Inventory error.
-std::unique_ptr<TrafficSwitch> make_traffic_switch(const Inventory& inventory, std::unique_ptr<CommandRunner> runner);
-
 }  // namespace ncbctl

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "net/fd.hpp"
+#include "util/fd.hpp"
 #include "net/process.hpp"
 #include "util/sha256.hpp"
 
@@ -95,7 +95,7 @@ Error io_error(const std::string& what, const std::string& path) {
 // A rename is durable only once its directory is synced: without it a crash can lose the file a manifest names.
 Status sync_dir_of(const std::string& path) {
     const std::string dir = fs::path(path).parent_path().string();
-    net::Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    util::Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid() || ::fsync(fd.get()) != 0) return fail(io_error("sync directory", dir));
     return {};
 }
@@ -140,7 +140,7 @@ Status write_manifest(const DumpManifest& m) {
 
 Status write_private_file(const std::string& path, const std::string& text) {
     const std::string tmp = path + ".tmp";
-    net::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd.valid()) return fail(io_error("write", tmp));
     auto failed = [&](const char* what, const std::string& p) {
         auto e = io_error(what, p);
@@ -205,7 +205,7 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
             if (!path.empty()) ::unlink(path.c_str());
         }
     } cleanup{tmp_path};
-    net::Fd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    util::Fd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd.valid()) return fail(io_error("write", tmp_path));
     ::fchmod(fd.get(), 0600);  // a .partial left by a killed run may have kept other bits
 

@@ -1,6 +1,6 @@
 // ToolRunner on this machine (database.run_on: local): the tool is a child process; secrets are in its
 // environment only (posix_spawn's envp), never in its argv.
-#include "ncbctl/tool_runner.hpp"
+#include "backup/local_tool_runner.hpp"
 #include "net/process.hpp"
 
 namespace ncbctl {

@@ -18,14 +18,15 @@
 #include "backup/database_dump.hpp"
 #include "backup/ping.hpp"
 #include "backup/retention.hpp"
+#include "cli/cluster_lock.hpp"
 #include "cli/context.hpp"
 #include "cli/maintain_command.hpp"
 #include "cli/run_options.hpp"
-#include "drivers/registry.hpp"
-#include "ncbctl/journal.hpp"
 #include "nocobase/client.hpp"
 #include "run/cluster_lock.hpp"
+#include "run/journal.hpp"
 #include "util/sha256.hpp"
+#include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -69,39 +70,23 @@ private:
     std::deque<std::string> lines_;
 };
 
-// Backend first, lock second: the lock refers to its backend.
-struct HeldLock {
-    std::unique_ptr<LockBackend> backend;
-    std::unique_ptr<run::ClusterLock> lock;
-};
-
 // ExitCode::LockHeld when another run holds the lock past --lock-wait.
-std::expected<HeldLock, ExitCode> take_lock(const Context& ctx, const Inventory& inv, const CommonFlags& flags,
-                                            const std::string& command, JobLog& log) {
+std::expected<run::HeldLock, ExitCode> take_lock(const Context& ctx, const Inventory& inv, const CommonFlags& flags,
+                                                 const std::string& command, JobLog& log) {
     auto wait = parse_lock_wait(flags.lock_wait);
     if (!wait) {
         log.error(wait.error().message);
         return std::unexpected(ExitCode::Usage);
     }
-    HeldLock held;
-    auto backend = run::make_lock_backend(inv, ctx.state_dir_for(inv.cluster));
-    if (!backend) {
-        log.error(backend.error().message);
-        return std::unexpected(ExitCode::Usage);
+    auto held = hold_cluster_lock(ctx, inv, command, *wait);
+    if (!held) {
+        if (held.error().exit == ExitCode::LockHeld)
+            log.error("backup " + command.substr(command.find(' ') + 1) + " skipped: " + held.error().message);
+        else
+            log.error(held.error().message);
+        return std::unexpected(held.error().exit);
     }
-    held.backend = std::move(*backend);
-    auto lock =
-        run::ClusterLock::acquire(*held.backend, run::make_holder(new_run_id(), command), *wait, inv.lock.stale_after);
-    if (!lock) {
-        if (lock.error().code == ErrorCode::Lock) {
-            log.error("backup " + command.substr(command.find(' ') + 1) + " skipped: " + lock.error().message);
-            return std::unexpected(ExitCode::LockHeld);
-        }
-        log.error(lock.error().message);
-        return std::unexpected(ExitCode::Failed);
-    }
-    held.lock = std::move(*lock);
-    return held;
+    return std::move(*held);
 }
 
 std::optional<std::string> destination(const Inventory& inv, const CommonFlags& flags, JobLog& log) {
@@ -195,7 +180,7 @@ ExitCode run_backup(const Context& ctx, const BackupRunFlags& flags) {
     Result<std::string> summary = fail(ErrorCode::Internal, "no backup method ran");
     ExitCode failure = ExitCode::Failed;
     if (method == "database") {
-        auto tools = drivers::make_tool_runner(*inv);
+        auto tools = wiring::make_tool_runner(*inv);
         auto m =
             !tools ? Result<backup::DumpManifest>(fail(tools.error()))
                    : backup::dump_database(**tools, inv->database, *dest, base, "",
@@ -328,7 +313,7 @@ Result<std::string> prove_restorable(const Inventory& inv, const std::string& pa
         if (!f) return fail(f.error());
         return "archive re-check: zip with _metadata.json and data, NocoBase " + f->version + ", sha256 matches";
     }
-    auto tools = drivers::make_tool_runner(inv);
+    auto tools = wiring::make_tool_runner(inv);
     if (!tools) return fail(tools.error());
     return backup::restore_to_scratch(**tools, inv.database, path, deadline);
 }
@@ -385,7 +370,7 @@ ExitCode prune_cmd(const Context& ctx, const PruneFlags& flags) {
     if (flags.keep_last >= 0) policy.keep_last = flags.keep_last;
     if (flags.keep_daily >= 0) policy.keep_daily = flags.keep_daily;
     if (flags.keep_weekly >= 0) policy.keep_weekly = flags.keep_weekly;
-    std::optional<HeldLock> held;
+    std::optional<run::HeldLock> held;
     if (!flags.dry_run) {
         auto h = take_lock(ctx, *inv, flags.common, "backup prune", log);
         if (!h) return h.error();

@@ -14,13 +14,13 @@
 
 #include "cli/context.hpp"
 #include "cli/init_template.hpp"
-#include "net/fd.hpp"
+#include "util/fd.hpp"
 
 namespace ncbctl::cli {
 namespace {
 
 ExitCode write_new(const std::string& path, const std::string& text) {
-    net::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    util::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!fd.valid()) {
         const int err = errno;
         if (err == EEXIST) {

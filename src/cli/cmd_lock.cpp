@@ -7,6 +7,7 @@
 
 #include "cli/context.hpp"
 #include "run/cluster_lock.hpp"
+#include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -21,7 +22,7 @@ nlohmann::json holder_json(const LockHolder& h) {
 ExitCode status(const Context& ctx) {
     auto inv = ctx.load();
     if (!inv) return ExitCode::Usage;
-    auto backend = run::make_lock_backend(*inv, ctx.state_dir_for(inv->cluster));
+    auto backend = wiring::make_lock_backend(*inv, ctx.state_dir_for(inv->cluster));
     if (!backend) {
         std::cerr << "ncbctl: " << backend.error().message << '\n';
         return ExitCode::Usage;
@@ -56,7 +57,7 @@ ExitCode release(const Context& ctx, bool force) {
     }
     auto inv = ctx.load();
     if (!inv) return ExitCode::Usage;
-    auto backend = run::make_lock_backend(*inv, ctx.state_dir_for(inv->cluster));
+    auto backend = wiring::make_lock_backend(*inv, ctx.state_dir_for(inv->cluster));
     if (!backend) {
         std::cerr << "ncbctl: " << backend.error().message << '\n';
         return ExitCode::Usage;

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "cli/context.hpp"
-#include "drivers/registry.hpp"
+#include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
 
@@ -33,7 +33,7 @@ void register_logs(CLI::App& app, Context& ctx) {
                 std::cerr << "ncbctl: logs: '" << *node << "' is not a node of " << inv->source_path << "\n";
                 return ExitCode::Usage;
             }
-            auto driver = drivers::make_node_driver(*n, *inv);
+            auto driver = wiring::make_node_driver(*n, *inv);
             Result<std::string> text =
                 driver ? (*driver)->logs(*lines, Deadline::after(std::chrono::seconds(30))) : fail(driver.error());
             if (!text) {

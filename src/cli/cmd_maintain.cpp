@@ -1,5 +1,5 @@
 // `ncbctl maintain [--canary N] [--registry URL] -- VERB:TARGET...`: the in-app maintenance procedure
-// (procedures.md §3, docs/maintain.md) around any list of plugin and restore actions. The shortcuts
+// (docs/maintain.md) around any list of plugin and restore actions. The shortcuts
 // (`plugin add|enable|disable|remove`, `backup restore`) build the same plan through maintain_command().
 #include "cli/maintain_command.hpp"
 #include "cli/plugin_package.hpp"

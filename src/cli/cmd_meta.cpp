@@ -15,7 +15,7 @@
 #include "cli/completion_script.hpp"
 #include "cli/context.hpp"
 #include "cli/man_page.hpp"
-#include "ncbctl/journal.hpp"
+#include "run/journal.hpp"
 #include "ncbctl/load_options.hpp"
 
 namespace ncbctl::cli {

@@ -8,10 +8,12 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/cluster_lock.hpp"
 #include "cli/context.hpp"
-#include "ncbctl/journal.hpp"
-#include "nocobase/client.hpp"
+#include "nocobase/client.hpp"  // the Migration manager API is not a port yet
 #include "run/cluster_lock.hpp"
+#include "run/journal.hpp"
+#include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -56,16 +58,10 @@ ExitCode migrate(const Context& ctx, const MigrateFlags& f, const std::string& w
         return ExitCode::Ok;
     }
     // Changes go under the cluster lock like every workflow.
-    auto backend = run::make_lock_backend(*inv, ctx.state_dir_for(inv->cluster));
-    if (!backend) {
-        std::cerr << "ncbctl: " << backend.error().message << '\n';
-        return ExitCode::Usage;
-    }
-    auto lock = run::ClusterLock::acquire(**backend, run::make_holder(new_run_id(), "migrate " + what), Duration{0},
-                                          inv->lock.stale_after);
+    auto lock = hold_cluster_lock(ctx, *inv, "migrate " + what, Duration{0});
     if (!lock) {
         std::cerr << "ncbctl: " << lock.error().message << '\n';
-        return lock.error().code == ErrorCode::Lock ? ExitCode::LockHeld : ExitCode::Failed;
+        return lock.error().exit;
     }
     if (what == "create") {
         auto name = client->migration_create(f.rule, f.title, deadline);

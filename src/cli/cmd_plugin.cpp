@@ -10,7 +10,7 @@
 
 #include "cli/maintain_command.hpp"
 #include "cli/plugin_package.hpp"
-#include "nocobase/client.hpp"
+#include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -24,7 +24,7 @@ ExitCode list_plugins(const Context& ctx, bool all) {
     std::map<std::string, std::map<std::string, PluginInfo>> table;
     std::map<std::string, std::string> down;
     for (const auto& n : inv->nodes) {
-        auto list = nocobase::make_app_client(n, *inv)->plugins(Deadline::after(30s));
+        auto list = wiring::make_app_client(n, *inv)->plugins(Deadline::after(30s));
         if (!list) {
             down[n.name] = list.error().message;
             continue;

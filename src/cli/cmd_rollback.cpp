@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "cli/workflow_command.hpp"
-#include "ncbctl/journal.hpp"
 #include "plan/rollback_workflow.hpp"
+#include "run/journal.hpp"
 
 namespace ncbctl::cli {
 namespace {

@@ -10,9 +10,9 @@
 #include <memory>
 
 #include "cli/context.hpp"
-#include "ncbctl/journal.hpp"
 #include "plan/render.hpp"
 #include "run/timeline.hpp"
+#include "run/journal.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::cli {

@@ -7,6 +7,7 @@
 
 #include "cli/context.hpp"
 #include "run/cluster_lock.hpp"
+#include "wiring/wiring.hpp"
 #include "workflow/cluster_status.hpp"
 
 namespace ncbctl::cli {
@@ -90,8 +91,9 @@ void register_status(CLI::App& app, Context& ctx) {
         ctx.action = [&ctx]() -> ExitCode {
             auto inv = ctx.load();
             if (!inv) return ExitCode::Usage;
+            const std::string state_dir = ctx.state_dir_for(inv->cluster);
             auto s = workflow::collect_status(
-                *inv, ctx.state_dir_for(inv->cluster),
+                *inv, wiring::make_cluster_ports(*inv), wiring::make_lock_backend(*inv, state_dir), state_dir,
                 Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.connect) * 3));
             if (ctx.format() == OutputFormat::Json)
                 std::cout << to_json(s).dump(2) << '\n';

@@ -12,8 +12,8 @@
 #include "cli/workflow_command.hpp"
 #include "drivers/registry.hpp"
 #include "plan/traffic_workflows.hpp"
-#include "traffic/traffic_setup.hpp"
-#include "workflow/cluster_runner.hpp"
+#include "traffic/traffic_setup.hpp"  // setup generators: not behind a port yet
+#include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
 namespace {
@@ -27,7 +27,7 @@ std::string joined(const std::vector<std::string>& v) {
 ExitCode traffic_status(const Context& ctx) {
     auto inv = ctx.load();
     if (!inv) return ExitCode::Usage;
-    auto sw = workflow::make_cluster_ports(*inv).traffic();
+    auto sw = wiring::make_traffic_switch(*inv);
     Result<TrafficState> st =
         sw ? (*sw)->status(Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.connect * 3)))
            : fail(sw.error());

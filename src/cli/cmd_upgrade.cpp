@@ -1,4 +1,4 @@
-// `ncbctl upgrade --to VERSION`: the version-upgrade procedure (procedures.md §2) with a verified backup,
+// `ncbctl upgrade --to VERSION`: the version-upgrade procedure (docs/engine.md) with a verified backup,
 // a canary and automatic rollback.
 #include <CLI/CLI.hpp>
 #include <memory>

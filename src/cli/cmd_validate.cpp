@@ -18,6 +18,7 @@
 #include "inventory/bounded_read.hpp"
 #include "inventory/yaml_limits.hpp"
 #include "ncbctl/load_options.hpp"
+#include "wiring/wiring.hpp"
 #include "workflow/connectivity.hpp"
 
 namespace ncbctl::cli {
@@ -47,7 +48,7 @@ std::vector<Placeholder> placeholders(const std::string& path) {
 }
 
 std::vector<workflow::ConnectResult> connect(const Inventory& inv) {
-    const auto ports = workflow::make_cluster_ports(inv);
+    const auto ports = wiring::make_cluster_ports(inv);
     return workflow::check_connectivity(inv, ports,
                                         Deadline::after(std::chrono::duration_cast<Duration>(inv.timeouts.connect)));
 }

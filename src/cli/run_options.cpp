@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "inventory/values.hpp"
-#include "net/process.hpp"
+#include "util/shell_text.hpp"
 
 namespace ncbctl::cli {
 
@@ -41,8 +41,8 @@ Result<run::SessionOptions> session_options(const Context& ctx, const Inventory&
     run::SessionOptions o;
     o.state_dir = ctx.state_dir_for(inv.cluster);
     o.ncbctl_prefix = "ncbctl";
-    if (!ctx.opts.inventory.empty()) o.ncbctl_prefix += " -i " + net::shell_quote(ctx.opts.inventory);
-    if (!ctx.opts.state_dir.empty()) o.ncbctl_prefix += " --state-dir " + net::shell_quote(ctx.opts.state_dir);
+    if (!ctx.opts.inventory.empty()) o.ncbctl_prefix += " -i " + util::shell_quote(ctx.opts.inventory);
+    if (!ctx.opts.state_dir.empty()) o.ncbctl_prefix += " --state-dir " + util::shell_quote(ctx.opts.state_dir);
     o.parallel = flags.parallel;
     o.max_out_of_service = flags.max_out_of_service;
     auto wait = parse_lock_wait(flags.lock_wait);

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "cli/run_setup.hpp"
-#include "ncbctl/journal.hpp"
 #include "plan/render.hpp"
+#include "run/journal.hpp"
 #include "run/session.hpp"
 
 namespace ncbctl::cli {

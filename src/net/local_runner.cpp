@@ -5,11 +5,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ncbctl/command_runner.hpp"
-#include "net/fd.hpp"
+#include "net/local_runner.hpp"
 #include "net/process.hpp"
+#include "util/fd.hpp"
 
-namespace ncbctl {
+namespace ncbctl::net {
 namespace {
 
 class LocalRunner final : public CommandRunner {
@@ -24,7 +24,7 @@ public:
 
     Status write_file(const std::string& path, const std::string& content, const Deadline&, int mode) override {
         const std::string tmp = path + ".ncbctl-tmp." + std::to_string(::getpid());
-        net::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode)));
+        util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode)));
         if (!fd.valid()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
         std::size_t off = 0;
         while (off < content.size()) {
@@ -52,4 +52,4 @@ std::unique_ptr<CommandRunner> make_local_runner() {
     return std::make_unique<LocalRunner>();
 }
 
-}  // namespace ncbctl
+}  // namespace ncbctl::net

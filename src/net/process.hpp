@@ -16,6 +16,7 @@
 
 #include "ncbctl/deadline.hpp"
 #include "ncbctl/error.hpp"
+#include "util/shell_text.hpp"
 
 namespace ncbctl::net {
 
@@ -44,11 +45,9 @@ struct ProcessResult {
 
 Result<ProcessResult> run_process(const ProcessOptions& opts, const Deadline& deadline);
 
-// Quotes one argument for a POSIX shell on the far side (ssh): 'it'\''s'. The only quoting function.
-std::string shell_quote(std::string_view arg);
-std::string shell_join(const std::vector<std::string>& argv);
-
-// Last line(s) of a text for one-line error messages.
-std::string last_lines(std::string_view text, std::size_t lines = 1, std::size_t max_chars = 300);
+// The process adapters quote and report with these (src/util/shell_text.hpp).
+using util::last_lines;
+using util::shell_join;
+using util::shell_quote;
 
 }  // namespace ncbctl::net

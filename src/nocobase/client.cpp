@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "ncbctl/cancel.hpp"
-#include "net/fd.hpp"
 #include "nocobase/readiness.hpp"
 #include "nocobase/zip_reader.hpp"
 #include "util/block_pipe.hpp"
+#include "util/fd.hpp"
 #include "util/sha256.hpp"
 
 namespace ncbctl::nocobase {
@@ -241,7 +241,7 @@ struct NocoBaseClient::Impl {
     Result<std::pair<std::string, std::uint64_t>> download(const std::string& action, const std::string& query,
                                                            const std::string& tmp, const Deadline& d) {
         if (auto s = ensure_auth(d); !s) return fail(s.error());
-        net::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
         if (!fd.valid()) return fail(ErrorCode::Io, "cannot create " + tmp + ": " + std::strerror(errno));
         struct Remove {
             const std::string& path;
@@ -446,17 +446,6 @@ Status NocoBaseClient::plugin_add(const std::string& package, const std::string&
     if (!version.empty()) body["version"] = version;
     if (auto r = call("POST", "pm:add", "", body, d); !r) return fail(r.error());
     return await_plugin_present(*this, impl_->opt.node, package, d);
-}
-
-Status NocoBaseClient::plugin_add_file(const std::string& tarball, const std::string& expect_package,
-                                       const Deadline& d) {
-    if (auto r = impl_->upload("pm:add", "", tarball, {}, d); !r) return fail(r.error());
-    return await_plugin_present(*this, impl_->opt.node, expect_package, d);
-}
-
-Status NocoBaseClient::plugin_add_url(const std::string& url, const std::string& expect_package, const Deadline& d) {
-    if (auto r = call("POST", "pm:add", "", json{{"compressedFileUrl", url}}, d); !r) return fail(r.error());
-    return await_plugin_present(*this, impl_->opt.node, expect_package, d);
 }
 
 namespace {
@@ -797,11 +786,6 @@ Status NocoBaseClient::migration_execute(const std::string& file, const Deadline
     return {};
 }
 
-Result<json> NocoBaseClient::migration_logs(const Deadline& d) {
-    if (auto s = require_migration(*this, impl_->opt.node, d); !s) return fail(s.error());
-    return call("GET", "migrationLog:list", "", std::nullopt, d);
-}
-
 // --- factories ---
 
 namespace {
@@ -822,10 +806,6 @@ std::unique_ptr<NocoBaseClient> make_client(std::string what, const std::string&
 
 std::unique_ptr<NocoBaseClient> make_app_client(const Node& node, const Inventory& inventory) {
     return make_client("node " + node.name, node.url, node.tls, inventory);
-}
-
-std::unique_ptr<NocoBaseClient> make_lb_client(const Inventory& inventory) {
-    return make_client("load balancer", inventory.lb_url, inventory.api_tls, inventory);
 }
 
 }  // namespace ncbctl::nocobase

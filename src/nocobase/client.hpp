@@ -67,8 +67,6 @@ public:
     Result<std::vector<PluginInfo>> plugins(const Deadline&) override;
     Status plugin_add(const std::string& package, const std::string& registry, const std::string& version,
                       const Deadline&) override;
-    Status plugin_add_file(const std::string& tarball, const std::string& expect_package, const Deadline&);
-    Status plugin_add_url(const std::string& url, const std::string& expect_package, const Deadline&);
     Status plugin_enable(const std::string& name, const Deadline&) override;
     Status plugin_disable(const std::string& name, const Deadline&) override;
     Status plugin_remove(const std::string& name, const Deadline&) override;
@@ -80,7 +78,7 @@ public:
     Result<std::string> backup_download(const std::string& name, const std::string& path, const Deadline&) override;
     Result<BackupFile> backup_download_verified(const std::string& name, const std::string& path, const Deadline&);
     Status backup_restore(const std::string& name, const Deadline&) override;
-    Status backup_restore_upload(const std::string& path, const Deadline&);
+    Status backup_restore_upload(const std::string& path, const Deadline&) override;
     Status backup_delete(const std::string& name, const Deadline&) override;
 
     // Migration manager (commercial): each call checks the plugin first (Unsupported when absent).
@@ -90,7 +88,6 @@ public:
     Result<std::string> migration_download(const std::string& name, const std::string& path, const Deadline&);
     Result<nlohmann::json> migration_check(const std::string& file, const Deadline&);
     Status migration_execute(const std::string& file, const Deadline&);
-    Result<nlohmann::json> migration_logs(const Deadline&);
 
     // One authenticated resource:action call: returns the "data" member (null when absent).
     Result<nlohmann::json> call(const std::string& method, const std::string& action, const std::string& query,
@@ -105,9 +102,8 @@ private:
 // Verifies a downloaded .nbdata: a readable zip with _metadata.json and data; fills version/dialect.
 Result<BackupFile> verify_backup_file(const std::string& path);
 
-// The client of one inventory node (its direct URL and TLS), and of the load-balanced URL.
+// The client of one inventory node (its direct URL and TLS).
 // Disabled TLS verification is warned about once per client.
 std::unique_ptr<NocoBaseClient> make_app_client(const Node& node, const Inventory& inventory);
-std::unique_ptr<NocoBaseClient> make_lb_client(const Inventory& inventory);
 
 }  // namespace ncbctl::nocobase

@@ -8,10 +8,6 @@
 
 namespace ncbctl::nocobase {
 
-bool RegistryPackage::has(std::string_view version) const {
-    return std::ranges::find(versions, version) != versions.end();
-}
-
 Result<RegistryPackage> parse_packument(std::string_view body, std::string_view package) {
     const auto j = nlohmann::json::parse(body, nullptr, false);
     if (!j.is_object() || !j.contains("versions") || !j["versions"].is_object())

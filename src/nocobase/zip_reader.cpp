@@ -1,6 +1,10 @@
 #include "nocobase/zip_reader.hpp"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <cstdio>
 #include <memory>
 
@@ -35,204 +39,40 @@ auto bad(const std::string& path, const std::string& why) {
     return fail(ErrorCode::Verification, path + ": not a valid zip archive (" + why + ")");
 }
 
-// --- inflate (RFC 1951), table-driven like zlib's "puff" reference decoder ---
-struct Huffman {
-    std::array<std::uint16_t, 16> count{};
-    std::array<std::uint16_t, 288> symbol{};
-};
-
-struct BitReader {
-    std::string_view in;
-    std::size_t pos = 0;
-    std::uint32_t bitbuf = 0;
-    int bitcnt = 0;
-    bool overrun = false;
-    int bits(int need) {
-        std::uint32_t val = bitbuf;
-        while (bitcnt < need) {
-            if (pos >= in.size()) {
-                overrun = true;
-                return 0;
-            }
-            val |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[pos++])) << static_cast<unsigned>(bitcnt);
-            bitcnt += 8;
-        }
-        bitbuf = val >> static_cast<unsigned>(need);
-        bitcnt -= need;
-        return static_cast<int>(val & ((1U << static_cast<unsigned>(need)) - 1U));
-    }
-};
-
-int decode(BitReader& s, const Huffman& h) {
-    int code = 0, first = 0, index = 0;
-    for (int len = 1; len <= 15; ++len) {
-        code |= s.bits(1);
-        if (s.overrun) return -1;
-        const int count = h.count[static_cast<std::size_t>(len)];
-        if (code - count < first) return h.symbol[static_cast<std::size_t>(index + (code - first))];
-        index += count;
-        first += count;
-        first <<= 1;
-        code <<= 1;
-    }
-    return -1;
-}
-
-bool construct(Huffman& h, const std::uint16_t* length, int n) {
-    h.count.fill(0);
-    for (int s = 0; s < n; ++s) h.count[length[s]]++;
-    if (h.count[0] == n) return true;
-    int left = 1;
-    for (std::size_t len = 1; len <= 15; ++len) {
-        left <<= 1;
-        left -= h.count[len];
-        if (left < 0) return false;
-    }
-    std::array<std::uint16_t, 16> offs{};
-    for (std::size_t len = 1; len < 15; ++len) offs[len + 1] = static_cast<std::uint16_t>(offs[len] + h.count[len]);
-    for (int s = 0; s < n; ++s)
-        if (length[s] != 0) h.symbol[offs[length[s]]++] = static_cast<std::uint16_t>(s);
-    return true;
-}
-
-constexpr std::array<std::uint16_t, 29> kLenBase = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
-                                                    31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-constexpr std::array<std::uint16_t, 29> kLenExtra = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
-                                                     2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-constexpr std::array<std::uint16_t, 30> kDistBase = {1,    2,    3,    4,    5,    7,    9,    13,    17,    25,
-                                                     33,   49,   65,   97,   129,  193,  257,  385,   513,   769,
-                                                     1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-constexpr std::array<std::uint16_t, 30> kDistExtra = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
-                                                      6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-
-bool codes(BitReader& s, std::string& out, const Huffman& lencode, const Huffman& distcode, std::uint64_t limit) {
-    for (;;) {
-        int symbol = decode(s, lencode);
-        if (symbol < 0) return false;
-        if (symbol < 256) {
-            if (out.size() >= limit) return false;
-            out.push_back(static_cast<char>(symbol));
-        } else if (symbol == 256) {
-            return true;
-        } else {
-            symbol -= 257;
-            if (symbol >= 29) return false;
-            const auto si = static_cast<std::size_t>(symbol);
-            const std::size_t len = kLenBase[si] + static_cast<std::size_t>(s.bits(kLenExtra[si]));
-            const int dsym = decode(s, distcode);
-            if (dsym < 0 || dsym >= 30) return false;
-            const auto di = static_cast<std::size_t>(dsym);
-            const std::size_t dist = kDistBase[di] + static_cast<std::size_t>(s.bits(kDistExtra[di]));
-            if (s.overrun || dist > out.size() || out.size() + len > limit) return false;
-            const std::size_t from = out.size() - dist;
-            for (std::size_t k = 0; k < len; ++k) out.push_back(out[from + k]);
-        }
-    }
-}
-
-bool fixed_block(BitReader& s, std::string& out, std::uint64_t limit) {
-    static const auto tables = [] {
-        std::pair<Huffman, Huffman> t;
-        std::array<std::uint16_t, 288> lengths{};
-        for (std::size_t i = 0; i < 144; ++i) lengths[i] = 8;
-        for (std::size_t i = 144; i < 256; ++i) lengths[i] = 9;
-        for (std::size_t i = 256; i < 280; ++i) lengths[i] = 7;
-        for (std::size_t i = 280; i < 288; ++i) lengths[i] = 8;
-        construct(t.first, lengths.data(), 288);
-        std::array<std::uint16_t, 30> d{};
-        d.fill(5);
-        construct(t.second, d.data(), 30);
-        return t;
-    }();
-    return codes(s, out, tables.first, tables.second, limit);
-}
-
-bool dynamic_block(BitReader& s, std::string& out, std::uint64_t limit) {
-    static constexpr std::array<std::uint8_t, 19> kOrder = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
-                                                            11, 4,  12, 3, 13, 2, 14, 1, 15};
-    const int nlen = s.bits(5) + 257;
-    const int ndist = s.bits(5) + 1;
-    const int ncode = s.bits(4) + 4;
-    if (nlen > 286 || ndist > 30 || s.overrun) return false;
-    std::array<std::uint16_t, 320> lengths{};
-    for (int i = 0; i < ncode; ++i)
-        lengths[kOrder[static_cast<std::size_t>(i)]] = static_cast<std::uint16_t>(s.bits(3));
-    Huffman lencode, distcode;
-    if (!construct(lencode, lengths.data(), 19)) return false;
-    int index = 0;
-    while (index < nlen + ndist) {
-        int symbol = decode(s, lencode);
-        if (symbol < 0) return false;
-        if (symbol < 16) {
-            lengths[static_cast<std::size_t>(index++)] = static_cast<std::uint16_t>(symbol);
-            continue;
-        }
-        std::uint16_t len = 0;
-        int repeat = 0;
-        if (symbol == 16) {
-            if (index == 0) return false;
-            len = lengths[static_cast<std::size_t>(index - 1)];
-            repeat = 3 + s.bits(2);
-        } else if (symbol == 17) {
-            repeat = 3 + s.bits(3);
-        } else {
-            repeat = 11 + s.bits(7);
-        }
-        if (index + repeat > nlen + ndist || s.overrun) return false;
-        while (repeat-- > 0) lengths[static_cast<std::size_t>(index++)] = len;
-    }
-    if (lengths[256] == 0) return false;
-    if (!construct(lencode, lengths.data(), nlen)) return false;
-    if (!construct(distcode, lengths.data() + nlen, ndist)) return false;
-    return codes(s, out, lencode, distcode, limit);
-}
-
 }  // namespace
 
 std::uint32_t crc32(std::string_view data, std::uint32_t crc) {
-    static const auto table = [] {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1U) ? 0xEDB88320U ^ (c >> 1U) : c >> 1U;
-            t[i] = c;
-        }
-        return t;
-    }();
-    crc = ~crc;
-    for (char ch : data) crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xFFU] ^ (crc >> 8U);
-    return ~crc;
+    // zlib takes uInt lengths: feed large inputs in chunks.
+    uLong c = crc;
+    while (!data.empty()) {
+        const auto n = static_cast<uInt>(std::min<std::size_t>(data.size(), 1U << 30U));
+        c = ::crc32(c, reinterpret_cast<const Bytef*>(data.data()), n);
+        data.remove_prefix(n);
+    }
+    return static_cast<std::uint32_t>(c);
 }
 
 Result<std::string> inflate_raw(std::string_view compressed, std::uint64_t expected_size) {
-    BitReader s{compressed};
+    z_stream zs{};
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return fail(ErrorCode::Internal, "deflate: zlib init failed");
+    std::unique_ptr<z_stream, decltype(&inflateEnd)> guard(&zs, inflateEnd);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+    zs.avail_in = static_cast<uInt>(std::min<std::size_t>(compressed.size(), UINT_MAX));
+    // Grows in chunks and stops one byte past expected_size: memory follows the real output, and output
+    // that does not fit is a size mismatch however large the stream claims to be.
     std::string out;
-    out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected_size, 16U << 20U)));
-    int last = 0;
-    do {
-        last = s.bits(1);
-        const int type = s.bits(2);
-        bool ok = false;
-        if (type == 0) {
-            s.bitbuf = 0;
-            s.bitcnt = 0;
-            if (s.pos + 4 > compressed.size()) return fail(ErrorCode::Verification, "deflate: truncated stored block");
-            const auto* p = reinterpret_cast<const unsigned char*>(compressed.data() + s.pos);
-            const std::size_t len = le16(p);
-            if ((len ^ 0xFFFFU) != le16(p + 2)) return fail(ErrorCode::Verification, "deflate: bad stored block");
-            s.pos += 4;
-            if (s.pos + len > compressed.size() || out.size() + len > expected_size)
-                return fail(ErrorCode::Verification, "deflate: truncated stored block");
-            out.append(compressed.substr(s.pos, len));
-            s.pos += len;
-            ok = true;
-        } else if (type == 1) {
-            ok = fixed_block(s, out, expected_size);
-        } else if (type == 2) {
-            ok = dynamic_block(s, out, expected_size);
-        }
-        if (!ok || s.overrun) return fail(ErrorCode::Verification, "deflate: corrupt or truncated data");
-    } while (last == 0);
+    std::array<char, 64 * 1024> chunk{};
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        zs.next_out = reinterpret_cast<Bytef*>(chunk.data());
+        zs.avail_out = static_cast<uInt>(chunk.size());
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(chunk.data(), chunk.size() - zs.avail_out);
+        if (out.size() > expected_size)
+            return fail(ErrorCode::Verification, "deflate: size differs from the directory");
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // input ended before the stream did
+    }
+    if (rc != Z_STREAM_END) return fail(ErrorCode::Verification, "deflate: corrupt or truncated data");
     if (out.size() != expected_size) return fail(ErrorCode::Verification, "deflate: size differs from the directory");
     return out;
 }

@@ -28,7 +28,7 @@ Result<std::vector<ZipEntry>> zip_list(const std::string& path);
 // larger than `max_size`.
 Result<std::string> zip_read(const std::string& path, const ZipEntry& entry, std::uint64_t max_size = 16U << 20U);
 
-// Raw DEFLATE (RFC 1951) decoder for zip_read; exposed for tests.
+// Raw DEFLATE (RFC 1951) through zlib, for zip_read; exposed for tests.
 Result<std::string> inflate_raw(std::string_view compressed, std::uint64_t expected_size);
 std::uint32_t crc32(std::string_view data, std::uint32_t crc = 0);
 

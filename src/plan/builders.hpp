@@ -2,9 +2,11 @@
 // Small constructors the workflow builders share (upgrade/start/stop, maintain, rollback).
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "ncbctl/actions.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/plan.hpp"
 
@@ -14,19 +16,19 @@ inline Duration ms(Seconds s) {
     return std::chrono::duration_cast<Duration>(s);
 }
 
-inline Step step(std::string id, std::string target, std::string action, Duration timeout, int attempts = 1,
+inline Step step(std::string id, std::string target, std::string_view action, Duration timeout, int attempts = 1,
                  Duration backoff = Duration{2000}) {
     Step s;
     s.id = std::move(id);
     s.target = std::move(target);
-    s.action = std::move(action);
+    s.action = std::string(action);
     s.timeout = timeout;
     s.retry = {attempts, backoff};
     return s;
 }
 
-inline UndoAction undo(std::string action, Params params = {}) {
-    return UndoAction{std::move(action), std::move(params)};
+inline UndoAction undo(std::string_view action, Params params = {}) {
+    return UndoAction{std::string(action), std::move(params)};
 }
 
 inline Phase phase(std::string name, std::string title, bool parallel, OnFailure on_failure, ExitCode exit,
@@ -53,16 +55,16 @@ inline Step gated(Step s) {
 inline void add_first_then_rest(Plan& plan, const Inventory& inv, const Node& first, std::string first_title,
                                 std::vector<std::string> needs) {
     auto one = phase("first", std::move(first_title), false, OnFailure::Stop, ExitCode::NeedsHuman, std::move(needs));
-    one.steps.push_back(step("first/start/" + first.name, first.name, "node.start", ms(inv.timeouts.start), 3));
-    one.steps.push_back(step("first/ready/" + first.name, first.name, "app.wait_ready", ms(inv.timeouts.ready)));
+    one.steps.push_back(step("first/start/" + first.name, first.name, actions::kNodeStart, ms(inv.timeouts.start), 3));
+    one.steps.push_back(step("first/ready/" + first.name, first.name, actions::kAppWaitReady, ms(inv.timeouts.ready)));
     plan.phases.push_back(std::move(one));
 
     auto rest =
         phase("rest", "start the other nodes, each ready", true, OnFailure::Stop, ExitCode::NeedsHuman, {"first"});
     for (const auto& n : inv.nodes) {
         if (n.name == first.name) continue;
-        auto s = step("rest/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
-        auto r = step("rest/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        auto s = step("rest/start/" + n.name, n.name, actions::kNodeStart, ms(inv.timeouts.start), 3);
+        auto r = step("rest/ready/" + n.name, n.name, actions::kAppWaitReady, ms(inv.timeouts.ready));
         r.after = {s.id};
         rest.steps.push_back(std::move(s));
         rest.steps.push_back(std::move(r));
@@ -75,11 +77,12 @@ inline void add_first_then_rest(Plan& plan, const Inventory& inv, const Node& fi
 inline Phase live_phase(const Inventory& inv, std::string title, std::vector<std::string> needs,
                         const std::string& version = "") {
     auto live = phase("live", std::move(title), false, OnFailure::Stop, ExitCode::NeedsHuman, std::move(needs));
-    auto same = step("live/versions", std::string(kClusterTarget), "verify.versions", ms(inv.timeouts.command), 3);
+    auto same =
+        step("live/versions", std::string(kClusterTarget), actions::kVerifyVersions, ms(inv.timeouts.command), 3);
     if (!version.empty()) same.params["version"] = version;
     live.steps.push_back(std::move(same));
     live.steps.push_back(
-        gated(step("live/traffic", std::string(kClusterTarget), "traffic.live", ms(inv.timeouts.command), 3)));
+        gated(step("live/traffic", std::string(kClusterTarget), actions::kTrafficLive, ms(inv.timeouts.command), 3)));
     return live;
 }
 

@@ -1,10 +1,11 @@
-// The maintain workflow (procedures.md §3): one node serves while the others are stopped, so no node
+// The maintain workflow (docs/maintain.md): one node serves while the others are stopped, so no node
 // ever runs with stale plugin state or beside a restore (observed on NocoBase 2.2.15: both break).
 #include "plan/maintain.hpp"
 
 #include <algorithm>
 #include <map>
 
+#include "ncbctl/actions.hpp"
 #include "plan/builders.hpp"
 #include "plan/workflows.hpp"
 
@@ -182,14 +183,14 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
                      true, OnFailure::Stop, ExitCode::Preflight);
     pre.always = true;
     for (const auto& n : inv.nodes)
-        pre.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", cmd, 3));
-    pre.steps.push_back(step("preflight/traffic", std::string(kCluster), "traffic.status", cmd, 3));
+        pre.steps.push_back(step("preflight/probe/" + n.name, n.name, actions::kNodeProbe, cmd, 3));
+    pre.steps.push_back(step("preflight/traffic", std::string(kCluster), actions::kTrafficStatus, cmd, 3));
     // The canary serves alone next: it must be ready now, not after a long wait (a down API fails in 30 s).
-    pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, "app.wait_ready",
+    pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, actions::kAppWaitReady,
                              std::min(cmd, Duration(std::chrono::seconds(30)))));
     // A misspelt plugin fails here (exit 3, nothing changed), not after the other nodes were stopped.
     if (auto present = must_exist(args.actions); !present.empty()) {
-        auto s = step("preflight/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
+        auto s = step("preflight/plugins/" + canary->name, canary->name, actions::kAppPluginsExpect, cmd, 3);
         s.params["present"] = present;
         pre.steps.push_back(std::move(s));
     }
@@ -202,7 +203,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
                 upgrades.push_back(a.target);
         }
         if (!adds.empty() || !upgrades.empty()) {
-            auto s = step("preflight/registry/" + canary->name, canary->name, "app.registry_check", cmd);
+            auto s = step("preflight/registry/" + canary->name, canary->name, actions::kAppRegistryCheck, cmd);
             s.params["registry"] = args.registry;
             if (!adds.empty()) s.params["add"] = join(adds);
             if (!upgrades.empty()) s.params["upgrade"] = join(upgrades);
@@ -213,9 +214,9 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
 
     auto pin = phase("pin", "traffic to " + canary->name + " only, verified through the LB", false, OnFailure::Undo,
                      ExitCode::Failed, {"preflight"});
-    auto ps = step("pin/traffic", std::string(kCluster), "traffic.pin", cmd, 3);
+    auto ps = step("pin/traffic", std::string(kCluster), actions::kTrafficPin, cmd, 3);
     ps.params["node"] = canary->name;
-    ps.undo = UndoAction{"traffic.live", {}};
+    ps.undo = undo(actions::kTrafficLive);
     pin.steps.push_back(std::move(ps));
     plan.phases.push_back(std::move(pin));
 
@@ -223,8 +224,8 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         phase("scale-down", "stop every node but " + canary->name, true, OnFailure::Undo, ExitCode::Failed, {"pin"});
     for (const auto& n : inv.nodes) {
         if (n.name == canary->name) continue;
-        auto s = step("scale-down/" + n.name, n.name, "node.stop", ms(inv.timeouts.stop), 3);
-        s.undo = UndoAction{"node.start", {{"wait_ready", "true"}}};
+        auto s = step("scale-down/" + n.name, n.name, actions::kNodeStop, ms(inv.timeouts.stop), 3);
+        s.undo = undo(actions::kNodeStart, {{"wait_ready", "true"}});
         down.steps.push_back(std::move(s));
     }
     plan.phases.push_back(std::move(down));
@@ -249,15 +250,15 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         const bool next_is_update = i + 1 < args.actions.size() && args.actions[i + 1].kind == "plugin_update";
         const bool restart = a.kind == "plugin_update" && !next_is_update;
         if (restart) {
-            act.steps.push_back(step(id + "/mark", canary->name, "node.mark_upgrade", cmd, 3));
-            act.steps.push_back(step(id + "/maintenance", std::string(kCluster), "traffic.maintenance", cmd, 3));
-            act.steps.push_back(step(id + "/stop", canary->name, "node.stop", ms(inv.timeouts.stop), 3));
-            act.steps.push_back(step(id + "/start", canary->name, "node.start", ms(inv.timeouts.start), 3));
+            act.steps.push_back(step(id + "/mark", canary->name, actions::kNodeMarkUpgrade, cmd, 3));
+            act.steps.push_back(step(id + "/maintenance", std::string(kCluster), actions::kTrafficMaintenance, cmd, 3));
+            act.steps.push_back(step(id + "/stop", canary->name, actions::kNodeStop, ms(inv.timeouts.stop), 3));
+            act.steps.push_back(step(id + "/start", canary->name, actions::kNodeStart, ms(inv.timeouts.start), 3));
         }
         if (a.kind != "plugin_update" || !next_is_update)
-            act.steps.push_back(step(id + "/ready", canary->name, "app.wait_ready", ms(inv.timeouts.ready)));
+            act.steps.push_back(step(id + "/ready", canary->name, actions::kAppWaitReady, ms(inv.timeouts.ready)));
         if (restart) {
-            auto back = gated(step(id + "/pin", std::string(kCluster), "traffic.pin", cmd, 3));
+            auto back = gated(step(id + "/pin", std::string(kCluster), actions::kTrafficPin, cmd, 3));
             back.params["node"] = canary->name;
             act.steps.push_back(std::move(back));
         }
@@ -267,9 +268,9 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     const Params expect = expectations(args.actions);
     auto ver = phase("verify", "on " + canary->name + ": plugin states and the inventory's checks", false,
                      OnFailure::Stop, ExitCode::Failed, {"actions"});
-    auto vs = step("verify/" + canary->name, canary->name, "verify", cmd);
+    auto vs = step("verify/" + canary->name, canary->name, actions::kVerify, cmd);
     ver.steps.push_back(std::move(vs));
-    auto ve = step("verify/plugins/" + canary->name, canary->name, "app.plugins_expect", cmd, 3);
+    auto ve = step("verify/plugins/" + canary->name, canary->name, actions::kAppPluginsExpect, cmd, 3);
     ve.params = expect;
     ver.steps.push_back(std::move(ve));
     plan.phases.push_back(std::move(ver));
@@ -287,8 +288,8 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     std::string first_ready;
     for (const auto& n : inv.nodes) {
         if (n.name == canary->name) continue;
-        auto s = step("scale-up/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
-        auto r = step("scale-up/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        auto s = step("scale-up/start/" + n.name, n.name, actions::kNodeStart, ms(inv.timeouts.start), 3);
+        auto r = step("scale-up/ready/" + n.name, n.name, actions::kAppWaitReady, ms(inv.timeouts.ready));
         r.after = {s.id};
         if (!first_ready.empty())
             s.after = {first_ready};
@@ -302,7 +303,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     auto all = phase("verify-all", "every node shows the same plugin states", true, OnFailure::Stop,
                      ExitCode::NeedsHuman, {"scale-up"});
     for (const auto& n : inv.nodes) {
-        auto s = step("verify-all/" + n.name, n.name, "app.plugins_expect", cmd, 3);
+        auto s = step("verify-all/" + n.name, n.name, actions::kAppPluginsExpect, cmd, 3);
         s.params = expect;
         all.steps.push_back(std::move(s));
     }

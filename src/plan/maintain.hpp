@@ -1,5 +1,5 @@
 #pragma once
-// The in-app maintenance workflow (procedures.md §3) as data: pin traffic to one node, stop the others,
+// The in-app maintenance workflow (docs/maintain.md) as data: pin traffic to one node, stop the others,
 // act on that node through the API (a readiness wait after each action), verify, start the others (they
 // boot consistent with the database), verify every node, traffic live.
 // Failure semantics: preflight fails with exit 3 and changes nothing; a failure while pinning or stopping

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ncbctl/actions.hpp"
 #include "plan/builders.hpp"
 #include "plan/workflows.hpp"
 
@@ -37,30 +38,31 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
     auto pre = make_phase("preflight", "check every node and the LB; change nothing", true, ExitCode::Preflight, {});
     pre.always = true;
     for (const auto& n : inv.nodes)
-        pre.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", ms(inv.timeouts.command), 3));
+        pre.steps.push_back(
+            step("preflight/probe/" + n.name, n.name, actions::kNodeProbe, ms(inv.timeouts.command), 3));
     pre.steps.push_back(
-        step("preflight/traffic", std::string(kClusterTarget), "traffic.status", ms(inv.timeouts.command), 3));
+        step("preflight/traffic", std::string(kClusterTarget), actions::kTrafficStatus, ms(inv.timeouts.command), 3));
     plan.phases.push_back(std::move(pre));
 
     auto maint =
         make_phase("maintenance", "load balancer to 503 + Retry-After", false, ExitCode::Failed, {"preflight"});
-    maint.steps.push_back(
-        step("maintenance/traffic", std::string(kClusterTarget), "traffic.maintenance", ms(inv.timeouts.command), 3));
+    maint.steps.push_back(step("maintenance/traffic", std::string(kClusterTarget), actions::kTrafficMaintenance,
+                               ms(inv.timeouts.command), 3));
     plan.phases.push_back(std::move(maint));
 
     auto stop = make_phase("stop", "stop every node", true, ExitCode::NeedsHuman, {"maintenance"});
     for (const auto& n : inv.nodes)
-        stop.steps.push_back(step("stop/" + n.name, n.name, "node.stop", ms(inv.timeouts.stop), 3));
+        stop.steps.push_back(step("stop/" + n.name, n.name, actions::kNodeStop, ms(inv.timeouts.stop), 3));
     plan.phases.push_back(std::move(stop));
 
     auto restore =
         make_phase("restore", "restore the upgrade's verified backup", false, ExitCode::NeedsHuman, {"stop"});
-    auto db = step("restore/database", std::string(kClusterTarget), "backup.restore", ms(inv.timeouts.backup));
+    auto db = step("restore/database", std::string(kClusterTarget), actions::kBackupRestore, ms(inv.timeouts.backup));
     db.params["path"] = backup;
     restore.steps.push_back(std::move(db));
     if (!arg(args, "storage").empty()) {
-        auto st =
-            step("restore/storage", std::string(kClusterTarget), "backup.restore_storage", ms(inv.timeouts.backup));
+        auto st = step("restore/storage", std::string(kClusterTarget), actions::kBackupRestoreStorage,
+                       ms(inv.timeouts.backup));
         st.params["path"] = arg(args, "storage");
         restore.steps.push_back(std::move(st));
     }
@@ -69,7 +71,7 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
     auto back = make_phase("rollback", "every node back on its previous version, not started", true,
                            ExitCode::NeedsHuman, {"restore"});
     for (const auto& n : inv.nodes) {
-        auto s = step("rollback/" + n.name, n.name, "node.rollback", ms(inv.timeouts.upgrade), 2);
+        auto s = step("rollback/" + n.name, n.name, actions::kNodeRollback, ms(inv.timeouts.upgrade), 2);
         s.params["previous_version"] = arg(args, "previous." + n.name);
         back.steps.push_back(std::move(s));
     }

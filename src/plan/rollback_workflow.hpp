@@ -7,8 +7,8 @@
 
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
-#include "ncbctl/journal.hpp"
 #include "ncbctl/plan.hpp"
+#include "run/journal.hpp"
 
 namespace ncbctl::plan {
 

@@ -1,15 +1,16 @@
 #include "plan/traffic_workflows.hpp"
 
+#include "ncbctl/actions.hpp"
 #include "plan/workflows.hpp"
 
 namespace ncbctl::plan {
 namespace {
 
-Step cluster_step(const Inventory& inv, std::string id, std::string action) {
+Step cluster_step(const Inventory& inv, std::string id, std::string_view action) {
     Step s;
     s.id = std::move(id);
     s.target = std::string(kClusterTarget);
-    s.action = std::move(action);
+    s.action = std::string(action);
     s.timeout = std::chrono::duration_cast<Duration>(inv.timeouts.command);
     s.retry = {3, Duration{2000}};
     return s;
@@ -27,7 +28,7 @@ Plan traffic_plan(const Inventory& inv, const std::string& mode, std::string tit
     pre.title = "read the load balancer's state; change nothing";
     pre.always = true;
     pre.failure_exit = ExitCode::Preflight;
-    pre.steps.push_back(cluster_step(inv, "preflight/traffic", "traffic.status"));
+    pre.steps.push_back(cluster_step(inv, "preflight/traffic", actions::kTrafficStatus));
     pre.steps.back().params = std::move(preflight);
     plan.phases.push_back(std::move(pre));
 

@@ -1,8 +1,9 @@
-// The upgrade, start and stop workflows as data (procedures.md §1 and §2, design.md "Workflows are data").
+// The upgrade, start and stop workflows as data (docs/engine.md: phases, failure policy).
 #include "plan/workflows.hpp"
 
 #include <algorithm>
 
+#include "ncbctl/actions.hpp"
 #include "plan/builders.hpp"
 #include "plan/maintain.hpp"
 #include "plan/rollback_workflow.hpp"
@@ -36,14 +37,15 @@ Phase preflight(const Inventory& inv, const std::string& version) {
                    OnFailure::Stop, ExitCode::Preflight);
     p.always = true;
     const auto t = std::chrono::duration_cast<Duration>(inv.timeouts.command);
-    for (const auto& n : inv.nodes) p.steps.push_back(step("preflight/probe/" + n.name, n.name, "node.probe", t, 3));
-    p.steps.push_back(step("preflight/traffic", std::string(kCluster), "traffic.status", t, 3));
+    for (const auto& n : inv.nodes)
+        p.steps.push_back(step("preflight/probe/" + n.name, n.name, actions::kNodeProbe, t, 3));
+    p.steps.push_back(step("preflight/traffic", std::string(kCluster), actions::kTrafficStatus, t, 3));
     if (!version.empty()) {
-        p.steps.push_back(step("preflight/database", std::string(kCluster), "database.check", t, 3));
-        p.steps.push_back(step("preflight/app", std::string(kCluster), "app.record", t, 3));
-        p.steps.push_back(step("preflight/disk", std::string(kCluster), "backup.space", t, 2));
+        p.steps.push_back(step("preflight/database", std::string(kCluster), actions::kDatabaseCheck, t, 3));
+        p.steps.push_back(step("preflight/app", std::string(kCluster), actions::kAppRecord, t, 3));
+        p.steps.push_back(step("preflight/disk", std::string(kCluster), actions::kBackupSpace, t, 2));
         for (const auto& n : inv.nodes) {
-            auto s = step("preflight/prepare/" + n.name, n.name, "node.prepare",
+            auto s = step("preflight/prepare/" + n.name, n.name, actions::kNodePrepare,
                           std::chrono::duration_cast<Duration>(inv.timeouts.upgrade), 3);
             s.params["version"] = version;
             p.steps.push_back(std::move(s));
@@ -55,9 +57,9 @@ Phase preflight(const Inventory& inv, const std::string& version) {
 Phase maintenance(const Inventory& inv, OnFailure on_failure, ExitCode exit) {
     auto p = phase("maintenance", "load balancer to 503 + Retry-After, verified through the LB", false, on_failure,
                    exit, {"preflight"});
-    auto s = step("maintenance/traffic", std::string(kCluster), "traffic.maintenance",
+    auto s = step("maintenance/traffic", std::string(kCluster), actions::kTrafficMaintenance,
                   std::chrono::duration_cast<Duration>(inv.timeouts.command), 3);
-    s.undo = undo("traffic.live", {{"require_ready", "true"}});
+    s.undo = undo(actions::kTrafficLive, {{"require_ready", "true"}});
     p.steps.push_back(std::move(s));
     return p;
 }
@@ -67,11 +69,11 @@ Phase stop_all(const Inventory& inv, OnFailure on_failure, ExitCode exit, bool w
     const auto t = std::chrono::duration_cast<Duration>(inv.timeouts.stop);
     for (std::size_t i = 0; i < inv.nodes.size(); ++i) {
         const auto& n = inv.nodes[i];
-        auto s = step("stop/" + n.name, n.name, "node.stop", t, 3);
+        auto s = step("stop/" + n.name, n.name, actions::kNodeStop, t, 3);
         // Undone in reverse order: the last node's start is undone first and must be ready before the
-        // others start (first-start rule, procedures.md §1).
+        // others start (first-start rule: docs/engine.md).
         if (with_undo)
-            s.undo = undo("node.start", i + 1 == inv.nodes.size() ? Params{{"wait_ready", "true"}} : Params{});
+            s.undo = undo(actions::kNodeStart, i + 1 == inv.nodes.size() ? Params{{"wait_ready", "true"}} : Params{});
         p.steps.push_back(std::move(s));
     }
     return p;
@@ -108,12 +110,12 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
 
     auto backup = phase("backup", "database-level backup (+ storage/), checksummed and checked restorable", false,
                         undo_or_stop, back_live, {"stop"});
-    auto db = step("backup/database", std::string(kCluster), "backup.database", ms(inv.timeouts.backup));
-    db.undo = undo("backup.restore");
+    auto db = step("backup/database", std::string(kCluster), actions::kBackupDatabase, ms(inv.timeouts.backup));
+    db.undo = undo(actions::kBackupRestore);
     backup.steps.push_back(std::move(db));
     if (!inv.backup.storage_path.empty()) {
-        auto st = step("backup/storage", std::string(kCluster), "backup.storage", ms(inv.timeouts.backup));
-        st.undo = undo("backup.restore_storage");
+        auto st = step("backup/storage", std::string(kCluster), actions::kBackupStorage, ms(inv.timeouts.backup));
+        st.undo = undo(actions::kBackupRestoreStorage);
         backup.steps.push_back(std::move(st));
     }
     plan.phases.push_back(std::move(backup));
@@ -121,26 +123,26 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     auto upgrade = phase("upgrade", "deploy " + args.to + " on every node without starting it", true, undo_or_stop,
                          back_live, {"stop", "backup"});
     for (const auto& n : inv.nodes) {
-        auto s = step("upgrade/" + n.name, n.name, "node.upgrade", ms(inv.timeouts.upgrade), 2);
+        auto s = step("upgrade/" + n.name, n.name, actions::kNodeUpgrade, ms(inv.timeouts.upgrade), 2);
         s.params["version"] = args.to;
-        s.undo = undo("node.rollback");
+        s.undo = undo(actions::kNodeRollback);
         upgrade.steps.push_back(std::move(s));
     }
     plan.phases.push_back(std::move(upgrade));
 
     auto can = phase("canary", "start " + canary->name + " alone; wait until it is ready at " + args.to, false,
                      undo_or_stop, rolled_back, {"upgrade"});
-    auto cs = step("canary/start/" + canary->name, canary->name, "node.start", ms(inv.timeouts.start), 3);
-    cs.undo = undo("node.stop");
+    auto cs = step("canary/start/" + canary->name, canary->name, actions::kNodeStart, ms(inv.timeouts.start), 3);
+    cs.undo = undo(actions::kNodeStop);
     can.steps.push_back(std::move(cs));
-    auto cr = step("canary/ready/" + canary->name, canary->name, "app.wait_ready", ms(inv.timeouts.ready));
+    auto cr = step("canary/ready/" + canary->name, canary->name, actions::kAppWaitReady, ms(inv.timeouts.ready));
     cr.params["version"] = args.to;
     can.steps.push_back(std::move(cr));
     plan.phases.push_back(std::move(can));
 
     auto ver = phase("verify", "readiness, version, plugin set unchanged, the inventory's checks", false, undo_or_stop,
                      rolled_back, {"canary"});
-    auto vs = step("verify/" + canary->name, canary->name, "verify", ms(inv.timeouts.command));
+    auto vs = step("verify/" + canary->name, canary->name, actions::kVerify, ms(inv.timeouts.command));
     vs.params["version"] = args.to;
     ver.steps.push_back(std::move(vs));
     plan.phases.push_back(std::move(ver));
@@ -150,7 +152,7 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     if (args.early_traffic) {
         auto early = phase("early-traffic", "traffic live on " + canary->name + " alone while the others start", false,
                            OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
-        auto pin = step("early-traffic/pin/" + canary->name, std::string(kCluster), "traffic.pin",
+        auto pin = step("early-traffic/pin/" + canary->name, std::string(kCluster), actions::kTrafficPin,
                         ms(inv.timeouts.command), 3);
         pin.params["node"] = canary->name;
         pin.params["require_ready"] = "true";
@@ -165,8 +167,8 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
                      true, OnFailure::Stop, ExitCode::NeedsHuman, {"verify"});
     for (const auto& n : inv.nodes) {
         if (n.name == canary->name) continue;
-        auto s = step("fanout/start/" + n.name, n.name, "node.start", ms(inv.timeouts.start), 3);
-        auto r = step("fanout/ready/" + n.name, n.name, "app.wait_ready", ms(inv.timeouts.ready));
+        auto s = step("fanout/start/" + n.name, n.name, actions::kNodeStart, ms(inv.timeouts.start), 3);
+        auto r = step("fanout/ready/" + n.name, n.name, actions::kAppWaitReady, ms(inv.timeouts.ready));
         r.params["version"] = args.to;
         r.after = {s.id};
         // --early-traffic: each node joins the load balancer once it is ready, so capacity returns node by
@@ -177,7 +179,8 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
         fan.steps.push_back(std::move(s));
         fan.steps.push_back(std::move(r));
         if (args.early_traffic) {
-            auto j = step("fanout/join/" + n.name, std::string(kCluster), "traffic.serve", ms(inv.timeouts.command), 3);
+            auto j = step("fanout/join/" + n.name, std::string(kCluster), actions::kTrafficServe,
+                          ms(inv.timeouts.command), 3);
             j.params = {{"nodes", canary->name + "," + n.name}, {"cumulative", "true"}};
             j.after = {ready_id};
             fan.steps.push_back(gated(std::move(j)));

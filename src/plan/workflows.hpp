@@ -18,9 +18,9 @@ struct UpgradeArgs {
     bool early_traffic = false;  // after verify, traffic goes live pinned to the canary during the fan-out
 };
 
-// Phases: preflight, maintenance, stop, backup, upgrade, canary, verify, fanout, live (procedures.md §2).
+// Phases: preflight, maintenance, stop, backup, upgrade, canary, verify, fanout, live (docs/engine.md).
 Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args);
-// First start: preflight, maintenance, first (one node, ready), rest, live (procedures.md §1).
+// First start: preflight, maintenance, first (one node, ready), rest, live (docs/engine.md).
 Result<Plan> build_start(const Inventory& inv);
 // Full stop: preflight, maintenance, stop.
 Result<Plan> build_stop(const Inventory& inv);

@@ -17,8 +17,6 @@
 namespace ncbctl::run {
 
 std::unique_ptr<LockBackend> make_local_lock(const std::string& state_dir);
-// The inventory's backend: `local` (state dir) or `node` (shared, on lock.node over SSH).
-Result<std::unique_ptr<LockBackend>> make_lock_backend(const Inventory& inv, const std::string& state_dir);
 
 LockHolder make_holder(const std::string& run_id, const std::string& command);
 // Heartbeat older than stale_after, or the holder was a process of this host that no longer exists.
@@ -46,5 +44,19 @@ private:
     bool stopping_ = false;
     std::thread thread_;
 };
+
+// The cluster lock one command holds: its backend and the lock, released (heartbeat stopped) when this
+// goes out of scope. Every command that changes the cluster takes it through acquire_cluster_lock.
+struct HeldLock {
+    std::unique_ptr<LockBackend> backend;  // declared first: the lock refers to it
+    std::unique_ptr<ClusterLock> lock;
+};
+
+// Takes the lock on `backend` for `command` as run `run_id`, waiting up to `wait`; every command and workflow
+// takes it this way. Failure: ErrorCode::Lock naming the holder when another live run holds it (the caller
+// exits 4), another code when the backend cannot be read or written.
+Result<std::unique_ptr<ClusterLock>> acquire_cluster_lock(LockBackend& backend, const std::string& run_id,
+                                                          const std::string& command, Duration wait,
+                                                          Seconds stale_after);
 
 }  // namespace ncbctl::run

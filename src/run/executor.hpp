@@ -12,8 +12,8 @@
 #include "ncbctl/action_runner.hpp"
 #include "ncbctl/events.hpp"
 #include "ncbctl/exit_code.hpp"
-#include "ncbctl/journal.hpp"
 #include "ncbctl/plan.hpp"
+#include "run/journal.hpp"
 
 namespace ncbctl::run {
 

@@ -1,5 +1,5 @@
 // Append-only JSONL journal: written through the executor's event stream, read back by runs/resume.
-#include "ncbctl/journal.hpp"
+#include "run/journal.hpp"
 #include "util/utc_time.hpp"
 
 #include <fcntl.h>

@@ -20,8 +20,8 @@
 #include <thread>
 
 #include "ncbctl/cancel.hpp"
-#include "net/fd.hpp"
 #include "run/cluster_lock.hpp"
+#include "util/fd.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::run {
@@ -61,7 +61,7 @@ public:
         fs::create_directories(dir_, ec);
         if (ec) return fail(ErrorCode::Io, "cannot create state dir " + dir_ + ": " + ec.message());
         for (;;) {
-            net::Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+            util::Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
             if (!fd.valid()) return fail(ErrorCode::Io, "cannot open " + lock_path_ + ": " + std::strerror(errno));
             if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
                 if (errno != EWOULDBLOCK)
@@ -111,7 +111,7 @@ public:
         auto holder = read_json();
         if (!holder) return std::optional<LockHolder>{};
         if (fd_.valid()) return holder;  // ours
-        net::Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CLOEXEC));
+        util::Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CLOEXEC));
         if (!fd.valid()) return std::optional<LockHolder>{};
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
             ::flock(fd.get(), LOCK_UN);
@@ -161,7 +161,7 @@ private:
     Status write_json(const LockHolder& h) const {
         const std::string tmp = json_path_ + ".tmp." + std::to_string(::getpid());
         {
-            net::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+            util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
             if (!fd.valid()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
             const std::string body = to_json(h).dump() + "\n";
             if (::write(fd.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size()) ||
@@ -175,7 +175,7 @@ private:
 
     std::string dir_, lock_path_, json_path_;
     std::mutex mu_;
-    net::Fd fd_;
+    util::Fd fd_;
 };
 
 }  // namespace
@@ -255,6 +255,12 @@ ClusterLock::~ClusterLock() {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
     (void)backend_.release(me_, Deadline::after(std::chrono::seconds(10)));
+}
+
+Result<std::unique_ptr<ClusterLock>> acquire_cluster_lock(LockBackend& backend, const std::string& run_id,
+                                                          const std::string& command, Duration wait,
+                                                          Seconds stale_after) {
+    return ClusterLock::acquire(backend, make_holder(run_id, command), wait, stale_after);
 }
 
 }  // namespace ncbctl::run

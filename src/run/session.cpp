@@ -21,8 +21,8 @@ ExitCode execute_session(const Plan& plan, ActionRunner& runner, LockBackend& lo
                          const std::string& run_id, const RunRecord* previous) {
     const std::string command = plan::command_line(plan.workflow, plan.args);
     const std::string resume_cmd = opts.ncbctl_prefix + " resume " + run_id;
-    auto lock = ClusterLock::acquire(lock_backend, make_holder(run_id, previous ? "resume " + run_id : command),
-                                     opts.lock_wait, opts.stale_after);
+    auto lock = acquire_cluster_lock(lock_backend, run_id, previous ? "resume " + run_id : command, opts.lock_wait,
+                                     opts.stale_after);
     if (!lock) {
         err_of(opts) << "ncbctl: " << lock.error().message << '\n';
         return lock.error().code == ErrorCode::Lock ? ExitCode::LockHeld : ExitCode::Failed;

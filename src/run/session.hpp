@@ -8,9 +8,9 @@
 #include "ncbctl/action_runner.hpp"
 #include "ncbctl/exit_code.hpp"
 #include "ncbctl/inventory.hpp"
-#include "ncbctl/journal.hpp"
 #include "ncbctl/lock.hpp"
 #include "ncbctl/plan.hpp"
+#include "run/journal.hpp"
 #include "run/reporters.hpp"
 
 namespace ncbctl::run {

@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net/fd.hpp"
 #include "net/process.hpp"
 #include "traffic/haproxy_runtime.hpp"
+#include "util/fd.hpp"
 
 namespace ncbctl::traffic {
 namespace {
@@ -33,7 +33,7 @@ public:
         if (path_.size() >= sizeof(addr.sun_path))
             return fail(ErrorCode::Inventory, "traffic.socket " + path_ + " is longer than a unix socket path can be");
         std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
-        net::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+        util::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
         if (!fd.valid())
             return fail(ErrorCode::Io, "cannot create a unix socket: " + std::string(std::strerror(errno)));
         // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockaddr API

@@ -4,9 +4,9 @@
 #include <optional>
 #include <vector>
 
-#include "net/http.hpp"
-#include "nocobase/client.hpp"
-#include "nocobase/npm_registry.hpp"
+#include "ncbctl/actions.hpp"
+#include "ncbctl/package_registry.hpp"
+#include "net/http.hpp"  // redact_url
 #include "plan/maintain.hpp"
 #include "workflow/progress.hpp"
 
@@ -73,8 +73,8 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
 // The registry has what the canary is about to download: every `add` package, every `upgrade` plugin's
 // package at the wanted version (or its latest). Asked from this machine: when it cannot reach the
 // registry (the nodes may, through their own network), that is said and the run goes on.
-Status check_registry(const std::vector<PluginInfo>& list, const Step& step, const Deadline& deadline,
-                      EventSink& events) {
+Status check_registry(const std::vector<PluginInfo>& list, const Step& step, const RegistryLookup& lookup,
+                      const Deadline& deadline, EventSink& events) {
     const std::string registry = get(step.params, "registry");
     const std::string shown = net::redact_url(registry);
     struct Wanted {
@@ -91,7 +91,7 @@ Status check_registry(const std::vector<PluginInfo>& list, const Step& step, con
             wanted.push_back({p->package_name, version, p->version});
     }
     for (const auto& w : wanted) {
-        auto pkg = nocobase::fetch_registry_package(registry, w.package, deadline.capped(std::chrono::seconds(10)));
+        auto pkg = lookup(registry, w.package, deadline.capped(std::chrono::seconds(10)));
         if (!pkg && pkg.error().code == ErrorCode::NotFound)
             return fail(ErrorCode::NotFound,
                         "registry " + shown + " has no package " + w.package + "; check the name and --registry");
@@ -112,14 +112,8 @@ Status check_registry(const std::vector<PluginInfo>& list, const Step& step, con
 
 }  // namespace
 
-bool is_app_action(std::string_view action) {
-    return action == "app.plugin_add" || action == "app.plugin_enable" || action == "app.plugin_disable" ||
-           action == "app.plugin_remove" || action == "app.plugin_update" || action == "app.backup_restore" ||
-           action == "app.plugins_expect" || action == "app.registry_check";
-}
-
-Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& step, const Deadline& deadline,
-                                  EventSink& events) {
+Result<StepResult> run_app_action(AppClient& app, const RegistryLookup& registry, const Node& node, const Step& step,
+                                  const Deadline& deadline, EventSink& events) {
     const std::string prefix = "node " + node.name + ": ";
     const std::string target = get(step.params, "target");
     StepResult out;
@@ -127,30 +121,27 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
         if (!st) return fail(st.error().message.starts_with(prefix) ? st.error() : st.error().with_context(prefix));
         return out;
     };
-    if (step.action == "app.backup_restore") {
+    if (step.action == actions::kAppBackupRestore) {
         progress(events, "restoring " + target + " (the node restarts; about 15 s of 503)");
         if (target.ends_with(".nbdata") && target.find('/') != std::string::npos) {
-            auto* nb = dynamic_cast<nocobase::NocoBaseClient*>(&app);
-            if (nb == nullptr)
-                return fail(ErrorCode::Unsupported, prefix + "uploading a backup file needs the NocoBase client");
-            return wrap(nb->backup_restore_upload(target, deadline));
+            return wrap(app.backup_restore_upload(target, deadline));
         }
         return wrap(app.backup_restore(target, deadline));
     }
 
     auto list = app.plugins(deadline);
     if (!list) return wrap(fail(list.error()));
-    if (step.action == "app.plugins_expect") {
+    if (step.action == actions::kAppPluginsExpect) {
         if (auto st = expect_states(*list, step, node.name); !st) return fail(st.error());
         out.details = {{"plugins", std::to_string(list->size())}};
         return out;
     }
-    if (step.action == "app.registry_check") {
-        if (auto st = check_registry(*list, step, deadline, events); !st) return wrap(st);
+    if (step.action == actions::kAppRegistryCheck) {
+        if (auto st = check_registry(*list, step, registry, deadline, events); !st) return wrap(st);
         return out;
     }
     const PluginInfo* p = find(*list, target);
-    if (step.action == "app.plugin_add") {
+    if (step.action == actions::kAppPluginAdd) {
         if (p != nullptr) {
             progress(events, target + " is already on the node (" + p->version + ")");
             return out;
@@ -162,22 +153,22 @@ Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& 
         return fail(ErrorCode::NotFound,
                     prefix + "no plugin " + target + " (see `ncbctl plugin list`; add it first with plugin add)");
     out.details = {{"plugin", p->name}, {"version", p->version}};
-    if (step.action == "app.plugin_enable") {
+    if (step.action == actions::kAppPluginEnable) {
         if (p->enabled) return out;
         progress(events, "pm:enable " + p->name + " (in-process reload, about 6-10 s of 503)");
         return wrap(app.plugin_enable(p->name, deadline));
     }
-    if (step.action == "app.plugin_disable") {
+    if (step.action == actions::kAppPluginDisable) {
         if (!p->enabled) return out;
         progress(events, "pm:disable " + p->name);
         return wrap(app.plugin_disable(p->name, deadline));
     }
-    if (step.action == "app.plugin_remove") {
+    if (step.action == actions::kAppPluginRemove) {
         if (!p->installed && !p->enabled) return out;
         progress(events, "pm:remove " + p->name);
         return wrap(app.plugin_remove(p->name, deadline));
     }
-    if (step.action == "app.plugin_update") {
+    if (step.action == actions::kAppPluginUpdate) {
         const PluginSource src{get(step.params, "registry"), get(step.params, "version"), get(step.params, "file")};
         // The loaded version changes only when the node restarts: a resumed run that restarted already skips.
         if (!src.version.empty() && p->version == src.version) {

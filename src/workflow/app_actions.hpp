@@ -18,12 +18,13 @@
 #include "ncbctl/app_client.hpp"
 #include "ncbctl/events.hpp"
 #include "ncbctl/inventory.hpp"
+#include "ncbctl/package_registry.hpp"
 #include "ncbctl/plan.hpp"
 
 namespace ncbctl::workflow {
 
-bool is_app_action(std::string_view action);
-Result<StepResult> run_app_action(AppClient& app, const Node& node, const Step& step, const Deadline& deadline,
-                                  EventSink& events);
+// `registry`: how app.registry_check reads a package registry (the other actions do not use it).
+Result<StepResult> run_app_action(AppClient& app, const RegistryLookup& registry, const Node& node, const Step& step,
+                                  const Deadline& deadline, EventSink& events);
 
 }  // namespace ncbctl::workflow

@@ -2,8 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "net/http.hpp"
-#include "net/process.hpp"
+#include "util/shell_text.hpp"
 
 namespace ncbctl::workflow {
 namespace {
@@ -12,9 +11,8 @@ Status http_check(const CheckContext& ctx, const Check& c, const Deadline& deadl
     const HttpCheck& h = *c.http;
     const std::string base = h.through_lb ? ctx.inv.lb_url : ctx.node.url;
     const std::string where = h.through_lb ? "through the LB" : "on node " + ctx.node.name;
-    net::HttpClient client;
-    net::HttpRequest req{.url = base + h.path, .tls = h.through_lb ? ctx.inv.api_tls : ctx.node.tls};
-    auto r = client.perform(req, deadline);
+    if (!ctx.http_get) return fail(ErrorCode::Internal, "check " + c.name + ": no HTTP client");
+    auto r = ctx.http_get(base + h.path, h.through_lb ? ctx.inv.api_tls : ctx.node.tls, deadline);
     if (!r) return fail(r.error().with_context("check " + c.name + " " + where + ": "));
     if (r->status != h.status)
         return fail(ErrorCode::Verification, "check " + c.name + " " + where + ": GET " + h.path + " answered " +
@@ -50,8 +48,8 @@ Status command_check(const CheckContext& ctx, const Check& c, const Deadline& de
         if (!r) return fail(r.error().with_context("check " + c.name + " on node " + t + ": "));
         if (r->exit_code != 0)
             return fail(ErrorCode::Verification, "check " + c.name + " on node " + t + ": " +
-                                                     net::shell_join(c.command->argv) + " exited " +
-                                                     std::to_string(r->exit_code) + ": " + net::last_lines(r->err, 1));
+                                                     util::shell_join(c.command->argv) + " exited " +
+                                                     std::to_string(r->exit_code) + ": " + util::last_lines(r->err, 1));
     }
     return {};
 }

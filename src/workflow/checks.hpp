@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ncbctl/app_client.hpp"
+#include "ncbctl/http_get.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/node_driver.hpp"
 
@@ -17,7 +18,7 @@ struct CheckContext {
     const Inventory& inv;
     const Node& node;                        // the node being verified (HTTP checks use its URL)
     const std::vector<PluginInfo>& plugins;  // as the node reports them now
-    std::function<Result<std::pair<long, std::string>>(const std::string&, const Deadline&)> lb_get;
+    HttpGet http_get;                        // GET a URL (the node's or the LB's) as a client sees it
     std::function<Result<ExecResult>(const std::string& node, const Argv&, const Deadline&)> exec_on;
 };
 

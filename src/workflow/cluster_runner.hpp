@@ -2,7 +2,7 @@
 // The real ActionRunner: binds the plan's actions (node.*, traffic.*, app.*, backup.*, verify*) to the
 // ports of one cluster: node drivers, the traffic switch, NocoBase clients and database dumps. The ports
 // come in through ClusterPorts so the same runner is unit-tested with recording fakes and run for real
-// with the drivers of src/drivers, src/traffic and src/nocobase (see make_cluster_ports()).
+// with the adapters src/wiring builds (wiring::make_cluster_ports()).
 //
 // Every action is idempotent (resume re-runs the step in flight). What later steps need from earlier ones
 // (the pre-upgrade plugin set, the start of the 503 window) is kept in small files in the run's state
@@ -12,53 +12,90 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ncbctl/action_runner.hpp"
 #include "ncbctl/app_client.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/node_driver.hpp"
 #include "ncbctl/traffic_switch.hpp"
+#include "workflow/cluster_ports.hpp"
 
 namespace ncbctl::workflow {
-
-struct ClusterPorts {
-    std::function<Result<NodeDriverPtr>(const Node&)> node_driver;
-    std::function<Result<std::unique_ptr<AppClient>>(const Node&)> node_app;  // the node's direct URL
-    std::function<Result<std::unique_ptr<TrafficSwitch>>()> traffic;
-    // GET on the load-balanced URL: status code and Retry-After (for "verified through the LB").
-    std::function<Result<std::pair<long, std::string>>(const std::string& path, const Deadline&)> lb_get;
-    std::function<Status(const Deadline&)> database_check;
-    std::function<Result<std::uint64_t>(const Deadline&)> database_size;
-    std::function<Result<Params>(const std::string& base_name, const Deadline&)> database_dump;  // path, sha256...
-    std::function<Status(const std::string& path, const Deadline&)> database_restore;
-    std::function<Result<Params>(const std::string& base_name, const Deadline&)> storage_archive;
-    std::function<Status(const std::string& path, const Deadline&)> storage_restore;
-};
-
-// Real ports for an inventory (drivers by explicit tables, libcurl clients, pg_dump).
-ClusterPorts make_cluster_ports(const Inventory& inv);
 
 class ClusterRunner final : public ActionRunner {
 public:
     ClusterRunner(const Inventory& inv, ClusterPorts ports, std::string state_dir);
     Result<StepResult> run(const Step& step, const Deadline& deadline, EventSink& events) override;
     Status undo(const Step& step, const StepResult& done, const Deadline& deadline, EventSink& events) override;
+    // Whether a handler exists for `action`: every action a plan or an undo names must have one (tested over
+    // every workflow); an unknown action fails its step as Internal.
+    static bool handles(std::string_view action);
 
 private:
     struct NodeSlot {
         std::mutex mu;  // one operation per node driver at a time
         NodeDriverPtr driver;
     };
-    Result<StepResult> node_action(const std::string& action, const Step& step, const Params& done,
-                                   const Deadline& deadline, EventSink& events);
-    Result<StepResult> cluster_action(const std::string& action, const Step& step, const Params& done,
-                                      const Deadline& deadline, EventSink& events);
+    struct Call {
+        const Step& step;
+        const Params& done;  // an undo: what the step it undoes returned; empty when running
+        const Deadline& deadline;
+        EventSink& events;
+    };
+    // One handler per action, in one table per family (node_actions.cpp, app_node_actions.cpp,
+    // traffic_actions.cpp, cluster_actions.cpp); `action` lets one handler serve related actions.
+    using Handler = Result<StepResult> (ClusterRunner::*)(const std::string& action, const Call&);
+    using Handlers = std::vector<std::pair<std::string_view, Handler>>;
+    static const Handlers& node_handlers();
+    static const Handlers& app_handlers();
+    static const Handlers& traffic_handlers();
+    static const Handlers& cluster_handlers();
+    static const Handler* handler(std::string_view action);
+    Result<StepResult> dispatch(const std::string& action, const Call& c);
+
+    // node.*: the work runs on the node's driver under its slot lock (node_actions.cpp).
+    struct NodeOp {
+        const Node& node;
+        NodeSlot* slot = nullptr;
+        std::string prefix;  // "node NAME: "
+        StepResult out;
+        [[nodiscard]] Result<StepResult> wrap(Status st) const;
+    };
+    using NodeWork = std::function<Result<StepResult>(NodeOp&, NodeDriver&)>;
+    Result<StepResult> on_node(const Call& c, bool drain_first, const NodeWork& work);
+    Result<StepResult> node_probe(const std::string&, const Call& c);
+    Result<StepResult> node_prepare(const std::string&, const Call& c);
+    Result<StepResult> node_mark_upgrade(const std::string&, const Call& c);
+    Result<StepResult> node_stop(const std::string&, const Call& c);
+    Result<StepResult> node_start(const std::string&, const Call& c);
+    Result<StepResult> node_upgrade(const std::string&, const Call& c);
+    Result<StepResult> node_rollback(const std::string&, const Call& c);
+
+    // app.* on one node, through its API (app_node_actions.cpp).
+    [[nodiscard]] Result<const Node*> target_node(const Call& c) const;
+    Result<StepResult> app_wait_ready(const std::string&, const Call& c);
+    Result<StepResult> app_verify(const std::string&, const Call& c);
+    Result<StepResult> app_api(const std::string&, const Call& c);
     Result<StepResult> wait_ready(const Node& node, const std::string& version, const Step& step,
                                   const Deadline& deadline, EventSink& events);
     Result<StepResult> verify(const Node& node, const Step& step, const Deadline& deadline, EventSink& events);
-    Result<StepResult> verify_versions(const Step& step, const Deadline& deadline);
-    Result<StepResult> traffic(const std::string& action, const Step& step, const Deadline& deadline,
-                               EventSink& events);
+
+    // traffic.* (traffic_actions.cpp).
+    Result<StepResult> traffic_status(const std::string&, const Call& c);
+    Result<StepResult> traffic(const std::string& action, const Call& c);
+
+    // Cluster-wide (cluster_actions.cpp).
+    Result<StepResult> verify_versions(const std::string&, const Call& c);
+    Result<StepResult> database_check(const std::string&, const Call& c);
+    Result<StepResult> app_record(const std::string&, const Call& c);
+    Result<StepResult> backup_space(const std::string&, const Call& c);
+    Result<StepResult> backup_database(const std::string&, const Call& c);
+    Result<StepResult> backup_storage(const std::string&, const Call& c);
+    Result<StepResult> backup_restore(const std::string& action, const Call& c);
+
     // Before node.stop: waits for the LB's open connections to the node to finish, then closes the rest
     // (src/workflow/drain.cpp). Never fails the stop; what it did goes into `out` and progress events.
     void drain(const Node& node, const Deadline& deadline, EventSink& events, StepResult& out);

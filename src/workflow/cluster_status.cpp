@@ -2,46 +2,47 @@
 
 #include <future>
 
-#include "drivers/registry.hpp"
-#include "ncbctl/journal.hpp"
-#include "nocobase/client.hpp"
 #include "run/cluster_lock.hpp"
+#include "run/journal.hpp"
 
 namespace ncbctl::workflow {
 
 namespace {
 
-NodeStatus probe_node(const Inventory& inv, const Node& n, const Deadline& deadline) {
+NodeStatus probe_node(const ClusterPorts& ports, const Node& n, const Deadline& deadline) {
     NodeStatus s;
     s.name = n.name;
     s.driver = n.driver == DriverKind::Docker ? "docker" : "ssh";
-    if (auto d = drivers::make_node_driver(n, inv); !d) {
+    if (auto d = ports.node_driver(n); !d) {
         s.node_error = d.error().message;
     } else if (auto p = (*d)->probe(deadline); !p) {
         s.node_error = p.error().message;
     } else {
         s.node = *p;
     }
-    s.app = nocobase::make_app_client(n, inv)->check(deadline);
+    if (auto app = ports.node_app(n); app)
+        s.app = (*app)->check(deadline);
+    else
+        s.app.message = app.error().message;
     return s;
 }
 
 }  // namespace
 
-ClusterStatus collect_status(const Inventory& inv, const std::string& state_dir, const Deadline& deadline) {
+ClusterStatus collect_status(const Inventory& inv, const ClusterPorts& ports, const LockPort& lock,
+                             const std::string& state_dir, const Deadline& deadline) {
     ClusterStatus out;
     out.cluster = inv.cluster;
     std::vector<std::future<NodeStatus>> nodes;
     for (const auto& n : inv.nodes)
-        nodes.push_back(std::async(std::launch::async, [&inv, &n, &deadline] { return probe_node(inv, n, deadline); }));
-    auto traffic = std::async(std::launch::async, [&inv, &deadline]() -> Result<TrafficState> {
-        auto runner = drivers::make_runner(inv.traffic.via_node, inv);
-        if (!runner) return fail(runner.error());
-        auto sw = make_traffic_switch(inv, std::move(*runner));
-        if (!sw) return fail(ErrorCode::Inventory, "unknown traffic driver " + inv.traffic.driver);
-        return sw->status(deadline);
+        nodes.push_back(
+            std::async(std::launch::async, [&ports, &n, &deadline] { return probe_node(ports, n, deadline); }));
+    auto traffic = std::async(std::launch::async, [&ports, &deadline]() -> Result<TrafficState> {
+        auto sw = ports.traffic();
+        if (!sw) return fail(sw.error());
+        return (*sw)->status(deadline);
     });
-    if (auto lock = run::make_lock_backend(inv, state_dir); !lock) {
+    if (!lock) {
         out.lock_error = lock.error().message;
     } else if (auto h = (*lock)->read(deadline); !h) {
         out.lock_error = h.error().message;

@@ -10,6 +10,7 @@
 #include "ncbctl/lock.hpp"
 #include "ncbctl/node_driver.hpp"
 #include "ncbctl/traffic_switch.hpp"
+#include "workflow/cluster_ports.hpp"
 
 namespace ncbctl::workflow {
 
@@ -35,6 +36,9 @@ struct ClusterStatus {
     std::string next_action;  // the next safe command when a run was interrupted, else empty
 };
 
-ClusterStatus collect_status(const Inventory& inv, const std::string& state_dir, const Deadline& deadline);
+// `lock`: the inventory's lock backend (only read), or why there is none (shown as the lock's state).
+using LockPort = Result<std::unique_ptr<LockBackend>>;
+ClusterStatus collect_status(const Inventory& inv, const ClusterPorts& ports, const LockPort& lock,
+                             const std::string& state_dir, const Deadline& deadline);
 
 }  // namespace ncbctl::workflow

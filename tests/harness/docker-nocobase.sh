@@ -1,5 +1,5 @@
-# Sourced by docker-run.sh --nocobase: real NocoBase 2.2.15 for containers of the private dockerd, per
-# /work/shared/docs/nocobase-docker.md. The cached app (nocobase-install.sh) is bind-mounted at its own path
+# Sourced by docker-run.sh --nocobase: real NocoBase 2.2.15 for containers of the private dockerd, as
+# docs/drivers-docker.md describes. The cached app (nocobase-install.sh) is bind-mounted at its own path
 # (its absolute plugin links stay valid), host /usr and /etc read-only, storage in $DW/nb/storage (shared
 # storage of the "cluster": the .upgrading marker goes there), a private PostgreSQL on 55402 holding an
 # installed database whose applicationVersion is set back to 2.2.14, and two ~10 KB images ncb/nocobase:2.2.14

@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "fakes/app_client.hpp"
 #include "workflow/cluster_runner.hpp"
 
 using namespace ncbctl;
@@ -84,7 +85,7 @@ struct AppState {
                                     {"hello", "@x/hello", "1", true, true, false}};
 };
 
-struct FakeApp final : AppClient {
+struct FakeApp final : testing::StubApp {
     std::string node;
     AppState& st;
     FakeApp(std::string n, AppState& s) : node(std::move(n)), st(s) {}
@@ -120,6 +121,7 @@ struct FakeApp final : AppClient {
         return std::string();
     }
     Status backup_restore(const std::string&, const Deadline&) override { return {}; }
+    Status backup_restore_upload(const std::string&, const Deadline&) override { return {}; }
     Status backup_delete(const std::string&, const Deadline&) override { return {}; }
 };
 
@@ -237,6 +239,9 @@ struct Fixture {
         p.database_restore = [this](const std::string& path, const Deadline&) -> Status {
             rec.add("restore " + path.substr(0, 3));
             return {};
+        };
+        p.registry = [](const std::string& registry, const std::string&, const Deadline&) -> Result<RegistryPackage> {
+            return fail(ErrorCode::Unreachable, registry + ": Couldn't connect to server", true);
         };
         runner = std::make_unique<workflow::ClusterRunner>(inv, std::move(p), work);
     }

@@ -4,7 +4,8 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "engine_fakes.hpp"
+#include "fakes/app_client.hpp"
+#include "fakes/engine.hpp"
 #include "workflow/connectivity.hpp"
 
 using namespace ncbctl;
@@ -55,33 +56,13 @@ private:
     Gate& gate_;
 };
 
-class FakeApp final : public AppClient {
+class FakeApp final : public testing::StubApp {
 public:
     FakeApp(AppStatus status, Gate& gate) : status_(std::move(status)), gate_(gate) {}
     AppStatus check(const Deadline&) override {
         if (!gate_.arrive()) return {.phase = AppPhase::Down, .message = "checks did not run in parallel"};
         return status_;
     }
-    Result<AppStatus> wait_ready(const std::optional<std::string>&, const Deadline&, const ProgressFn&) override {
-        return fail(ErrorCode::Internal, "unexpected");
-    }
-    Result<std::vector<PluginInfo>> plugins(const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Status plugin_add(const std::string&, const std::string&, const std::string&, const Deadline&) override {
-        return fail(ErrorCode::Internal, "x");
-    }
-    Status plugin_enable(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Status plugin_disable(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Status plugin_remove(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Status plugin_update(const std::string&, const std::string&, const PluginSource&, const Deadline&) override {
-        return fail(ErrorCode::Internal, "x");
-    }
-    Result<std::string> backup_create(const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Result<std::vector<BackupInfo>> backup_list(const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Result<std::string> backup_download(const std::string&, const std::string&, const Deadline&) override {
-        return fail(ErrorCode::Internal, "x");
-    }
-    Status backup_restore(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
-    Status backup_delete(const std::string&, const Deadline&) override { return fail(ErrorCode::Internal, "x"); }
 
 private:
     AppStatus status_;

@@ -3,7 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "ncbctl/cancel.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "cli/init_template.hpp"
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "inventory_test_util.hpp"
 #include "ncbctl/load_options.hpp"
 #include "net/process.hpp"

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "inventory_test_util.hpp"
 #include "ncbctl/load_options.hpp"
 

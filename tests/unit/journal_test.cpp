@@ -9,10 +9,10 @@
 #include <sstream>
 #include <thread>
 
-#include "engine_fakes.hpp"
-#include "ncbctl/journal.hpp"
+#include "fakes/engine.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"
+#include "run/journal.hpp"
 #include "run/reporters.hpp"
 
 using namespace ncbctl;

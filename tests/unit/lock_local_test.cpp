@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "run/cluster_lock.hpp"
 
 using namespace ncbctl;

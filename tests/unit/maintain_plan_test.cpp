@@ -1,9 +1,9 @@
-// The maintain plan (procedures.md §3): shape, safety rules, and the round trip through recorded args.
+// The maintain plan (docs/maintain.md): shape, safety rules, and the round trip through recorded args.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "plan/maintain.hpp"
 #include "plan/workflows.hpp"
 

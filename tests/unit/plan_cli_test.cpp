@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
 #include "plan/workflows.hpp"

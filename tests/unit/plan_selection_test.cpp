@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "plan/selection.hpp"
 #include "plan/workflows.hpp"
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 
 #include "plan/maintain.hpp"
 #include "plan/render.hpp"

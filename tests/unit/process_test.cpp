@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "ncbctl/cancel.hpp"
 #include "plan/workflows.hpp"
 #include "run/cluster_lock.hpp"

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/run_options.hpp"
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;

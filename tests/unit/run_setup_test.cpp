@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "cli/run_setup.hpp"
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 
 using namespace ncbctl;
 using ncbctl::testing::make_inventory;

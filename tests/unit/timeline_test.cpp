@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "engine_fakes.hpp"
-#include "ncbctl/journal.hpp"
+#include "fakes/engine.hpp"
+#include "run/journal.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"
 #include "run/reporters.hpp"

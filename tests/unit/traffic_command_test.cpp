@@ -1,8 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include "fakes/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
-#include "traffic_fake_runner.hpp"
+#include "wiring/wiring.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -37,7 +38,7 @@ TEST_CASE("command driver substitutes per argument and verifies with the status 
         if (a[1] == "live") lb_state = "live";
         return ExecResult{0, a[1] == "status" ? lb_state + "\nextra\n" : "", ""};
     });
-    auto sw = make_traffic_switch(command_inventory(), std::move(runner));
+    auto sw = wiring::make_traffic_switch(command_inventory(), std::move(runner));
     REQUIRE(sw->maintenance(soon()));
     CHECK(log.argvs[0] == Argv{"lb", "maint", "--retry=300", "--canary=app1"});
     CHECK(log.argvs[1] == Argv{"lb", "status"});
@@ -58,7 +59,7 @@ TEST_CASE("command driver: exit 75 is a transient failure and other codes are pe
     auto runner = std::make_unique<test::FakeRunner>(log, [&](const Argv&, const std::string&) {
         return ExecResult{code, "", "api throttled\n"};
     });
-    auto sw = make_traffic_switch(command_inventory(), std::move(runner));
+    auto sw = wiring::make_traffic_switch(command_inventory(), std::move(runner));
     auto r = sw->live(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Remote);
@@ -76,7 +77,7 @@ TEST_CASE("command driver: a state the LB does not confirm fails verification", 
     auto runner = std::make_unique<test::FakeRunner>(log, [&](const Argv& a, const std::string&) {
         return ExecResult{0, a[1] == "status" ? "live\n" : "", ""};
     });
-    auto sw = make_traffic_switch(command_inventory(), std::move(runner));
+    auto sw = wiring::make_traffic_switch(command_inventory(), std::move(runner));
     auto r = sw->maintenance(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Verification);
@@ -88,9 +89,10 @@ TEST_CASE("command driver: a missing command is Unsupported and pinning an unkno
     Inventory inv = command_inventory();
     inv.traffic.cmd_live.clear();
     inv.traffic.cmd_status.clear();
-    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
-                                      return ExecResult{0, "", ""};
-                                  }));
+    auto sw =
+        wiring::make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
+                                        return ExecResult{0, "", ""};
+                                    }));
     auto r = sw->live(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Unsupported);
@@ -105,7 +107,7 @@ TEST_CASE("command driver: a missing command is Unsupported and pinning an unkno
 TEST_CASE("none driver says plainly that ncbctl does not control the LB", "[traffic][none]") {
     Inventory inv = command_inventory();
     inv.traffic.driver = "none";
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     auto st = sw->status(soon());
     REQUIRE(st);
     CHECK(st->mode == TrafficMode::Unmanaged);
@@ -120,7 +122,7 @@ TEST_CASE("none driver says plainly that ncbctl does not control the LB", "[traf
 TEST_CASE("an unknown traffic driver fails every call with an Inventory error", "[traffic]") {
     Inventory inv = command_inventory();
     inv.traffic.driver = "f5";
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     auto r = sw->status(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Inventory);
@@ -140,7 +142,7 @@ TEST_CASE("command driver: serve runs the serve command with {{nodes}}, or falls
     auto inv = command_inventory();
     inv.nodes.push_back(Node{.name = "app3"});
     inv.traffic.cmd_serve = {"lb", "serve", "{{nodes}}"};
-    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
+    auto sw = wiring::make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
     REQUIRE(sw->serve({"app3", "app1"}, soon()));
     CHECK(log.argvs[0] == Argv{"lb", "serve", "app1,app3"});
     auto st = sw->status(soon());
@@ -150,7 +152,7 @@ TEST_CASE("command driver: serve runs the serve command with {{nodes}}, or falls
 
     inv.traffic.cmd_serve.clear();
     log.argvs.clear();
-    auto fallback = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
+    auto fallback = wiring::make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
     REQUIRE(fallback->serve({"app2"}, soon()));
     CHECK(log.argvs[0] == Argv{"lb", "pin", "app2", "xapp2yapp2"});
     REQUIRE(fallback->serve({"app1", "app2", "app3"}, soon()));

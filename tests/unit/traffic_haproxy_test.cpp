@@ -3,10 +3,11 @@
 #include <sstream>
 #include <thread>
 
+#include "fakes/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
 #include "traffic/haproxy_runtime.hpp"
-#include "traffic_fake_runner.hpp"
+#include "wiring/wiring.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -118,7 +119,7 @@ TEST_CASE("haproxy driver: open_sessions adds the bypass backend's; close_sessio
     test::RunnerLog log;
     FakeHaproxy lb;
     lb.scur = {{"be/s1", 2}, {"be_bypass/s1", 1}, {"be/s2", 5}};
-    auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
     auto n = sw->open_sessions("app1", soon());
     REQUIRE(n);
     CHECK(*n == 3);
@@ -167,7 +168,7 @@ TEST_CASE("check_set_reply turns HAProxy's text errors into errors", "[traffic][
 TEST_CASE("haproxy driver: pin readies before maint and the bypass backend keeps the canary", "[traffic][haproxy]") {
     test::RunnerLog log;
     FakeHaproxy lb;
-    auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
     REQUIRE(sw->pin("app2", soon()));
     CHECK(log.argvs[0] == Argv{"socat", "-t", "5", "-", "UNIX-CONNECT:/run/haproxy/admin.sock"});
     const std::string& sets = log.stdins[1];
@@ -203,7 +204,7 @@ TEST_CASE("haproxy driver: a half-switched backend reads as Unknown", "[traffic]
     FakeHaproxy lb;
     lb.admin["be/s3"] = 0;  // a server no node maps to, still ready
     lb.admin["be/s1"] = 1;
-    auto sw = make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
     auto st = sw->status(soon());
     REQUIRE(st);
     CHECK(st->mode == TrafficMode::Unknown);
@@ -216,10 +217,10 @@ TEST_CASE("haproxy driver through a runner: socat's complaints become errors tha
     test::RunnerLog log;
     std::string err =
         "2026/11/26 socat[1] E connect(5, AF=1 \"/run/haproxy/admin.sock\", 25): No such file or directory\n";
-    auto sw = make_traffic_switch(haproxy_inventory(),
-                                  std::make_unique<test::FakeRunner>(log, [&](const Argv&, const std::string&) {
-                                      return ExecResult{1, "", err};
-                                  }));
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(),
+                                          std::make_unique<test::FakeRunner>(log, [&](const Argv&, const std::string&) {
+                                              return ExecResult{1, "", err};
+                                          }));
     auto r = sw->status(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Unreachable);
@@ -240,7 +241,7 @@ TEST_CASE("haproxy driver: serve readies a set of servers, reads back as Partial
     auto inv = haproxy_inventory();
     inv.nodes.push_back(Node{.name = "app3"});
     inv.traffic.servers["app3"] = "s3";
-    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto sw = wiring::make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, std::ref(lb)));
     REQUIRE(sw->maintenance(soon()));
     const std::size_t before = log.stdins.size();
     REQUIRE(sw->serve({"app3", "app1"}, soon()));

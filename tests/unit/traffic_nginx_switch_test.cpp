@@ -1,9 +1,10 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include "fakes/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
-#include "traffic_fake_runner.hpp"
+#include "wiring/wiring.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -48,7 +49,7 @@ test::FakeRunner::Handler file_backed(test::RunnerLog& log) {
 TEST_CASE("nginx driver: write then test then reload then read the marker back", "[traffic][nginx]") {
     test::RunnerLog log;
     auto handler = file_backed(log);
-    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
     REQUIRE(sw->pin("app2", soon()));
     CHECK(log.modes[kFile] == 0600);  // holds the bypass secret
     CHECK(log.files.contains(kFile + ".maintenance.html"));
@@ -73,7 +74,7 @@ TEST_CASE("nginx driver: a rejected variant restores the old file and masks the 
             return ExecResult{1, "", "nginx: [emerg] unexpected \"" + kSecret + "\" in " + kFile + ":9\n"};
         return ExecResult{0, "", ""};
     };
-    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
     auto r = sw->maintenance(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Remote);
@@ -89,9 +90,10 @@ TEST_CASE("nginx driver: an unresolvable bypass secret fails before anything is 
     Inventory inv = nginx_inventory();
     inv.traffic.bypass->secret = {.env = "NCBCTL_UNIT_BYPASS_UNSET"};
     ::unsetenv("NCBCTL_UNIT_BYPASS_UNSET");
-    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
-                                      return ExecResult{0, "", ""};
-                                  }));
+    auto sw =
+        wiring::make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
+                                        return ExecResult{0, "", ""};
+                                    }));
     auto r = sw->maintenance(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Auth);
@@ -105,7 +107,7 @@ TEST_CASE("nginx driver: serve writes the partial variant and reads it back", "[
     auto inv = nginx_inventory();
     inv.nodes.push_back(Node{.name = "app3"});
     inv.traffic.upstreams["app3"] = "10.0.0.13:13000";
-    auto sw = make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
+    auto sw = wiring::make_traffic_switch(inv, std::make_unique<test::FakeRunner>(log, handler));
     REQUIRE(sw->serve({"app3", "app1"}, soon()));
     CHECK(log.files[kFile].starts_with("# ncbctl-traffic mode=partial node=app1,app3\n"));
     auto st = sw->status(soon());

@@ -2,7 +2,7 @@
 // workflow table (`plan traffic-pin --node X`, resume by name).
 #include <catch2/catch.hpp>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "plan/render.hpp"
 #include "plan/traffic_workflows.hpp"
 #include "plan/workflows.hpp"

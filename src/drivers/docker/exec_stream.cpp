@@ -12,7 +12,7 @@
 
 #include "drivers/docker/streams.hpp"
 #include "ncbctl/cancel.hpp"
-#include "net/fd.hpp"
+#include "util/fd.hpp"
 
 namespace ncbctl::docker {
 namespace {
@@ -45,9 +45,9 @@ Status start_hijacked(EngineClient& engine, const std::string& id, const std::st
     if (!sock_path) return fail(sock_path.error());
     auto version = engine.api_version(d);
     if (!version) return fail(version.error());
-    net::Fd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    util::Fd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!in.valid()) return fail(ErrorCode::Io, "cannot read " + file + ": " + std::strerror(errno));
-    net::Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    util::Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (sock_path->size() >= sizeof addr.sun_path) return fail(ErrorCode::Io, "engine socket path too long");

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "net/fd.hpp"
 #include "net/process.hpp"
+#include "util/fd.hpp"
 
 extern char** environ;
 
@@ -26,7 +26,7 @@ namespace {
 std::atomic<unsigned> g_counter{0};
 
 bool accepts(const std::string& path) {
-    net::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    util::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return false;
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;

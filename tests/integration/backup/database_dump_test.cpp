@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backup/local_tool_runner.hpp"
 #include "backup/database_dump.hpp"
 #include "common/psql.hpp"
 #include "net/process.hpp"

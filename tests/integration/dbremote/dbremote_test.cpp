@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "backup/database_dump.hpp"
-#include "drivers/registry.hpp"
+#include "wiring/wiring.hpp"
 #include "fixture.hpp"
 #include "net/process.hpp"
 
@@ -167,7 +167,7 @@ TEST_CASE("dump, verify and restore through run_on node: and container:, Postgre
                               "users_t BEFORE INSERT ON users FOR EACH ROW SET NEW.name = NEW.name");
                 }
                 auto inv = inventory(t.run_on, pg, db);
-                auto tools = drivers::make_tool_runner(inv);
+                auto tools = wiring::make_tool_runner(inv);
                 REQUIRE(tools);
                 CHECK((*tools)->where().find(t.where) != std::string::npos);
                 auto pre = backup::check_database(**tools, inv.database, Deadline::after(60s));
@@ -252,7 +252,7 @@ TEST_CASE("a dump killed halfway leaves no file under its final name", "[dbremot
     for (const auto& t : kTargets) {
         auto inv = inventory(t.run_on, true, "ncb_half");
         inv.database.dump_command = script.string();
-        auto tools = drivers::make_tool_runner(inv);
+        auto tools = wiring::make_tool_runner(inv);
         REQUIRE(tools);
         const fs::path dest = fs::path(NCBCTL_DBR_DIR) / "out" / (std::string("half-") + t.label);
         fs::remove_all(dest);
@@ -271,7 +271,7 @@ TEST_CASE("preflight: a missing tool or a wrong password is refused naming where
             ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
             auto inv = inventory(t.run_on, pg, pg ? "postgres" : "mysql");
             inv.database.dump_command = "/nonexistent/bin/dumper";
-            auto tools = drivers::make_tool_runner(inv);
+            auto tools = wiring::make_tool_runner(inv);
             REQUIRE(tools);
             auto missing = backup::check_database(**tools, inv.database, Deadline::after(60s));
             REQUIRE_FALSE(missing);

@@ -12,10 +12,10 @@
 #include <sstream>
 #include <thread>
 
-#include "engine_fakes.hpp"
-#include "ncbctl/journal.hpp"
+#include "fakes/engine.hpp"
 #include "net/process.hpp"
 #include "plan/workflows.hpp"
+#include "run/journal.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;

@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "ncbctl/cancel.hpp"
 #include "plan/workflows.hpp"
 #include "run/cluster_lock.hpp"

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "net/process.hpp"
 
 using namespace ncbctl;

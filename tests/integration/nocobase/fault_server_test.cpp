@@ -16,8 +16,8 @@
 #include <fstream>
 #include <thread>
 
-#include "net/fd.hpp"
 #include "nocobase/client.hpp"
+#include "util/fd.hpp"
 #include "util/sha256.hpp"
 
 using namespace ncbctl;
@@ -68,7 +68,7 @@ std::string header(const std::string& req, const std::string& name) {
 class FaultServer {
 public:
     FaultServer() : backup_(slurp(kBackup)) {
-        listener_ = net::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        listener_ = util::Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         REQUIRE(listener_.valid());
         int one = 1;
         ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -99,7 +99,7 @@ private:
             if (::poll(&p, 1, 100) <= 0) continue;
             // One thread per connection: a slow answer must not hold up the next request.
             int conn = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
-            if (conn >= 0) workers_.emplace_back([this, fd = net::Fd(conn)] { serve(fd.get()); });
+            if (conn >= 0) workers_.emplace_back([this, fd = util::Fd(conn)] { serve(fd.get()); });
         }
     }
 
@@ -201,7 +201,7 @@ private:
     }
 
     std::string backup_;
-    net::Fd listener_;
+    util::Fd listener_;
     std::atomic<bool> stop_{false};
     std::atomic<int> boot_answers_{0};
     std::atomic<bool> renewed_{false};

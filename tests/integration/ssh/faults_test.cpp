@@ -91,7 +91,7 @@ TEST_CASE("connection refused: Unreachable, transient; probe says unreachable", 
 }
 
 TEST_CASE("no SSH banner within ConnectTimeout: Timeout, transient", "[ssh][faults]") {
-    net::Fd l(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    util::Fd l(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int one = 1;
     ::setsockopt(l.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in a{};

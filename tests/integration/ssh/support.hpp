@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "ncbctl/inventory.hpp"
-#include "net/fd.hpp"
 #include "net/http.hpp"
+#include "util/fd.hpp"
 
 namespace ssh_it {
 
@@ -86,7 +86,7 @@ inline void http_get(const std::string& url) {
 }
 
 inline bool port_open(const std::string& ip, int port) {
-    ncbctl::net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ncbctl::util::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -104,7 +104,7 @@ inline bool pid_alive(long pid) {
 }
 
 inline std::string unix_request(const std::string& path, const std::string& request) {
-    ncbctl::net::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ncbctl::util::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());

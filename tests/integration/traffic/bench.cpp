@@ -11,6 +11,8 @@
 #include "ncbctl/command_runner.hpp"
 #include "ncbctl/traffic_switch.hpp"
 #include "net/http.hpp"
+#include "net/local_runner.hpp"
+#include "wiring/wiring.hpp"
 
 using namespace ncbctl;
 using namespace ncbctl::traffic_test;
@@ -58,7 +60,7 @@ void report(const char* what, std::vector<double> v) {
 }
 
 void bench_driver(const char* name, const Inventory& inv, const std::string& url, int rounds) {
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     if (auto ok = sw->live(soon()); !ok) FAIL(ok.error().message);
     std::vector<double> to503, back200, call_m, call_l;
     for (int i = 0; i < rounds; ++i) {
@@ -92,7 +94,7 @@ namespace {
 // What a drain costs: one connection-count read (the price of a node.stop with nothing in flight), and how
 // soon after a request in flight answers HAProxy's count drops to 0 (polled every 10 ms here).
 void bench_drain(const char* name, const Inventory& inv, int rounds) {
-    auto sw = make_traffic_switch(inv, make_local_runner());
+    auto sw = wiring::make_traffic_switch(inv, net::make_local_runner());
     std::vector<double> read_ms, lag_ms;
     for (int i = 0; i < rounds; ++i) {
         std::this_thread::sleep_for(100ms);  // past the shared snapshot's 90 ms: a real read

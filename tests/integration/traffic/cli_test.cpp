@@ -103,7 +103,7 @@ TEST_CASE("ncbctl traffic status, maintenance, pin and live through the real HAP
     CHECK_THAT(bad.err, Catch::Contains("app9") && Catch::Contains("inventory.yaml"));
     CHECK(status_json(inv)["pinned"] == "app2");
 
-    auto back = run_cli(inv, {"--yes", "traffic", "restore"});  // design.md's name for live
+    auto back = run_cli(inv, {"--yes", "traffic", "restore"});  // the older name for live
     CHECK(back.exit_code == 0);
     CHECK(backends_answering(kHaproxyUrl) == all_backends());
 

@@ -11,7 +11,9 @@
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/traffic_switch.hpp"
 #include "net/http.hpp"
+#include "net/local_runner.hpp"
 #include "net/process.hpp"
+#include "wiring/wiring.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -72,19 +74,19 @@ void switch_round(TrafficSwitch& sw, const std::string& url) {
 }  // namespace
 
 TEST_CASE("nginx driver switches live to maintenance to pinned to live through the real LB", "[traffic][nginx]") {
-    auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), net::make_local_runner());
     switch_round(*sw, kNginxUrl);
 }
 
 TEST_CASE("haproxy driver switches live to maintenance to pinned to live through the real LB", "[traffic][haproxy]") {
-    auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), nullptr);
     switch_round(*sw, kHaproxyUrl);
 }
 
 TEST_CASE("haproxy driver works through a CommandRunner (socat on the LB host)", "[traffic][haproxy]") {
     Inventory inv = haproxy_inventory();
     inv.traffic.via_node = "app1";  // the runner stands for that node's SSH transport; here it runs locally
-    auto sw = make_traffic_switch(inv, make_local_runner());
+    auto sw = wiring::make_traffic_switch(inv, net::make_local_runner());
     require_ok(sw->pin("app3", soon()));
     CHECK(backends_answering(kHaproxyUrl) == std::set<std::string>{"backend-app3"});
     require_ok(sw->live(soon()));
@@ -100,16 +102,16 @@ TEST_CASE("command driver runs the operator's commands against a real HAProxy", 
     inv.traffic.cmd_pin = {script, sock, "pin", "{{node}}"};
     inv.traffic.cmd_status = {script, sock, "status"};
     inv.traffic.cmd_serve = {script, sock, "serve", "{{nodes}}"};
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     switch_round(*sw, kHaproxyUrl);
 }
 
 TEST_CASE("a variant nginx -t rejects leaves the old file in place and fails the step", "[traffic][nginx]") {
     Inventory inv = nginx_inventory();
-    auto good = make_traffic_switch(inv, nullptr);
+    auto good = wiring::make_traffic_switch(inv, nullptr);
     require_ok(good->maintenance(soon()));
     inv.traffic.upstreams["app2"] = "127.0.0.1:99999";  // nginx: invalid port in upstream
-    auto bad = make_traffic_switch(inv, nullptr);
+    auto bad = wiring::make_traffic_switch(inv, nullptr);
     auto r = bad->pin("app2", soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Remote);
@@ -121,7 +123,7 @@ TEST_CASE("a variant nginx -t rejects leaves the old file in place and fails the
 }
 
 TEST_CASE("the nginx include holding the bypass secret is written 0600", "[traffic][nginx]") {
-    auto sw = make_traffic_switch(nginx_inventory(), nullptr);
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), nullptr);
     require_ok(sw->maintenance(soon()));
     auto r = net::run_process({.argv = {"stat", "-c", "%a", kPeers + "/nginx/conf/ncbctl-traffic.conf"}}, soon());
     REQUIRE(r);
@@ -131,14 +133,14 @@ TEST_CASE("the nginx include holding the bypass secret is written 0600", "[traff
 
 TEST_CASE("nginx state survives a reload and the probe sees a file that was not applied", "[traffic][nginx]") {
     Inventory inv = nginx_inventory();
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     require_ok(sw->maintenance(soon()));
     harness("reload-nginx");
     require_ok(sw->verify({.mode = TrafficMode::Maintenance}, soon()));
     CHECK(get(kNginxUrl).status == 503);
     // A switch whose reload does nothing: the file says live, the LB still serves the maintenance page.
     inv.traffic.reload_command = {"true"};
-    auto no_reload = make_traffic_switch(inv, nullptr);
+    auto no_reload = wiring::make_traffic_switch(inv, nullptr);
     auto r = no_reload->live(Deadline::after(8s));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Verification);
@@ -148,7 +150,7 @@ TEST_CASE("nginx state survives a reload and the probe sees a file that was not 
 
 TEST_CASE("haproxy forgets runtime state on reload and re-asserting restores it after verify notices",
           "[traffic][haproxy]") {
-    auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), nullptr);
     require_ok(sw->maintenance(soon()));
     CHECK(get(kHaproxyUrl).status == 503);
     harness("reload-haproxy");
@@ -164,13 +166,13 @@ TEST_CASE("haproxy forgets runtime state on reload and re-asserting restores it 
 TEST_CASE("haproxy: a missing admin socket is Unreachable and named", "[traffic][haproxy]") {
     Inventory inv = haproxy_inventory();
     inv.traffic.socket = kPeers + "/missing.sock";
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     auto r = sw->maintenance(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Unreachable);
     CHECK(r.error().message.find("missing.sock") != std::string::npos);
     inv.traffic.via_node = "app1";
-    auto remote = make_traffic_switch(inv, make_local_runner())->status(soon());
+    auto remote = wiring::make_traffic_switch(inv, net::make_local_runner())->status(soon());
     REQUIRE_FALSE(remote);
     CHECK(remote.error().code == ErrorCode::Unreachable);
     CHECK(get(kHaproxyUrl).status == 200);
@@ -179,7 +181,7 @@ TEST_CASE("haproxy: a missing admin socket is Unreachable and named", "[traffic]
 TEST_CASE("haproxy: an unknown server name fails before anything is changed", "[traffic][haproxy]") {
     Inventory inv = haproxy_inventory();
     inv.traffic.servers["app3"] = "srv-nope";
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     auto r = sw->maintenance(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::NotFound);
@@ -191,10 +193,10 @@ TEST_CASE("haproxy: an unknown server name fails before anything is changed", "[
 TEST_CASE("nginx bypass by source address reaches the canary in maintenance", "[traffic][nginx]") {
     Inventory inv = nginx_inventory();
     inv.traffic.bypass->source = "127.0.0.2";  // not us: still the 503 page
-    require_ok(make_traffic_switch(inv, nullptr)->maintenance(soon()));
+    require_ok(wiring::make_traffic_switch(inv, nullptr)->maintenance(soon()));
     CHECK(get(kNginxUrl).status == 503);
     inv.traffic.bypass->source = "127.0.0.0/8";  // the harness's proxy sets X-Real-IP to our address
-    auto sw = make_traffic_switch(inv, nullptr);
+    auto sw = wiring::make_traffic_switch(inv, nullptr);
     require_ok(sw->maintenance(soon()));
     auto a = get(kNginxUrl);
     CHECK(a.status == 200);
@@ -232,7 +234,7 @@ int wait_open(TrafficSwitch& sw, const std::string& node, int want) {
 
 TEST_CASE("haproxy: a request in flight on a server in maint runs on and is counted; close_sessions cuts it",
           "[traffic][haproxy][drain]") {
-    auto sw = make_traffic_switch(haproxy_inventory(), nullptr);
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), nullptr);
     require_ok(sw->pin("app2", soon()));
     auto done = slow_request(2);
     REQUIRE(wait_open(*sw, "app2", 1) == 1);
@@ -257,7 +259,7 @@ TEST_CASE("haproxy: a request in flight on a server in maint runs on and is coun
 
 TEST_CASE("nginx: the old workers' connection to a node in maintenance is counted (ss) until its request ends",
           "[traffic][nginx][drain]") {
-    auto sw = make_traffic_switch(nginx_inventory(), make_local_runner());
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), net::make_local_runner());
     require_ok(sw->pin("app2", soon()));
     auto done = slow_request(2, kNginxUrl);
     REQUIRE(wait_open(*sw, "app2", 1) == 1);

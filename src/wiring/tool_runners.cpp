@@ -1,11 +1,12 @@
 // Where database tools run (database.run_on), built from the inventory in one place: this machine, an ssh
 // node's host, a docker node's container, or a named container on the first docker node's engine.
+#include "backup/local_tool_runner.hpp"
 #include "drivers/docker/docker_tool_runner.hpp"
-#include "drivers/registry.hpp"
 #include "drivers/ssh/ssh_tool_runner.hpp"
 #include "drivers/ssh/ssh_transport.hpp"
+#include "wiring/wiring.hpp"
 
-namespace ncbctl::drivers {
+namespace ncbctl::wiring {
 namespace {
 
 Result<docker::Endpoint> endpoint_of(const Node& n, const Inventory& inv) {
@@ -38,4 +39,4 @@ Result<std::unique_ptr<ToolRunner>> make_tool_runner(const Inventory& inv) {
     return fail(ErrorCode::Inventory, "database.run_on: '" + run_on + "' is not local, node:NAME or container:NAME");
 }
 
-}  // namespace ncbctl::drivers
+}  // namespace ncbctl::wiring

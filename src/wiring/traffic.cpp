@@ -1,12 +1,12 @@
-// The explicit driver table: traffic.driver name -> factory.
+// The explicit table of load-balancer drivers: traffic.driver name -> factory.
 #include <array>
 #include <utility>
 
-#include "ncbctl/command_runner.hpp"
-#include "ncbctl/inventory.hpp"
+#include "net/local_runner.hpp"
 #include "traffic/traffic_common.hpp"
+#include "wiring/wiring.hpp"
 
-namespace ncbctl {
+namespace ncbctl::wiring {
 namespace {
 
 using Factory = std::unique_ptr<TrafficSwitch> (*)(const Inventory&, std::unique_ptr<CommandRunner>);
@@ -38,10 +38,16 @@ private:
 }  // namespace
 
 std::unique_ptr<TrafficSwitch> make_traffic_switch(const Inventory& inventory, std::unique_ptr<CommandRunner> runner) {
-    if (!runner) runner = make_local_runner();
+    if (!runner) runner = net::make_local_runner();
     for (const auto& [name, factory] : kDrivers)
         if (name == inventory.traffic.driver) return factory(inventory, std::move(runner));
     return std::make_unique<UnknownDriver>(inventory.traffic.driver);
 }
 
-}  // namespace ncbctl
+Result<std::unique_ptr<TrafficSwitch>> make_traffic_switch(const Inventory& inv) {
+    auto runner = make_runner(inv.traffic.via_node, inv);
+    if (!runner) return fail(runner.error());
+    return make_traffic_switch(inv, std::move(*runner));
+}
+
+}  // namespace ncbctl::wiring

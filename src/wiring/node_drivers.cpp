@@ -1,9 +1,10 @@
-#include "drivers/registry.hpp"
-
+// The explicit table of node drivers (node.driver -> factory) and of where commands run.
 #include "drivers/docker/docker_driver.hpp"
 #include "drivers/ssh/ssh_driver.hpp"
+#include "net/local_runner.hpp"
+#include "wiring/wiring.hpp"
 
-namespace ncbctl::drivers {
+namespace ncbctl::wiring {
 namespace {
 
 struct DriverEntry {
@@ -13,8 +14,8 @@ struct DriverEntry {
 };
 
 constexpr DriverEntry kDrivers[] = {
-    {DriverKind::Docker, "docker", &make_docker_driver},
-    {DriverKind::Ssh, "ssh", &make_ssh_driver},
+    {DriverKind::Docker, "docker", &ncbctl::make_docker_driver},
+    {DriverKind::Ssh, "ssh", &ncbctl::make_ssh_driver},
 };
 
 }  // namespace
@@ -32,12 +33,12 @@ Result<NodeDriverPtr> make_node_driver(const Node& node, const Inventory& inv) {
 }
 
 Result<std::unique_ptr<CommandRunner>> make_runner(const std::string& node, const Inventory& inv) {
-    if (node.empty()) return make_local_runner();
+    if (node.empty()) return net::make_local_runner();
     const Node* n = inv.find_node(node);
     if (n == nullptr) return fail(ErrorCode::Inventory, "no node named " + node + " to run commands on");
     if (n->driver != DriverKind::Ssh)
         return fail(ErrorCode::Unsupported, "node " + node + " is not an ssh node: commands can run only over SSH");
-    return make_ssh_runner(*n, inv);
+    return ncbctl::make_ssh_runner(*n, inv);
 }
 
-}  // namespace ncbctl::drivers
+}  // namespace ncbctl::wiring

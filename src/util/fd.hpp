@@ -4,7 +4,7 @@
 
 #include <utility>
 
-namespace ncbctl::net {
+namespace ncbctl::util {
 
 class Fd {
 public:
@@ -33,4 +33,4 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace ncbctl::net
+}  // namespace ncbctl::util

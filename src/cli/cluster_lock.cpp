@@ -1,0 +1,22 @@
+#include "cli/cluster_lock.hpp"
+
+#include "run/journal.hpp"
+#include "wiring/wiring.hpp"
+
+namespace ncbctl::cli {
+
+std::expected<run::HeldLock, LockRefused> hold_cluster_lock(const Context& ctx, const Inventory& inv,
+                                                            const std::string& command, Duration wait) {
+    run::HeldLock held;
+    auto backend = wiring::make_lock_backend(inv, ctx.state_dir_for(inv.cluster));
+    if (!backend) return std::unexpected(LockRefused{ExitCode::Usage, backend.error().message});
+    held.backend = std::move(*backend);
+    auto lock = run::acquire_cluster_lock(*held.backend, new_run_id(), command, wait, inv.lock.stale_after);
+    if (!lock)
+        return std::unexpected(LockRefused{lock.error().code == ErrorCode::Lock ? ExitCode::LockHeld : ExitCode::Failed,
+                                           lock.error().message});
+    held.lock = std::move(*lock);
+    return held;
+}
+
+}  // namespace ncbctl::cli

@@ -1,0 +1,37 @@
+#pragma once
+// Every port the cluster's actions use, as one bundle: the runner, `validate --connect` and `status` take it,
+// the wiring (src/wiring/cluster_ports.cpp) fills it with the real adapters and the unit tests with
+// recording fakes. A port left empty means "not available here" where the caller allows it (lb_get, sizes).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "ncbctl/app_client.hpp"
+#include "ncbctl/http_get.hpp"
+#include "ncbctl/inventory.hpp"
+#include "ncbctl/node_driver.hpp"
+#include "ncbctl/package_registry.hpp"
+#include "ncbctl/plan.hpp"
+#include "ncbctl/traffic_switch.hpp"
+
+namespace ncbctl::workflow {
+
+struct ClusterPorts {
+    std::function<Result<NodeDriverPtr>(const Node&)> node_driver;
+    std::function<Result<std::unique_ptr<AppClient>>(const Node&)> node_app;  // the node's direct URL
+    std::function<Result<std::unique_ptr<TrafficSwitch>>()> traffic;
+    // GET on the load-balanced URL: status code and Retry-After (for "verified through the LB").
+    std::function<Result<std::pair<long, std::string>>(const std::string& path, const Deadline&)> lb_get;
+    HttpGet http_get;  // the inventory's http checks (a node's URL or the LB's)
+    std::function<Status(const Deadline&)> database_check;
+    std::function<Result<std::uint64_t>(const Deadline&)> database_size;
+    std::function<Result<Params>(const std::string& base_name, const Deadline&)> database_dump;  // path, sha256...
+    std::function<Status(const std::string& path, const Deadline&)> database_restore;
+    std::function<Result<Params>(const std::string& base_name, const Deadline&)> storage_archive;
+    std::function<Status(const std::string& path, const Deadline&)> storage_restore;
+    RegistryLookup registry;  // app.registry_check
+};
+
+}  // namespace ncbctl::workflow
