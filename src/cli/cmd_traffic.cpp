@@ -10,7 +10,6 @@
 #include <memory>
 
 #include "cli/workflow_command.hpp"
-#include "drivers/registry.hpp"
 #include "plan/traffic_workflows.hpp"
 #include "traffic/traffic_setup.hpp"  // setup generators: not behind a port yet
 #include "wiring/wiring.hpp"
@@ -53,7 +52,7 @@ ExitCode traffic_status(const Context& ctx) {
 ExitCode traffic_setup(const Context& ctx, const traffic::SetupRequest& req) {
     auto inv = ctx.load();
     if (!inv) return ExitCode::Usage;
-    auto lb = drivers::make_runner(inv->traffic.via_node, *inv);
+    auto lb = wiring::make_runner(inv->traffic.via_node, *inv);
     Result<traffic::SetupOutcome> out =
         lb ? traffic::set_up_traffic(*inv, **lb, req,
                                      Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.command)))

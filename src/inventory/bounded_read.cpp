@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "ncbctl/cancel.hpp"
-#include "net/fd.hpp"
+#include "util/fd.hpp"
 
 namespace ncbctl::inv {
 
@@ -37,12 +37,12 @@ ReadError unreadable() {
 
 // O_NONBLOCK: a FIFO swapped in after the stat would otherwise block the open forever; the type is checked
 // again on the opened descriptor (no window between a check and the read); regular files ignore O_NONBLOCK.
-std::expected<net::Fd, ReadError> open_regular(const std::string& path, FileFacts& facts) {
+std::expected<util::Fd, ReadError> open_regular(const std::string& path, FileFacts& facts) {
     // A device is never opened at all (opening some has side effects).
     struct stat before {};
     if (::stat(path.c_str(), &before) != 0) return std::unexpected(unreadable());
     if (!S_ISREG(before.st_mode)) return std::unexpected(not_regular(before.st_mode));
-    net::Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    util::Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd.valid()) return std::unexpected(unreadable());
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return std::unexpected(unreadable());

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "memfd_path.hpp"
-#include "ncbctl/journal.hpp"
+#include "run/journal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     ncbctl::fuzz::MemFile file(data, size);

@@ -3,8 +3,8 @@
 
 #include <fstream>
 
-#include "engine_fakes.hpp"
-#include "ncbctl/journal.hpp"
+#include "fakes/engine.hpp"
+#include "run/journal.hpp"
 
 using namespace ncbctl;
 using ncbctl::testing::TempDir;

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <future>
 
-#include "engine_fakes.hpp"
+#include "fakes/engine.hpp"
 #include "inventory/values.hpp"
 #include "inventory/yaml_limits.hpp"
 #include "inventory_test_util.hpp"

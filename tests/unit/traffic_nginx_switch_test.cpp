@@ -124,7 +124,7 @@ TEST_CASE("nginx driver: a missing include is the first switch: status says so, 
           "[traffic][nginx][setup]") {
     test::RunnerLog log;
     auto handler = file_backed(log);
-    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
     auto st = sw->status(soon());
     REQUIRE(st);
     CHECK(st->first_switch);
@@ -156,7 +156,7 @@ TEST_CASE("nginx driver: first switch on a stopped nginx keeps the file and says
                               "nginx: [error] open() \"/run/nginx.pid\" failed (2: No such file or directory)\n"};
         return backed(a, in);
     };
-    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, handler));
     auto r = sw->live(soon());
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::Remote);
@@ -167,7 +167,7 @@ TEST_CASE("nginx driver: first switch on a stopped nginx keeps the file and says
 TEST_CASE("nginx driver: a file without the marker is a set-up gap", "[traffic][nginx][setup]") {
     test::RunnerLog log;
     log.files[kFile] = "upstream ncbctl_nocobase { server 10.0.0.11:13000; }\n";
-    auto sw = make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, file_backed(log)));
+    auto sw = wiring::make_traffic_switch(nginx_inventory(), std::make_unique<test::FakeRunner>(log, file_backed(log)));
     auto gaps = sw->setup_gaps(soon());
     REQUIRE(gaps);
     REQUIRE(gaps->size() == 1);

@@ -5,12 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "fakes/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "traffic/haproxy_runtime.hpp"
 #include "traffic/lb_setup.hpp"
 #include "traffic/nginx_config.hpp"
 #include "traffic/traffic_setup.hpp"
-#include "traffic_fake_runner.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -150,7 +150,7 @@ TEST_CASE("traffic setup --write: writes a missing include with the secret, neve
     CHECK(log.files[kFile].find("\"" + kSecret + "\" 1;") != std::string::npos);
     CHECK(log.modes[kFile] == 0600);
     CHECK(log.files.contains(kFile + ".maintenance.html"));
-    CHECK(log.argvs.back() == Argv{"mkdir", "-p", "--", "/etc/nginx/ncbctl"});  // a fresh LB host
+    CHECK(log.argvs.back() == Argv{"mkdir", "-p", "--", "/etc/nginx/ncbctl"});   // a fresh LB host
     CHECK(piece(*first, "include").content.find(kSecret) == std::string::npos);  // printed: still hidden
 
     SECTION("an ncbctl file (any mode) is left as it is") {

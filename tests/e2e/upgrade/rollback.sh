@@ -42,7 +42,7 @@ LANG=C NO_COLOR=1 "$NCBCTL" --state-dir "$E2E_DIR/state" runs show "$run" > "$E2
 tl=$(sed -n '/^Timeline: /,/^  # ok/p' "$E2E_DIR/rollback-show.out")
 echo "$tl" >&2
 failed_phase=canary; [ "$fault" = check-fails ] && failed_phase=verify
-grep -Eq "^  $failed_phase +\|[ #~]*X+ *\| +[0-9.hms]+  failed\$" <<<"$tl" || fail "runs show: no failed $failed_phase bar"
+grep -Eq "^  $failed_phase +\|[ #~]*X+ *\| +[0-9.hms]+  failed(, undone)?\$" <<<"$tl" || fail "runs show: no failed $failed_phase bar"
 grep -Eq '^  stop +\|[ ]*~+ *\|.*ok, undone$' <<<"$tl" || fail "runs show: the stop phase is not shown undone"
 grep -Eq '^  undo +\| *<[<X ]*\|' <<<"$tl" || fail "runs show: no undo row"
 grep -Eq '^  503 window +\| *=+ *\| +[0-9.hms]+$' <<<"$tl" || fail "runs show: no closed 503 window"

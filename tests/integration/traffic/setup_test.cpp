@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "lb_peers.hpp"
-#include "net/fd.hpp"
+#include "util/fd.hpp"
 
 using namespace ncbctl;
 using namespace ncbctl::traffic_test;
@@ -195,7 +195,7 @@ std::string server_frame(int fd, std::string& buf) {
 }
 
 WsRoundTrip websocket(int port, const std::vector<std::string>& messages) {
-    net::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    util::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     REQUIRE(fd.valid());
     timeval tv{5, 0};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
