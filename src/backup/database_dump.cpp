@@ -16,8 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "util/fd.hpp"
 #include "net/process.hpp"
+#include "util/fd.hpp"
 #include "util/sha256.hpp"
 
 namespace ncbctl::backup {

@@ -15,8 +15,8 @@
 #include "cli/completion_script.hpp"
 #include "cli/context.hpp"
 #include "cli/man_page.hpp"
-#include "run/journal.hpp"
 #include "ncbctl/load_options.hpp"
+#include "run/journal.hpp"
 
 namespace ncbctl::cli {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "cli/context.hpp"
 #include "plan/render.hpp"
-#include "run/timeline.hpp"
 #include "run/journal.hpp"
+#include "run/timeline.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::cli {

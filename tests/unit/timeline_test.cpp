@@ -3,9 +3,9 @@
 #include <sstream>
 
 #include "fakes/engine.hpp"
-#include "run/journal.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"
+#include "run/journal.hpp"
 #include "run/reporters.hpp"
 #include "run/timeline.hpp"
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backup/local_tool_runner.hpp"
 #include "backup/database_dump.hpp"
+#include "backup/local_tool_runner.hpp"
 #include "common/psql.hpp"
 #include "net/process.hpp"
 

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "backup/database_dump.hpp"
-#include "wiring/wiring.hpp"
 #include "fixture.hpp"
 #include "net/process.hpp"
+#include "wiring/wiring.hpp"
 
 using namespace ncbctl;
 using namespace std::chrono_literals;
@@ -68,12 +68,12 @@ void ensure_tools_container() {
     if (done) return;
     ncbtest::Engine e;
     const ncbtest::Json body = {{"Image", ncbtest::repo() + ":1.0"},
-                       {"Cmd", {"sleep", "100000"}},
-                       {"HostConfig",
-                        {{"NetworkMode", "host"},
-                         {"Binds",
-                          {"/usr:/usr:ro", "/etc:/etc:ro", "/usr/lib:/lib:ro", "/usr/lib64:/lib64:ro",
-                           std::string(NCBCTL_DBR_DIR) + ":" + NCBCTL_DBR_DIR + ":ro"}}}}};
+                                {"Cmd", {"sleep", "100000"}},
+                                {"HostConfig",
+                                 {{"NetworkMode", "host"},
+                                  {"Binds",
+                                   {"/usr:/usr:ro", "/etc:/etc:ro", "/usr/lib:/lib:ro", "/usr/lib64:/lib64:ro",
+                                    std::string(NCBCTL_DBR_DIR) + ":" + NCBCTL_DBR_DIR + ":ro"}}}}};
     e.create(kTools, body);
     auto r = e.call("POST", std::string("/containers/") + kTools + "/start");
     REQUIRE((r.status == 204 || r.status == 304));
