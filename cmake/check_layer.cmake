@@ -38,5 +38,7 @@ foreach(f IN LISTS files)
   endforeach()
 endforeach()
 if(NOT problems STREQUAL "")
-  message(FATAL_ERROR "forbidden include across the layers:\n${problems}")
+  # Printed as is (message() would rewrap the lines), then the failure.
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo_append "${problems}")
+  message(FATAL_ERROR "forbidden include across the layers (above)")
 endif()
