@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "plan/workflows.hpp"
+#include "util/json_int.hpp"
 
 namespace ncbctl::plan {
 namespace {
@@ -165,7 +166,7 @@ Result<Plan> plan_from_json(const nlohmann::json& j) {
             p.title = jp.value("title", "");
             p.parallel = jp.at("parallel").get<bool>();
             p.on_failure = jp.at("on_failure").get<std::string>() == "undo" ? OnFailure::Undo : OnFailure::Stop;
-            p.failure_exit = static_cast<ExitCode>(jp.at("failure_exit").get<int>());
+            p.failure_exit = static_cast<ExitCode>(util::json_int_at(jp, "failure_exit", 0, 255));
             p.always = jp.value("always", false);
             p.needs = jp.value("needs", std::vector<std::string>{});
             for (const auto& js : jp.at("steps")) {
@@ -174,9 +175,9 @@ Result<Plan> plan_from_json(const nlohmann::json& j) {
                 s.target = js.at("target").get<std::string>();
                 s.action = js.at("action").get<std::string>();
                 s.params = js.at("params").get<Params>();
-                s.timeout = Duration{js.at("timeout_ms").get<std::int64_t>()};
-                s.retry.attempts = js.at("retry").at("attempts").get<int>();
-                s.retry.backoff = Duration{js.at("retry").at("backoff_ms").get<std::int64_t>()};
+                s.timeout = Duration{util::json_int_at(js, "timeout_ms", 0)};
+                s.retry.attempts = static_cast<int>(util::json_int_at(js.at("retry"), "attempts", 0, 1000000));
+                s.retry.backoff = Duration{util::json_int_at(js.at("retry"), "backoff_ms", 0)};
                 s.counts_out_of_service = js.value("counts_out_of_service", false);
                 s.after = js.value("after", std::vector<std::string>{});
                 if (js.contains("undo") && !js["undo"].is_null())

@@ -16,6 +16,7 @@
 
 #include "plan/render.hpp"
 #include "run/event_json.hpp"
+#include "util/json_int.hpp"
 
 namespace ncbctl {
 namespace fs = std::filesystem;
@@ -108,6 +109,11 @@ bool RunRecord::resumable() const {
     return undos == 0 && (!finished || exit_code == to_int(ExitCode::NeedsHuman));
 }
 
+// An exit code as the journal holds it, `fallback` when it is missing; not one of 0..255: malformed.
+static int exit_code_of(const nlohmann::json& j, int fallback) {
+    return static_cast<int>(util::json_int_or_throw(j, "exit_code", fallback, 0, 255));
+}
+
 static Result<RunRecord> read_journal_lines(const std::string& path) {
     std::ifstream in(path);
     if (!in) return fail(ErrorCode::Io, "cannot read journal " + path);
@@ -124,7 +130,7 @@ static Result<RunRecord> read_journal_lines(const std::string& path) {
         if (first && *kind != EventKind::RunStarted)
             return fail(ErrorCode::Protocol, "journal " + path + " does not start with run.started");
         first = false;
-        r.last_event_ms = j.value("ts", std::int64_t{0});
+        r.last_event_ms = util::json_int_or_throw(j, "ts", 0);
         const std::string step = j.value("step", "");
         const std::string result = j.value("result", "");
         switch (*kind) {
@@ -157,7 +163,7 @@ static Result<RunRecord> read_journal_lines(const std::string& path) {
                 break;
             case EventKind::StepFinished: {
                 auto& s = r.steps[step];
-                s.duration_ms = j.value("duration_ms", std::int64_t{0});
+                s.duration_ms = util::json_int_or_throw(j, "duration_ms", 0);
                 s.details = j.value("details", Params{});
                 s.error = j.contains("error") ? j["error"].value("message", "") : "";
                 s.state = result == "ok" ? StepState::Ok : result == "failed" ? StepState::Failed : StepState::InFlight;
@@ -172,13 +178,13 @@ static Result<RunRecord> read_journal_lines(const std::string& path) {
                 break;
             case EventKind::RunInterrupted:
                 r.interrupted = true;
-                r.exit_code = j.value("exit_code", to_int(ExitCode::Interrupted));
+                r.exit_code = exit_code_of(j, to_int(ExitCode::Interrupted));
                 r.result = "interrupted";
                 break;
             case EventKind::RunFinished:
                 r.finished = true;
                 r.result = result;
-                r.exit_code = j.value("exit_code", -1);
+                r.exit_code = exit_code_of(j, -1);
                 break;
             default:
                 break;

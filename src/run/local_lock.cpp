@@ -22,6 +22,7 @@
 #include "ncbctl/cancel.hpp"
 #include "run/cluster_lock.hpp"
 #include "util/fd.hpp"
+#include "util/lock_holder_json.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::run {
@@ -43,11 +44,6 @@ std::string hostname() {
 bool pid_alive(std::int64_t pid) {
     if (pid <= 0) return false;
     return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
-nlohmann::json to_json(const LockHolder& h) {
-    return {{"run_id", h.run_id}, {"command", h.command}, {"user", h.user},          {"host", h.host},
-            {"pid", h.pid},       {"started", h.started}, {"heartbeat", h.heartbeat}};
 }
 
 class LocalLock final : public LockBackend {
@@ -147,15 +143,7 @@ private:
         ss << in.rdbuf();
         auto j = nlohmann::json::parse(ss.str(), nullptr, false);
         if (j.is_discarded() || !j.is_object()) return std::nullopt;
-        LockHolder h;
-        h.run_id = j.value("run_id", "");
-        h.command = j.value("command", "");
-        h.user = j.value("user", "");
-        h.host = j.value("host", "");
-        h.pid = j.value("pid", std::int64_t{0});
-        h.started = j.value("started", std::int64_t{0});
-        h.heartbeat = j.value("heartbeat", std::int64_t{0});
-        return h;
+        return util::holder_from_json(j);
     }
 
     Status write_json(const LockHolder& h) const {
@@ -163,7 +151,7 @@ private:
         {
             util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
             if (!fd.valid()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
-            const std::string body = to_json(h).dump() + "\n";
+            const std::string body = util::holder_to_json(h).dump() + "\n";
             if (::write(fd.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size()) ||
                 ::fsync(fd.get()) != 0)
                 return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));

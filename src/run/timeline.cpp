@@ -8,6 +8,7 @@
 
 #include "plan/render.hpp"
 #include "run/event_json.hpp"
+#include "util/json_int.hpp"
 
 namespace ncbctl::run {
 namespace {
@@ -109,10 +110,10 @@ Result<Timeline> read_timeline(const std::string& journal_path) {
             if (auto at = line.find(",\"plan\":"); at != std::string::npos) line = line.substr(0, at) + "}";
         auto j = nlohmann::json::parse(line, nullptr, false);
         if (j.is_discarded() || !j.is_object()) continue;
-        auto kind = event_kind_from(j.value("type", ""));
+        auto kind = event_kind_from(util::json_string_or(j, "type"));
         if (!kind) continue;
-        b.add(*kind, j.value("ts", std::int64_t{0}), j.value("phase", ""), j.value("action", ""),
-              j.value("result", ""));
+        b.add(*kind, util::json_int_or(j, "ts", 0), util::json_string_or(j, "phase"), util::json_string_or(j, "action"),
+              util::json_string_or(j, "result"));
     }
     return b.finish();
 }

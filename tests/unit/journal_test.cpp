@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "fakes/engine.hpp"
+#include "plan/render.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"
 #include "run/journal.hpp"
@@ -175,4 +176,44 @@ TEST_CASE("journal group commit: one fdatasync covers every line written before 
     CHECK((*j)->syncs() <= 201);
     const std::string text = slurp((*j)->path());
     CHECK(std::count(text.begin(), text.end(), '\n') == 203);
+}
+
+TEST_CASE("journal numbers of the wrong kind or out of range are the journal's fault, never undefined behaviour",
+          "[journal][hardening]") {
+    TempDir dir;
+    const std::string path = dir.path + "/odd.jsonl";
+    const std::string start = R"({"v":1,"ts":1,"type":"run.started","run":"r1","message":"stop","details":{}})";
+    // The fuzzer's find: a float far outside int64 where the journal expects milliseconds (a C cast of it is
+    // undefined behaviour, which UBSan reported), and its kin.
+    for (const std::string& bad : std::vector<std::string>{
+             R"({"v":1,"ts":1.79566e22,"type":"run.started","run":"r1","message":"stop","details":{}})",
+             start + "\n" + R"({"v":1,"ts":2,"type":"step.finished","step":"a","result":"ok","duration_ms":1e40})",
+             start + "\n" + R"({"v":1,"ts":18446744073709551615,"type":"step.started","step":"a"})",
+             start + "\n" + R"({"v":1,"ts":3,"type":"run.finished","result":"failed","exit_code":1e30})",
+             start + "\n" + R"({"v":1,"ts":3,"type":"run.finished","result":"failed","exit_code":256})",
+         }) {
+        INFO(bad);
+        std::ofstream(path, std::ios::trunc) << bad << "\n";
+        auto rec = read_journal(path);
+        REQUIRE_FALSE(rec);
+        CHECK(rec.error().code == ErrorCode::Protocol);
+    }
+    std::ofstream(path, std::ios::trunc) << start << "\n"
+                                         << R"({"v":1,"ts":4,"type":"run.finished","result":"failed","exit_code":1})"
+                                         << "\n";
+    auto rec = read_journal(path);
+    REQUIRE(rec);
+    CHECK(rec->last_event_ms == 4);
+    CHECK(rec->exit_code == 1);
+
+    // A plan whose numbers do not fit is a malformed plan.
+    auto plan = *plan::build_upgrade(make_inventory(1), {.to = "2.2.16"});
+    auto j = nlohmann::json::parse(plan::to_json_text(plan));
+    j["phases"][0]["steps"][0]["timeout_ms"] = 1.0e30;
+    CHECK_FALSE(plan::plan_from_json(j));
+    j["phases"][0]["steps"][0]["timeout_ms"] = 1000;
+    j["phases"][0]["failure_exit"] = 70000;
+    CHECK_FALSE(plan::plan_from_json(j));
+    j["phases"][0]["failure_exit"] = 3;
+    CHECK(plan::plan_from_json(j));
 }

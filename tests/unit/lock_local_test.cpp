@@ -81,3 +81,15 @@ TEST_CASE("cluster lock: held fresh -> Lock error naming the holder; stale heart
     // break_lock refuses when the holder changed meanwhile.
     CHECK_FALSE(a->break_lock(hung, Deadline::after(1s)));
 }
+
+TEST_CASE("local lock: a holder file with fields of the wrong type is read, not thrown", "[lock][hardening]") {
+    TempDir dir;
+    {
+        std::ofstream f(dir.path + "/lock.json");
+        f << R"({"run_id":7,"command":["x"],"user":null,"host":"h","pid":"1","started":1e300,"heartbeat":-1e300})";
+    }
+    auto a = run::make_local_lock(dir.path);
+    auto seen = a->read(Deadline::after(1s));
+    REQUIRE(seen);  // no holder with a live pid: not held
+    CHECK_FALSE(seen->has_value());
+}

@@ -11,6 +11,7 @@
 #include "drivers/ssh/ssh_driver.hpp"
 #include "drivers/ssh/ssh_transport.hpp"
 #include "net/process.hpp"
+#include "util/lock_holder_json.hpp"
 
 namespace ncbctl {
 namespace {
@@ -29,9 +30,7 @@ const char* const kShow =
     "elif [ -d \"$1\" ]; then printf 'NOHOLDER %s' \"$(stat -c %Y -- \"$1\")\"; fi\n";
 
 std::string holder_json(const LockHolder& h) {
-    return nlohmann::json{{"run_id", h.run_id}, {"command", h.command}, {"user", h.user},          {"host", h.host},
-                          {"pid", h.pid},       {"started", h.started}, {"heartbeat", h.heartbeat}}
-        .dump();
+    return util::holder_to_json(h).dump();
 }
 
 Result<LockHolder> parse_holder(const std::string& text, const std::string& who) {
@@ -48,15 +47,7 @@ Result<LockHolder> parse_holder(const std::string& text, const std::string& who)
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fail(ErrorCode::Protocol, who + ": lock holder.json is not JSON; inspect and remove it by hand");
-    LockHolder h;
-    h.run_id = j.value("run_id", std::string());
-    h.command = j.value("command", std::string());
-    h.user = j.value("user", std::string());
-    h.host = j.value("host", std::string());
-    h.pid = j.value("pid", std::int64_t{0});
-    h.started = j.value("started", std::int64_t{0});
-    h.heartbeat = j.value("heartbeat", std::int64_t{0});
-    return h;
+    return util::holder_from_json(j);
 }
 
 class SshLock final : public LockBackend {
