@@ -53,6 +53,13 @@ inline constexpr std::string_view kBackupDatabase = "backup.database";
 inline constexpr std::string_view kBackupStorage = "backup.storage";
 inline constexpr std::string_view kBackupRestore = "backup.restore";
 inline constexpr std::string_view kBackupRestoreStorage = "backup.restore_storage";
+// backup.in_window: clone (PostgreSQL): the server-side copy of the database inside the window, its swap back
+// on rollback, the durable dump taken from it after the window, then its drop.
+inline constexpr std::string_view kDatabaseCloneCheck = "database.clone_check";  // preflight: rights, names free
+inline constexpr std::string_view kBackupClone = "backup.clone";                 // CREATE DATABASE ... TEMPLATE
+inline constexpr std::string_view kBackupSwap = "backup.swap";                   // the copy renamed back in place
+inline constexpr std::string_view kBackupDumpCopy = "backup.dump_copy";          // dump of the copy, verified
+inline constexpr std::string_view kBackupDropCopy = "backup.drop_copy";          // once that dump re-verifies
 
 inline constexpr std::array kAll = {
     Action{kNodeProbe, Family::Node},
@@ -85,6 +92,11 @@ inline constexpr std::array kAll = {
     Action{kBackupStorage, Family::Cluster},
     Action{kBackupRestore, Family::Cluster},
     Action{kBackupRestoreStorage, Family::Cluster},
+    Action{kDatabaseCloneCheck, Family::Cluster},
+    Action{kBackupClone, Family::Cluster},
+    Action{kBackupSwap, Family::Cluster},
+    Action{kBackupDumpCopy, Family::Cluster},
+    Action{kBackupDropCopy, Family::Cluster},
 };
 
 // The entry of `name`, or nullptr for a name no handler knows (a journal from another version, a typo).

@@ -165,6 +165,10 @@ struct BackupSpec {
     std::string method = "database";  // database | api
     std::string destination;          // local directory for backup files
     std::string storage_path;         // shared storage/ to archive too (optional)
+    // The upgrade's backup inside the 503 window: `dump` (pg_dump/mysqldump, proven readable, before the
+    // upgrade) or `clone` (PostgreSQL only: CREATE DATABASE ... TEMPLATE on the server, seconds; the durable
+    // dump is then taken from the copy after traffic is live, and a rollback swaps the copy back by renaming).
+    std::string in_window = "dump";  // dump | clone
     Retention retention;
     std::vector<std::string> ping_start, ping_success, ping_failure;  // URLs (healthchecks-style)
 };

@@ -133,6 +133,7 @@ Status write_manifest(const DumpManifest& m) {
         {"path", m.path},     {"dialect", m.dialect}, {"database", m.database},       {"sha256", m.sha256},
         {"bytes", m.bytes},   {"created", m.created}, {"verified_by", m.verified_by}, {"verified_at", utc_now_iso()},
         {"run_id", m.run_id}, {"ran_on", m.ran_on},   {"seconds", m.seconds},         {"format", 1}};
+    if (!m.dumped_from.empty()) j["dumped_from"] = m.dumped_from;
     return write_private_file(manifest_path(m.path), j.dump(2) + "\n");
 }
 
@@ -180,6 +181,7 @@ Result<DumpManifest> read_manifest(const std::string& dump_path) {
         m.run_id = j.value("run_id", "");
         m.ran_on = j.value("ran_on", "local");
         m.seconds = j.value("seconds", 0.0);
+        m.dumped_from = j.value("dumped_from", "");
         return m;
     } catch (const nlohmann::json::exception& e) {
         return fail(ErrorCode::Verification, manifest_path(dump_path) + ": unreadable manifest: " + e.what());
@@ -187,7 +189,9 @@ Result<DumpManifest> read_manifest(const std::string& dump_path) {
 }
 
 Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& dest_dir,
-                                   const std::string& base_name, const std::string& run_id, const Deadline& deadline) {
+                                   const std::string& base_name, const std::string& run_id, const Deadline& deadline,
+                                   const std::string& dump_from) {
+    const std::string source = dump_from.empty() ? db.name : dump_from;
     const auto started = Clock::now();
     std::error_code ec;
     fs::create_directories(dest_dir, ec);
@@ -216,12 +220,12 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     const bool tool_writes_file = is_postgres(db) && tools.shares_files();
     if (is_postgres(db)) {
         argv = {tool(db.dump_command, "pg_dump"), "-Fc", "--no-password"};
-        for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
+        for (auto& a : pg_conn(db, source)) argv.push_back(a);
         if (tool_writes_file) argv.insert(argv.end(), {"-f", tmp_path});
     } else {
         argv = {tool(db.dump_command, "mysqldump"), "--single-transaction", "--routines", "--triggers", "--events"};
         for (auto& a : my_conn(db)) argv.push_back(a);
-        argv.push_back(db.name);
+        argv.push_back(source);
     }
     util::Sha256 hash;
     std::uint64_t bytes = 0;
@@ -245,7 +249,7 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     auto r = run(tools, c, deadline);
     if (write_errno != 0) return fail(ErrorCode::Io, "cannot write " + tmp_path + ": " + std::strerror(write_errno));
     if (!r) return fail(r.error().with_context("database backup: "));
-    if (!r->ok()) return fail(tool_failed(argv[0] + " of database " + db.name, *r, tools));
+    if (!r->ok()) return fail(tool_failed(argv[0] + " of database " + source, *r, tools));
     std::string sum;
     if (tool_writes_file) {
         auto file_sum = util::sha256_file_hex(tmp_path);
@@ -273,6 +277,7 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     m.verified_by = *readable;
     m.run_id = run_id;
     m.ran_on = tools.where();
+    m.dumped_from = dump_from;
     fs::rename(tmp_path, final_path, ec);
     if (ec) return fail(ErrorCode::Io, "cannot rename " + tmp_path + ": " + ec.message());
     cleanup.path.clear();
@@ -303,13 +308,19 @@ Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, cons
     return m;
 }
 
-namespace {
-
 std::string pg_ident(const std::string& s) {
     std::string out = "\"";
     for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
 }
+
+std::string pg_literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += (c == '\'') ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
+namespace {
 
 std::string my_ident(const std::string& s) {
     std::string out = "`";
@@ -351,6 +362,30 @@ Result<std::string> query_one(ToolRunner& tools, const DatabaseSpec& db, const s
                     true);
     return net::last_lines(r->out, 1);
 }
+
+}  // namespace
+
+Result<std::string> run_psql(ToolRunner& tools, const DatabaseSpec& db, const std::string& dbname,
+                             const std::string& sql, const Deadline& deadline) {
+    auto env = client_env(db);
+    if (!env) return fail(env.error());
+    auto r = run(tools, call(sql_argv(db, dbname, sql), *env), deadline);
+    if (!r) return fail(r.error());
+    if (!r->ok()) {
+        // The server's ERROR line, not the HINT or DETAIL psql prints after it.
+        std::string line = net::last_lines(r->err, 1);
+        if (auto at = r->err.rfind("ERROR:"); at != std::string::npos)
+            line = r->err.substr(
+                at, r->err.find('\n', at) == std::string::npos ? std::string::npos : r->err.find('\n', at) - at);
+        return fail(ErrorCode::Remote, "psql in database " + dbname + " at " + db.host + ":" + std::to_string(db.port) +
+                                           " (tools on " + tools.where() + "): " + line);
+    }
+    std::string out = r->out;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+}
+
+namespace {
 
 // `TOOL --version` where it runs: NotFound when the tool is not there, else its first output line.
 Result<std::string> tool_version(ToolRunner& tools, const std::string& name, const Deadline& deadline) {

@@ -32,11 +32,15 @@ struct DumpManifest {
     std::string run_id;       // empty for cron backups
     std::string ran_on;       // ToolRunner::where() of the dump: "local", "node app1 (root@h:22)", ...
     double seconds = 0;       // dump + verify
+    std::string dumped_from;  // the server-side copy dumped instead of `database` (backup.in_window: clone)
 };
 
-// Dumps `db` into `dest_dir/<base_name>.<ext>` (0600) and writes the manifest beside it.
+// Dumps `db` into `dest_dir/<base_name>.<ext>` (0600) and writes the manifest beside it. `dump_from`: dump
+// that database of the same server instead (the upgrade's clone of `db`); the manifest still names `db`,
+// which a restore replaces, and records the copy as `dumped_from`.
 Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& dest_dir,
-                                   const std::string& base_name, const std::string& run_id, const Deadline& deadline);
+                                   const std::string& base_name, const std::string& run_id, const Deadline& deadline,
+                                   const std::string& dump_from = "");
 
 // Re-checks an existing dump: size and SHA-256 against its manifest, then readability.
 Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
@@ -72,6 +76,14 @@ int client_major(std::string_view version_line);
 Status write_private_file(const std::string& path, const std::string& text);
 
 Result<DumpManifest> read_manifest(const std::string& dump_path);
+
+// PostgreSQL quoting for SQL built here: an identifier ("a""b") and a string literal ('it''s').
+std::string pg_ident(const std::string& s);
+std::string pg_literal(const std::string& s);
+// psql -X -A -t -v ON_ERROR_STOP=1 in `dbname` where the tools run (database.run_on), the password as a
+// secret: its stdout without the trailing newline, or Remote with the server's last line.
+Result<std::string> run_psql(ToolRunner& tools, const DatabaseSpec& db, const std::string& dbname,
+                             const std::string& sql, const Deadline& deadline);
 std::string manifest_path(const std::string& dump_path);
 
 }  // namespace ncbctl::backup

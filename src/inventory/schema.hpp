@@ -34,6 +34,7 @@ struct RefMarks {
     YAML::Mark database_run_on;
     bool has_backup = false;
     YAML::Mark backup;
+    YAML::Mark backup_in_window;
     YAML::Mark lock_node;
     struct CheckNode {
         YAML::Mark mark;

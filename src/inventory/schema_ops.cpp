@@ -126,7 +126,7 @@ void parse_database(const MapView& root, Inventory& inv, RefMarks& marks) {
 }
 
 void parse_backup(const MapView& root, Inventory& inv, RefMarks& marks) {
-    auto b = root.map("backup", {"method", "destination", "storage_path", "retention", "ping"}, true);
+    auto b = root.map("backup", {"method", "destination", "storage_path", "in_window", "retention", "ping"}, true);
     if (!b) return;
     marks.has_backup = true;
     marks.backup = b->mark();
@@ -134,6 +134,7 @@ void parse_backup(const MapView& root, Inventory& inv, RefMarks& marks) {
     b->choice("method", spec.method, {"database", "api"});
     b->local_path("destination", spec.destination, true);
     b->string("storage_path", spec.storage_path, {.check = check_remote_path, .expand = Expand::Yes});
+    if (b->choice("in_window", spec.in_window, {"dump", "clone"})) marks.backup_in_window = b->value_mark("in_window");
     if (auto r = b->map("retention", {"keep_last", "keep_daily", "keep_weekly"})) {
         r->integer("keep_last", spec.retention.keep_last, 0, 10000);
         r->integer("keep_daily", spec.retention.keep_daily, 0, 10000);

@@ -72,6 +72,12 @@ void validate_references(const Inventory& inv, const NodeIndex& index, const Ref
     }
     if (inv.backup.method == "database" && !marks.has_database && marks.has_backup)
         sink.error(marks.backup, "backup: method `database` needs a `database:` section (or use `method: api`)");
+    if (inv.backup.in_window == "clone" && inv.database.dialect != "postgres")
+        sink.error(marks.backup_in_window,
+                   "backup.in_window: `clone` needs PostgreSQL (CREATE DATABASE ... TEMPLATE); " +
+                       inv.database.dialect + " backs up with `in_window: dump`");
+    if (inv.backup.in_window == "clone" && inv.backup.method != "database")
+        sink.error(marks.backup_in_window, "backup.in_window: `clone` needs `backup.method: database`");
 
     if (!inv.lock.node.empty()) check_ref(inv.lock.node, marks.lock_node, "lock.node", index, sink);
 

@@ -23,7 +23,8 @@ std::string arg(const std::map<std::string, std::string>& a, const std::string& 
 
 Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, std::string>& args) {
     const std::string backup = arg(args, "backup");
-    if (backup.empty()) return fail(ErrorCode::Usage, "rollback: no backup recorded for run " + arg(args, "run"));
+    if (backup.empty() && arg(args, "clone").empty())
+        return fail(ErrorCode::Usage, "rollback: no backup recorded for run " + arg(args, "run"));
     for (const auto& n : inv.nodes)
         if (arg(args, "previous." + n.name).empty())
             return fail(ErrorCode::Usage, "rollback: run " + arg(args, "run") +
@@ -57,9 +58,17 @@ Result<Plan> build_rollback(const Inventory& inv, const std::map<std::string, st
 
     auto restore =
         make_phase("restore", "restore the upgrade's verified backup", false, ExitCode::NeedsHuman, {"stop"});
-    auto db = step("restore/database", std::string(kClusterTarget), actions::kBackupRestore, ms(inv.timeouts.backup));
-    db.params["path"] = backup;
-    restore.steps.push_back(std::move(db));
+    // The run's in-window copy, not yet dumped and dropped, goes back in place by renaming; else its dump.
+    if (!arg(args, "clone").empty()) {
+        auto sw = step("restore/clone", std::string(kClusterTarget), actions::kBackupSwap, ms(inv.timeouts.command));
+        sw.params = {{"copy", arg(args, "clone")}, {"failed", arg(args, "clone_failed")}};
+        restore.steps.push_back(std::move(sw));
+    } else {
+        auto db =
+            step("restore/database", std::string(kClusterTarget), actions::kBackupRestore, ms(inv.timeouts.backup));
+        db.params["path"] = backup;
+        restore.steps.push_back(std::move(db));
+    }
     if (!arg(args, "storage").empty()) {
         auto st = step("restore/storage", std::string(kClusterTarget), actions::kBackupRestoreStorage,
                        ms(inv.timeouts.backup));
@@ -90,9 +99,17 @@ Result<RollbackSource> rollback_args(const RunRecord& up) {
                     "run " + up.run_id + " is a " + up.workflow + ", not an upgrade: nothing to roll back");
     RollbackSource out;
     out.args["run"] = up.run_id;
+    std::string clone, clone_failed;
+    bool dropped = false;
     for (const auto& [id, rec] : up.steps) {
         if (rec.state != StepState::Ok) continue;
         if (id == "backup/database") out.args["backup"] = rec.details.contains("path") ? rec.details.at("path") : "";
+        if (id == "archive/dump") out.args["backup"] = rec.details.contains("path") ? rec.details.at("path") : "";
+        if (id == "backup/clone" && rec.details.contains("copy")) {
+            clone = rec.details.at("copy");
+            clone_failed = rec.details.contains("failed") ? rec.details.at("failed") : "";
+        }
+        if (id == "archive/drop") dropped = true;
         if (id == "backup/storage") out.args["storage"] = rec.details.contains("path") ? rec.details.at("path") : "";
         if (id.starts_with("upgrade/") && rec.details.contains("previous_version"))
             out.args["previous." + id.substr(8)] = rec.details.at("previous_version");
@@ -100,7 +117,14 @@ Result<RollbackSource> rollback_args(const RunRecord& up) {
         if (id == "live/traffic" || id.starts_with("early-traffic/pin/") || id.starts_with("fanout/join/"))
             out.went_live = true;
     }
-    if (out.args["backup"].empty())
+    // backup.in_window: clone before its archive phase finished: the copy is still the backup.
+    std::string clone_pending;
+    if (!clone.empty() && !dropped && out.args["backup"].empty()) {
+        clone_pending = clone;
+        out.args["clone"] = clone;
+        out.args["clone_failed"] = clone_failed;
+    }
+    if (out.args["backup"].empty() && clone_pending.empty())
         return fail(ErrorCode::Usage,
                     "run " + up.run_id + " has no verified database backup: it cannot be rolled back by ncbctl");
     if (up.undos > 0) return fail(ErrorCode::Usage, "run " + up.run_id + " was already rolled back");

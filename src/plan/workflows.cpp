@@ -44,6 +44,8 @@ Phase preflight(const Inventory& inv, const std::string& version) {
         p.steps.push_back(step("preflight/database", std::string(kCluster), actions::kDatabaseCheck, t, 3));
         p.steps.push_back(step("preflight/app", std::string(kCluster), actions::kAppRecord, t, 3));
         p.steps.push_back(step("preflight/disk", std::string(kCluster), actions::kBackupSpace, t, 2));
+        if (inv.backup.in_window == "clone")
+            p.steps.push_back(step("preflight/clone", std::string(kCluster), actions::kDatabaseCloneCheck, t, 2));
         for (const auto& n : inv.nodes) {
             auto s = step("preflight/prepare/" + n.name, n.name, actions::kNodePrepare,
                           std::chrono::duration_cast<Duration>(inv.timeouts.upgrade), 3);
@@ -108,11 +110,22 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     plan.phases.push_back(maintenance(inv, undo_or_stop, back_live));
     plan.phases.push_back(stop_all(inv, undo_or_stop, back_live, true));
 
-    auto backup = phase("backup", "database-level backup (+ storage/), checksummed and checked restorable", false,
-                        undo_or_stop, back_live, {"stop"});
-    auto db = step("backup/database", std::string(kCluster), actions::kBackupDatabase, ms(inv.timeouts.backup));
-    db.undo = undo(actions::kBackupRestore);
-    backup.steps.push_back(std::move(db));
+    // backup.in_window: clone: a server-side copy inside the window (seconds, undone by renaming it back in
+    // place); the durable dump of that copy comes after traffic is live (phase "archive").
+    const bool clone = inv.backup.in_window == "clone";
+    auto backup = phase("backup",
+                        clone ? "server-side copy of the database (+ storage/), verified against its source"
+                              : "database-level backup (+ storage/), checksummed and checked restorable",
+                        false, undo_or_stop, back_live, {"stop"});
+    if (clone) {
+        auto cp = step("backup/clone", std::string(kCluster), actions::kBackupClone, ms(inv.timeouts.backup));
+        cp.undo = undo(actions::kBackupSwap);
+        backup.steps.push_back(std::move(cp));
+    } else {
+        auto db = step("backup/database", std::string(kCluster), actions::kBackupDatabase, ms(inv.timeouts.backup));
+        db.undo = undo(actions::kBackupRestore);
+        backup.steps.push_back(std::move(db));
+    }
     if (!inv.backup.storage_path.empty()) {
         auto st = step("backup/storage", std::string(kCluster), actions::kBackupStorage, ms(inv.timeouts.backup));
         st.undo = undo(actions::kBackupRestoreStorage);
@@ -190,6 +203,21 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
 
     plan.phases.push_back(
         live_phase(inv, "every node at " + args.to + ", then traffic back live, verified", {"fanout"}, args.to));
+
+    // Outside the window: the off-server dump of the in-window copy (checksummed, proven readable, manifest),
+    // then the copy dropped once that dump re-verifies. A failure here leaves the copy as the backup.
+    if (clone) {
+        auto archive = phase("archive",
+                             "durable dump taken from the in-window copy while traffic is live; the copy "
+                             "dropped once the dump is verified",
+                             false, OnFailure::Stop, ExitCode::Failed, {"live"});
+        archive.steps.push_back(
+            step("archive/dump", std::string(kCluster), actions::kBackupDumpCopy, ms(inv.timeouts.backup)));
+        auto drop = step("archive/drop", std::string(kCluster), actions::kBackupDropCopy, ms(inv.timeouts.command), 2);
+        drop.after = {"archive/dump"};
+        archive.steps.push_back(std::move(drop));
+        plan.phases.push_back(std::move(archive));
+    }
 
     plan.fingerprint = plan_fingerprint(plan.inventory_hash, plan.workflow, plan.args);
     return plan;

@@ -1,5 +1,6 @@
 // The real ports of a cluster: node drivers from the driver table, NocoBase clients, the traffic switch,
 // HTTP through libcurl, the npm registry, database dumps and storage archives.
+#include "backup/database_clone.hpp"
 #include "backup/database_dump.hpp"
 #include "backup/storage_archive.hpp"
 #include "net/http.hpp"
@@ -7,7 +8,21 @@
 #include "nocobase/npm_registry.hpp"
 #include "wiring/wiring.hpp"
 
+#include <cstdio>
+
 namespace ncbctl::wiring {
+namespace {
+
+// After the nodes stop, how long their database sessions may take to close before the clone gives up.
+constexpr Duration kCloneSessionWait{15000};
+
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return buf;
+}
+
+}  // namespace
 
 std::unique_ptr<AppClient> make_app_client(const Node& node, const Inventory& inv) {
     return nocobase::make_app_client(node, inv);
@@ -44,16 +59,69 @@ workflow::ClusterPorts make_cluster_ports(const Inventory& inv) {
         if (!tools) return fail(tools.error());
         return backup::database_size(**tools, inv.database, d);
     };
-    p.database_dump = [&inv](const std::string& base, const Deadline& d) -> Result<Params> {
+    auto dump = [&inv](const std::string& base, const std::string& from, const Deadline& d) -> Result<Params> {
         auto tools = make_tool_runner(inv);
         if (!tools) return fail(tools.error());
-        auto m = backup::dump_database(**tools, inv.database, inv.backup.destination, base, "", d);
+        auto m = backup::dump_database(**tools, inv.database, inv.backup.destination, base, "", d, from);
         if (!m) return fail(m.error());
-        return Params{{"path", m->path},
-                      {"sha256", m->sha256},
-                      {"bytes", std::to_string(m->bytes)},
-                      {"verified_by", m->verified_by},
-                      {"ran_on", m->ran_on}};
+        Params out{{"path", m->path},
+                   {"sha256", m->sha256},
+                   {"bytes", std::to_string(m->bytes)},
+                   {"verified_by", m->verified_by},
+                   {"ran_on", m->ran_on},
+                   {"seconds", seconds_text(m->seconds)}};
+        if (!from.empty()) out["dumped_from"] = from;
+        return out;
+    };
+    p.database_dump = [dump](const std::string& base, const Deadline& d) { return dump(base, "", d); };
+    p.database_dump_copy = dump;
+    p.dump_verify = [&inv](const std::string& path, const Deadline& d) -> Result<Params> {
+        auto tools = make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        auto m = backup::verify_dump(**tools, inv.database, path, d);
+        if (!m) return fail(m.error());
+        return Params{{"path", path}, {"sha256", m->sha256}, {"verified_by", m->verified_by}};
+    };
+    p.clone_names = [&inv](const std::string& run_id) {
+        auto n = backup::clone_names(inv.database.name, run_id);
+        return std::pair{n.copy, n.failed};
+    };
+    p.clone_check = [&inv](const std::string& copy, const std::string& failed,
+                           const Deadline& d) -> Result<std::string> {
+        auto tools = make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        return backup::clone_preflight(**tools, inv.database, {copy, failed}, d);
+    };
+    p.database_clone = [&inv](const std::string& copy, const Deadline& d) -> Result<Params> {
+        auto tools = make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        auto r = backup::clone_database(**tools, inv.database, copy, kCloneSessionWait, d);
+        if (!r) return fail(r.error());
+        return Params{{"copy", r->copy},
+                      {"strategy", r->strategy},
+                      {"verified", r->verified},
+                      {"reused", r->reused ? "true" : "false"},
+                      {"seconds", seconds_text(r->seconds)},
+                      {"ran_on", (*tools)->where()}};
+    };
+    p.clone_swap = [&inv](const std::string& copy, const std::string& failed, const Deadline& d) -> Result<Params> {
+        auto tools = make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        auto r = backup::swap_in_clone(**tools, inv.database, {copy, failed}, d);
+        if (!r) return fail(r.error());
+        return Params{{"already", r->already ? "true" : "false"},
+                      {"terminated", std::to_string(r->terminated)},
+                      {"seconds", seconds_text(r->seconds)}};
+    };
+    p.database_exists = [&inv](const std::string& name, const Deadline& d) -> Result<bool> {
+        auto tools = make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        return backup::database_exists(**tools, inv.database, name, d);
+    };
+    p.database_drop = [&inv](const std::string& name, const Deadline& d) -> Status {
+        auto tools = make_tool_runner(inv);
+        if (!tools) return fail(tools.error());
+        return backup::drop_database(**tools, inv.database, name, d);
     };
     p.database_restore = [&inv](const std::string& path, const Deadline& d) -> Status {
         auto tools = make_tool_runner(inv);

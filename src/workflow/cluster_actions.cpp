@@ -25,6 +25,11 @@ const ClusterRunner::Handlers& ClusterRunner::cluster_handlers() {
         {actions::kBackupStorage, &ClusterRunner::backup_storage},
         {actions::kBackupRestore, &ClusterRunner::backup_restore},
         {actions::kBackupRestoreStorage, &ClusterRunner::backup_restore},
+        {actions::kDatabaseCloneCheck, &ClusterRunner::clone_check},
+        {actions::kBackupClone, &ClusterRunner::backup_clone},
+        {actions::kBackupSwap, &ClusterRunner::backup_swap},
+        {actions::kBackupDumpCopy, &ClusterRunner::backup_dump_copy},
+        {actions::kBackupDropCopy, &ClusterRunner::backup_drop_copy},
     };
     return table;
 }

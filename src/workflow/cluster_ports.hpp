@@ -31,6 +31,17 @@ struct ClusterPorts {
     std::function<Status(const std::string& path, const Deadline&)> database_restore;
     std::function<Result<Params>(const std::string& base_name, const Deadline&)> storage_archive;
     std::function<Status(const std::string& path, const Deadline&)> storage_restore;
+    // backup.in_window: clone (PostgreSQL): the run's copy and set-aside names, the preflight, the copy made
+    // and verified, the swap back, the dump taken from the copy, and the copy's drop (src/backup/database_clone).
+    std::function<std::pair<std::string, std::string>(const std::string& run_id)> clone_names;  // copy, failed
+    std::function<Result<std::string>(const std::string& copy, const std::string& failed, const Deadline&)> clone_check;
+    std::function<Result<Params>(const std::string& copy, const Deadline&)> database_clone;
+    std::function<Result<Params>(const std::string& copy, const std::string& failed, const Deadline&)> clone_swap;
+    std::function<Result<Params>(const std::string& base_name, const std::string& copy, const Deadline&)>
+        database_dump_copy;
+    std::function<Result<Params>(const std::string& path, const Deadline&)> dump_verify;  // sha256, verified_by
+    std::function<Result<bool>(const std::string& name, const Deadline&)> database_exists;
+    std::function<Status(const std::string& name, const Deadline&)> database_drop;
     RegistryLookup registry;  // app.registry_check
 };
 

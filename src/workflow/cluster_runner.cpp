@@ -21,6 +21,10 @@ std::string ClusterRunner::state_file(const std::string& name) const {
     return (fs::path(state_dir_) / "workflow" / name).string();
 }
 
+std::string ClusterRunner::run_id() const {
+    return fs::path(state_dir_).filename().string();
+}
+
 Result<ClusterRunner::NodeSlot*> ClusterRunner::slot(const Node& node) {
     std::lock_guard lock(mu_);
     auto& s = nodes_[node.name];

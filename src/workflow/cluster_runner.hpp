@@ -95,6 +95,13 @@ private:
     Result<StepResult> backup_database(const std::string&, const Call& c);
     Result<StepResult> backup_storage(const std::string&, const Call& c);
     Result<StepResult> backup_restore(const std::string& action, const Call& c);
+    // backup.in_window: clone (clone_actions.cpp).
+    [[nodiscard]] std::pair<std::string, std::string> clone_names(const Call& c) const;  // copy, failed
+    Result<StepResult> clone_check(const std::string&, const Call& c);
+    Result<StepResult> backup_clone(const std::string&, const Call& c);
+    Result<StepResult> backup_swap(const std::string&, const Call& c);
+    Result<StepResult> backup_dump_copy(const std::string&, const Call& c);
+    Result<StepResult> backup_drop_copy(const std::string&, const Call& c);
 
     // Before node.stop: waits for the LB's open connections to the node to finish, then closes the rest
     // (src/workflow/drain.cpp). Never fails the stop; what it did goes into `out` and progress events.
@@ -105,6 +112,8 @@ private:
     Result<NodeSlot*> slot(const Node& node);
     Result<TrafficSwitch*> traffic_switch();
     [[nodiscard]] std::string state_file(const std::string& name) const;
+    // The run's id: the last component of its work directory (run/work_dir.hpp).
+    [[nodiscard]] std::string run_id() const;
 
     const Inventory& inv_;
     ClusterPorts ports_;

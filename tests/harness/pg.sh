@@ -2,6 +2,7 @@
 # A private PostgreSQL cluster for tests, on 127.0.0.1, never the system one.
 #   pg.sh start DIR PORT   initdb (once) + start; prints the postmaster PID; writes DIR/env
 #   pg.sh stop DIR         fast shutdown of that cluster (by its PID file), then removes DIR
+#   PG_FSYNC=on            durable writes (benchmarks of CREATE DATABASE / checkpoints); tests keep it off
 set -euo pipefail
 cmd=${1:?usage: pg.sh start DIR PORT | stop DIR}; dir=${2:?DIR}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -15,7 +16,7 @@ start)
   fi
   install -o postgres /dev/null "$dir/pg.log"
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w \
-    -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off}" start >/dev/null
   printf 'PGHOST=127.0.0.1\nPGPORT=%s\nPGUSER=postgres\n' "$port" > "$dir/env"
   head -1 "$dir/data/postmaster.pid"
   ;;

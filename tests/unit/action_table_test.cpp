@@ -22,6 +22,8 @@ std::vector<Plan> every_workflow() {
     Inventory inv = testing::make_inventory(3);
     inv.backup.destination = "/b";
     inv.backup.storage_path = "/s";  // plans the storage backup and its restore too
+    Inventory clone = inv;
+    clone.backup.in_window = "clone";  // the server-side copy, its swap and the dump taken after the window
     std::vector<Result<Plan>> built = {
         plan::build_upgrade(inv, {.to = "2.2.16"}),
         plan::build_upgrade(inv, {.to = "2.2.16", .canary = "app2", .early_traffic = true}),
@@ -31,6 +33,13 @@ std::vector<Plan> every_workflow() {
         plan::build_rollback(inv, {{"run", "r"},
                                    {"backup", "/b/x.pgdump"},
                                    {"storage", "/b/x.tar"},
+                                   {"previous.app1", "1"},
+                                   {"previous.app2", "1"},
+                                   {"previous.app3", "1"}}),
+        plan::build_upgrade(clone, {.to = "2.2.16"}),
+        plan::build_rollback(inv, {{"run", "r"},
+                                   {"clone", "db__ncbctl_r"},
+                                   {"clone_failed", "db__ncbctl_failed_r"},
                                    {"previous.app1", "1"},
                                    {"previous.app2", "1"},
                                    {"previous.app3", "1"}}),

@@ -199,6 +199,8 @@ struct Fixture {
     bool serve_unsupported = false;
     Connections conns;
     std::map<std::string, FakeNode*> nodes;
+    std::set<std::string> databases{"db"};
+    bool dump_intact = true;
     std::string work = (fs::temp_directory_path() / ("ncbctl-runner-test-" + std::to_string(::getpid()))).string();
     std::unique_ptr<workflow::ClusterRunner> runner;
     NullSink sink;
@@ -240,6 +242,41 @@ struct Fixture {
             rec.add("restore " + path.substr(0, 3));
             return {};
         };
+        // backup.in_window: clone, over a set of database names.
+        p.clone_names = [](const std::string& run) { return std::pair{"db__" + run, "db__failed_" + run}; };
+        p.clone_check = [this](const std::string& copy, const std::string&, const Deadline&) -> Result<std::string> {
+            rec.add("clone_check " + copy.substr(0, 4));
+            return std::string("ok");
+        };
+        p.database_clone = [this](const std::string& copy, const Deadline&) -> Result<Params> {
+            rec.add("clone");
+            databases.insert(copy);
+            return Params{{"verified", "3 relations"}, {"seconds", "0.100"}};
+        };
+        p.clone_swap = [this](const std::string& copy, const std::string& failed, const Deadline&) -> Result<Params> {
+            rec.add("swap " + copy.substr(0, 4) + " " + failed.substr(0, 11));
+            databases.erase(copy);
+            databases.insert(failed);
+            return Params{{"seconds", "0.010"}};
+        };
+        p.database_dump_copy = [this](const std::string& base, const std::string& copy,
+                                      const Deadline&) -> Result<Params> {
+            rec.add("dump_copy " + copy.substr(0, 4));
+            return Params{{"path", "/b/" + base + ".pgdump"}, {"sha256", std::string(64, 'b')}, {"seconds", "1.0"}};
+        };
+        p.dump_verify = [this](const std::string& path, const Deadline&) -> Result<Params> {
+            rec.add("dump_verify");
+            if (!dump_intact) return fail(ErrorCode::Verification, path + ": SHA-256 differs from the manifest");
+            return Params{{"path", path}};
+        };
+        p.database_exists = [this](const std::string& name, const Deadline&) -> Result<bool> {
+            return databases.contains(name);
+        };
+        p.database_drop = [this](const std::string& name, const Deadline&) -> Status {
+            rec.add("drop " + name.substr(0, 4));
+            databases.erase(name);
+            return {};
+        };
         p.registry = [](const std::string& registry, const std::string&, const Deadline&) -> Result<RegistryPackage> {
             return fail(ErrorCode::Unreachable, registry + ": Couldn't connect to server", true);
         };
@@ -254,6 +291,15 @@ struct Fixture {
         s.action = std::move(action);
         s.params = std::move(params);
         return runner->run(s, Deadline::after(5s), sink);
+    }
+    // Undoes the cluster step `id` that ran `action` and returned `done`.
+    Status undo(std::string id, std::string action, std::string undo_action, const StepResult& done) {
+        Step s;
+        s.id = std::move(id);
+        s.target = "cluster";
+        s.action = std::move(action);
+        s.undo = UndoAction{std::move(undo_action), {}};
+        return runner->undo(s, done, Deadline::after(5s), sink);
     }
 };
 
@@ -353,12 +399,7 @@ TEST_CASE("backup.database records the dump and its undo restores that file", "[
     REQUIRE(b);
     const std::string path = b->details.at("path");
     CHECK(path.starts_with("/b/c-"));
-    Step s;
-    s.id = "backup/database";
-    s.target = "cluster";
-    s.action = "backup.database";
-    s.undo = UndoAction{"backup.restore", {}};
-    REQUIRE(f.runner->undo(s, *b, Deadline::after(5s), f.sink));
+    REQUIRE(f.undo("backup/database", "backup.database", "backup.restore", *b));
     CHECK(f.rec.calls.back() == "restore /b/");
 }
 
@@ -578,4 +619,51 @@ TEST_CASE("a node that does not come up gets its service log's last lines shown"
     const auto before = f.sink.messages.size();
     REQUIRE_FALSE(f.run("a", "app.wait_ready"));
     CHECK(f.sink.messages.size() == before);
+}
+
+TEST_CASE("backup.in_window clone: copy, swap back on undo, dump from the copy, drop only after that dump re-verifies",
+          "[runner][clone]") {
+    Fixture f;
+    const std::string copy = "db__" + fs::path(f.work).filename().string();
+    const std::string failed = "db__failed_" + fs::path(f.work).filename().string();
+    auto pre = f.run("cluster", "database.clone_check");
+    REQUIRE(pre);
+    CHECK(pre->details.at("copy") == copy);
+    auto cp = f.run("cluster", "backup.clone");
+    REQUIRE(cp);
+    CHECK(cp->details.at("copy") == copy);
+    CHECK(cp->details.at("failed") == failed);
+    CHECK(f.databases.contains(copy));
+
+    SECTION("the undo swaps the recorded copy back in place") {
+        REQUIRE(f.undo("backup/clone", "backup.clone", "backup.swap", *cp));
+        CHECK(f.rec.calls.back() == "swap db__ db__failed_");
+        CHECK(f.databases.contains(failed));
+    }
+    SECTION("the drop refuses before a dump of the copy exists, then drops once it re-verifies") {
+        auto early = f.run("cluster", "backup.drop_copy");
+        REQUIRE_FALSE(early);
+        CHECK(early.error().message.find("keeping it") != std::string::npos);
+        CHECK(f.databases.contains(copy));
+        auto dump = f.run("cluster", "backup.dump_copy");
+        REQUIRE(dump);
+        CHECK(dump->details.at("path").ends_with(".pgdump"));
+        f.dump_intact = false;  // the file changed since: the copy stays the backup
+        auto bad = f.run("cluster", "backup.drop_copy");
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().message.find("keeping copy " + copy) != std::string::npos);
+        CHECK(f.databases.contains(copy));
+        f.dump_intact = true;
+        auto drop = f.run("cluster", "backup.drop_copy");
+        REQUIRE(drop);
+        CHECK(drop->details.at("dropped") == "true");
+        CHECK_FALSE(f.databases.contains(copy));
+        // Resumed after the drop: both steps are no-ops that still stand on the verified dump.
+        auto again = f.run("cluster", "backup.dump_copy");
+        REQUIRE(again);
+        CHECK(again->details.at("path") == dump->details.at("path"));
+        auto drop2 = f.run("cluster", "backup.drop_copy");
+        REQUIRE(drop2);
+        CHECK(drop2->details.at("dropped") == "already");
+    }
 }

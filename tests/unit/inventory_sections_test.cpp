@@ -41,6 +41,7 @@ TEST_CASE("minimal inventory gets the documented defaults", "[inventory][section
     CHECK(inv.traffic.retry_after == 120);
     CHECK(inv.backup.method == "api");
     CHECK(inv.backup.destination == "/var/backups/ncb");
+    CHECK(inv.backup.in_window == "dump");
     CHECK(inv.checks.empty());
     CHECK(inv.timeouts.stop == 60s);
     CHECK(inv.timeouts.ready == 600s);
@@ -247,6 +248,19 @@ TEST_CASE("database and backup sections", "[inventory][sections]") {
     CHECK(b.ping_start == std::vector<std::string>{"https://ping.example.com/s"});
     CHECK(b.ping_success.size() == 2);
     CHECK(b.ping_failure == std::vector<std::string>{"https://ping.example.com/fail"});
+}
+
+TEST_CASE("backup.in_window: clone on PostgreSQL", "[inventory][sections][clone]") {
+    auto inv = parse_inventory(
+        "cluster: c\napi: {lb_url: http://lb, token_env: T}\n"
+        "nodes:\n  - {name: a, url: \"http://a:13000\", driver: docker, docker: {container: a, "
+        "image: nocobase/nocobase}}\n"
+        "database: {name: nocobase, user: nocobase}\n"
+        "backup: {method: database, destination: /b, in_window: clone}\n",
+        "clone.yaml");
+    if (!inv) FAIL(test::joined(inv.error()));
+    CHECK(inv->backup.in_window == "clone");
+    CHECK(inv->database.dialect == "postgres");
 }
 
 TEST_CASE("checks: http, plugins_enabled, command", "[inventory][sections]") {

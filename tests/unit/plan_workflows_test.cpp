@@ -162,3 +162,45 @@ TEST_CASE("the plan as text, step by step, is the same document as the DOM; a ru
     plain.step = "stop/app1";
     CHECK(nlohmann::json::parse(run::event_to_line(plain)) == run::event_to_json(plain));
 }
+
+TEST_CASE("backup.in_window clone: preflight checks the copy, the window copies, the dump comes after live",
+          "[plan][clone]") {
+    Inventory inv = make_inventory(3);
+    inv.backup.in_window = "clone";
+    auto plan = plan::build_upgrade(inv, {.to = "2.2.16"});
+    REQUIRE(plan);
+    CHECK(phase_names(*plan) == std::vector<std::string>{"preflight", "maintenance", "stop", "backup", "upgrade",
+                                                         "canary", "verify", "fanout", "live", "archive"});
+    const Step* check = plan->find_step("preflight/clone");
+    REQUIRE(check != nullptr);
+    CHECK(check->action == "database.clone_check");
+    // Inside the window: the copy, undone by the swap; no dump there.
+    const Step* copy = plan->find_step("backup/clone");
+    REQUIRE(copy != nullptr);
+    CHECK(copy->action == "backup.clone");
+    REQUIRE(copy->undo.has_value());
+    CHECK(copy->undo->action == "backup.swap");
+    CHECK(plan->find_step("backup/database") == nullptr);
+    CHECK(plan->find_phase("backup")->on_failure == OnFailure::Undo);
+    // After traffic is live: the dump of the copy, then the copy's drop only after it; a failure there stops
+    // (nothing to undo: the new version is live, the copy stays the backup).
+    const Phase* archive = plan->find_phase("archive");
+    REQUIRE(archive != nullptr);
+    CHECK(archive->needs == std::vector<std::string>{"live"});
+    CHECK(archive->on_failure == OnFailure::Stop);
+    CHECK(archive->failure_exit == ExitCode::Failed);
+    CHECK(plan->find_step("archive/dump")->action == "backup.dump_copy");
+    CHECK(plan->find_step("archive/drop")->action == "backup.drop_copy");
+    CHECK(plan->find_step("archive/drop")->after == std::vector<std::string>{"archive/dump"});
+    CHECK_FALSE(plan->find_step("archive/dump")->undo.has_value());
+    // The default stays a dump in the window: no clone step anywhere.
+    auto plain = plan::build_upgrade(make_inventory(3), {.to = "2.2.16"});
+    REQUIRE(plain);
+    CHECK(plain->find_step("preflight/clone") == nullptr);
+    CHECK(plain->find_step("backup/clone") == nullptr);
+    CHECK(plain->find_phase("archive") == nullptr);
+    // --no-rollback keeps the copy but stops for a human instead of swapping.
+    auto nr = plan::build_upgrade(inv, {.to = "2.2.16", .no_rollback = true});
+    REQUIRE(nr);
+    CHECK(nr->find_phase("backup")->on_failure == OnFailure::Stop);
+}

@@ -75,3 +75,32 @@ TEST_CASE("the rollback plan restores before any node starts and is rebuilt iden
     args.erase("previous.b");
     CHECK_FALSE(plan::build_rollback(inv, args));
 }
+
+TEST_CASE("rollback of a clone run: the copy swaps back while it exists, else its dump is restored",
+          "[rollback][clone]") {
+    RunRecord r = upgrade_run(false);
+    r.steps.erase("backup/database");
+    r.steps["backup/clone"] = {StepState::Ok, {{"copy", "db__ncbctl_r1"}, {"failed", "db__ncbctl_failed_r1"}}, 1, ""};
+    auto args = plan::rollback_args(r);
+    REQUIRE(args);
+    CHECK(args->args.at("clone") == "db__ncbctl_r1");
+    auto plan = plan::build_rollback(two_nodes(), args->args);
+    REQUIRE(plan);
+    const Step* sw = plan->find_step("restore/clone");
+    REQUIRE(sw != nullptr);
+    CHECK(sw->action == "backup.swap");
+    CHECK(sw->params.at("copy") == "db__ncbctl_r1");
+    CHECK(sw->params.at("failed") == "db__ncbctl_failed_r1");
+    CHECK(plan->find_step("restore/database") == nullptr);
+
+    // Dumped and dropped after the window: the dump is the backup.
+    r.steps["archive/dump"] = {StepState::Ok, {{"path", "/b/from-copy.pgdump"}}, 1, ""};
+    r.steps["archive/drop"] = {StepState::Ok, {{"dropped", "true"}}, 1, ""};
+    args = plan::rollback_args(r);
+    REQUIRE(args);
+    CHECK_FALSE(args->args.contains("clone"));
+    plan = plan::build_rollback(two_nodes(), args->args);
+    REQUIRE(plan);
+    CHECK(plan->find_step("restore/database")->params.at("path") == "/b/from-copy.pgdump");
+    CHECK(plan->find_step("restore/clone") == nullptr);
+}

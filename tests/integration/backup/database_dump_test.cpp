@@ -20,13 +20,7 @@ std::string psql(const std::string& db, const std::string& sql) {
 }
 
 DatabaseSpec spec(const std::string& name) {
-    DatabaseSpec db;
-    db.dialect = "postgres";
-    db.host = "127.0.0.1";
-    db.port = NCBCTL_PG_PORT;
-    db.user = "postgres";
-    db.name = name;
-    return db;
+    return test::pg_spec(NCBCTL_PG_PORT, name);
 }
 
 std::unique_ptr<ToolRunner> local_tools() {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "ncbctl/inventory.hpp"
 #include "net/process.hpp"
 
 namespace ncbctl::test {
@@ -18,6 +19,17 @@ inline std::string psql(int port, const std::string& db, const std::string& sql)
     INFO(r->err);
     REQUIRE(r->exit_code == 0);
     return net::last_lines(r->out, 1);
+}
+
+// The inventory's database section for that PostgreSQL: database `name` as `user` (trust, no password).
+inline DatabaseSpec pg_spec(int port, const std::string& name, const std::string& user = "postgres") {
+    DatabaseSpec db;
+    db.dialect = "postgres";
+    db.host = "127.0.0.1";
+    db.port = port;
+    db.user = user;
+    db.name = name;
+    return db;
 }
 
 }  // namespace ncbctl::test
