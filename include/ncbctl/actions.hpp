@@ -36,6 +36,9 @@ inline constexpr std::string_view kAppPluginUpdate = "app.plugin_update";
 inline constexpr std::string_view kAppBackupRestore = "app.backup_restore";
 inline constexpr std::string_view kAppPluginsExpect = "app.plugins_expect";
 inline constexpr std::string_view kAppRegistryCheck = "app.registry_check";
+// What maintain's actions would change (param actions=encoded list): refuses an action that cannot apply,
+// reports `unchanged` when every target state already holds.
+inline constexpr std::string_view kAppForecast = "app.forecast";
 
 // traffic.*: the load balancer (target: the cluster)
 inline constexpr std::string_view kTrafficStatus = "traffic.status";
@@ -79,6 +82,7 @@ inline constexpr std::array kAll = {
     Action{kAppBackupRestore, Family::App},
     Action{kAppPluginsExpect, Family::App},
     Action{kAppRegistryCheck, Family::App},
+    Action{kAppForecast, Family::App},
     Action{kTrafficStatus, Family::Traffic},
     Action{kTrafficMaintenance, Family::Traffic},
     Action{kTrafficLive, Family::Traffic},
@@ -98,6 +102,14 @@ inline constexpr std::array kAll = {
     Action{kBackupDumpCopy, Family::Cluster},
     Action{kBackupDropCopy, Family::Cluster},
 };
+
+// "Nothing to do is not a maintenance." A preflight step whose params hold kForecast is a forecast: when
+// every forecast step of a phase reports kUnchanged in its details (the value says why), the run ends there,
+// exit 0, nothing changed. A plan built with --force has no forecast steps.
+inline constexpr std::string_view kForecast = "forecast";    // step param: "1"
+inline constexpr std::string_view kUnchanged = "unchanged";  // result detail: why nothing would change
+// node.probe's param: the version an upgrade goes to; a running node that has it deployed reports kUnchanged.
+inline constexpr std::string_view kUnchangedIfDeployed = "unchanged_if_deployed";
 
 // The entry of `name`, or nullptr for a name no handler knows (a journal from another version, a typo).
 constexpr const Action* find(std::string_view name) {

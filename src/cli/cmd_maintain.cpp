@@ -12,6 +12,9 @@ namespace ncbctl::cli {
 
 void add_maintain_flags(CLI::App& cmd, MaintainFlags& flags) {
     cmd.add_option("--canary", flags.args.canary, "The node that stays up and performs the actions");
+    cmd.add_flag("--force", flags.args.force,
+                 "Run the cycle even when every action's target state holds already (otherwise: nothing changes, "
+                 "exit 0)");
     add_workflow_flags(cmd, flags.wf);
 }
 

@@ -65,6 +65,7 @@ void register_plan(CLI::App& app, Context& ctx) {
                  "On failure after the window opened, leave it for a human");
     up->add_flag("--early-traffic", flags->upgrade.early_traffic,
                  "After verify, the canary serves alone while the others start");
+    up->add_flag("--force", flags->upgrade.force, "No forecast: the upgrade runs even when every node has --to");
     add_selection(up, flags->selection);
     up->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {

@@ -26,7 +26,8 @@ ExitCode rollback(const Context& ctx, const RollbackFlags& flags) {
     const std::string state = ctx.state_dir_for(inv->cluster);
     std::optional<RunRecord> run;
     for (auto& r : list_runs(state)) {
-        if (flags.run_id.empty() ? r.workflow == "upgrade" : r.run_id == flags.run_id) {
+        // The newest upgrade that changed something: one that found every node at --to already did nothing.
+        if (flags.run_id.empty() ? r.workflow == "upgrade" && r.changed : r.run_id == flags.run_id) {
             run = std::move(r);
             break;
         }
@@ -75,7 +76,7 @@ void register_rollback(CLI::App& app, Context& ctx) {
     auto flags = std::make_shared<RollbackFlags>();
     auto* cmd = app.add_subcommand("rollback",
                                    "Take a finished upgrade back: its backup restored, every node on its "
-                                   "previous version (default: the newest upgrade run)");
+                                   "previous version (default: the newest upgrade run that changed something)");
     cmd->add_option("RUN", flags->run_id, "Upgrade run id (see `ncbctl runs list`)");
     cmd->add_flag("--force", flags->force,
                   "Roll back even though traffic went live since (changes made since are lost)");

@@ -24,6 +24,8 @@ void register_upgrade(CLI::App& app, Context& ctx) {
     cmd->add_flag("--early-traffic", flags->args.early_traffic,
                   "After verify, serve traffic from the canary alone while the other nodes start (shorter 503 window; "
                   "one node carries the load meanwhile)");
+    cmd->add_flag("--force", flags->args.force,
+                  "Run the upgrade even when every node runs --to already (otherwise: nothing changes, exit 0)");
     add_workflow_flags(*cmd, flags->wf);
     cmd->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {

@@ -176,6 +176,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     if (!args.canary.empty()) plan.args["canary"] = args.canary;
     if (!args.registry.empty()) plan.args["registry"] = args.registry;
     for (const auto& [name, file] : args.files) plan.args["file:" + name] = file;
+    if (args.force) plan.args["force"] = "true";
     plan.inventory_hash = inv.content_hash;
     const Duration cmd = ms(inv.timeouts.command);
 
@@ -192,6 +193,16 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     if (auto present = must_exist(args.actions); !present.empty()) {
         auto s = step("preflight/plugins/" + canary->name, canary->name, actions::kAppPluginsExpect, cmd, 3);
         s.params["present"] = present;
+        pre.steps.push_back(std::move(s));
+    }
+    // Nothing to do is not a maintenance: when every target state holds already, the run ends here (exit 0);
+    // an action that cannot apply (disable a plugin that is not installed) fails here (exit 3).
+    const bool restores = std::any_of(args.actions.begin(), args.actions.end(),
+                                      [](const MaintainAction& a) { return a.kind == "backup_restore"; });
+    if (!args.force && !restores) {
+        auto s = step("preflight/forecast/" + canary->name, canary->name, actions::kAppForecast, cmd, 3);
+        s.params["actions"] = encode_actions(args.actions);
+        s.params[std::string(actions::kForecast)] = "1";
         pre.steps.push_back(std::move(s));
     }
     // What the canary will download must be in the registry (asked from here; see app_actions.hpp).

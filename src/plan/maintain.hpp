@@ -34,6 +34,8 @@ struct MaintainArgs {
     std::string registry;  // npm registry for plugin_add and plugin_update
     // plugin_update from a local package tarball: plugin (as named in the target) -> absolute path.
     std::map<std::string, std::string> files;
+    // Run the cycle even when every action's target state holds already (no forecast step: actions.hpp).
+    bool force = false;
 };
 
 // "enable:sample-hello" or "enable sample-hello" -> {plugin_enable, sample-hello}; Usage error otherwise.

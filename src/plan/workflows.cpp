@@ -32,13 +32,20 @@ Status check_nodes(const Inventory& inv) {
 }
 
 // Preflight: reads only. Any failure: exit 3, nothing changed.
-Phase preflight(const Inventory& inv, const std::string& version) {
+// `forecast`: every probe says whether its node runs `version` already; all of them do: nothing to do.
+Phase preflight(const Inventory& inv, const std::string& version, bool forecast = false) {
     auto p = phase("preflight", "check every node, the LB, the database and the API; change nothing", true,
                    OnFailure::Stop, ExitCode::Preflight);
     p.always = true;
     const auto t = std::chrono::duration_cast<Duration>(inv.timeouts.command);
-    for (const auto& n : inv.nodes)
-        p.steps.push_back(step("preflight/probe/" + n.name, n.name, actions::kNodeProbe, t, 3));
+    for (const auto& n : inv.nodes) {
+        auto s = step("preflight/probe/" + n.name, n.name, actions::kNodeProbe, t, 3);
+        if (forecast) {
+            s.params[std::string(actions::kForecast)] = "1";
+            s.params[std::string(actions::kUnchangedIfDeployed)] = version;
+        }
+        p.steps.push_back(std::move(s));
+    }
     p.steps.push_back(step("preflight/traffic", std::string(kCluster), actions::kTrafficStatus, t, 3));
     if (!version.empty()) {
         p.steps.push_back(step("preflight/database", std::string(kCluster), actions::kDatabaseCheck, t, 3));
@@ -104,9 +111,10 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     if (!args.canary.empty()) plan.args["canary"] = args.canary;
     if (args.no_rollback) plan.args["no-rollback"] = "true";
     if (args.early_traffic) plan.args["early-traffic"] = "true";
+    if (args.force) plan.args["force"] = "true";
     plan.inventory_hash = inv.content_hash;
 
-    plan.phases.push_back(preflight(inv, args.to));
+    plan.phases.push_back(preflight(inv, args.to, !args.force));
     plan.phases.push_back(maintenance(inv, undo_or_stop, back_live));
     plan.phases.push_back(stop_all(inv, undo_or_stop, back_live, true));
 

@@ -16,6 +16,7 @@ struct UpgradeArgs {
     std::string canary;          // empty: the inventory's canary
     bool no_rollback = false;    // failures after the window opened leave the cluster in maintenance (exit 6)
     bool early_traffic = false;  // after verify, traffic goes live pinned to the canary during the fan-out
+    bool force = false;          // run even when every node runs `to` already (no forecast: actions.hpp)
 };
 
 // Phases: preflight, maintenance, stop, backup, upgrade, canary, verify, fanout, live (docs/engine.md).

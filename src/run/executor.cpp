@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ncbctl/actions.hpp"
 #include "ncbctl/cancel.hpp"
 
 namespace ncbctl::run {
@@ -104,6 +105,7 @@ private:
 
     StepRun run_step(const Phase& p, const Step& s);
     Outcome run_phase(const Phase& p, PhaseSummary& summary);
+    std::optional<std::string> unchanged_by_forecast(const Phase& p) const;
     void worker(const Phase& p);
     bool rollback(RunOutcome& out);
     void finish(RunOutcome& out, ExitCode code, const std::string& state);
@@ -268,6 +270,23 @@ Outcome Engine::run_phase(const Phase& p, PhaseSummary& summary) {
     return o;
 }
 
+// Why the run has nothing to do, when phase `p` holds forecast steps and every one of them reported so.
+std::optional<std::string> Engine::unchanged_by_forecast(const Phase& p) const {
+    std::string why;
+    bool any = false;
+    for (const auto& s : p.steps) {
+        if (!s.params.contains(std::string(actions::kForecast))) continue;
+        any = true;
+        auto done = done_.find(s.id);
+        if (done == done_.end()) return std::nullopt;
+        auto u = done->second.details.find(std::string(actions::kUnchanged));
+        if (u == done->second.details.end()) return std::nullopt;
+        why += (why.empty() ? "" : "; ") + u->second;
+    }
+    if (!any) return std::nullopt;
+    return why;
+}
+
 bool Engine::rollback(RunOutcome& out) {
     bool ok = true;
     for (auto pit = plan_.phases.rbegin(); pit != plan_.phases.rend(); ++pit) {
@@ -330,6 +349,7 @@ void Engine::finish(RunOutcome& out, ExitCode code, const std::string& state) {
         e.message = state;
     }
     e.exit_code = to_int(code);
+    if (e.kind == EventKind::RunFinished) e.details["changed"] = out.changed ? "true" : "false";
     emit(std::move(e));
 }
 
@@ -388,7 +408,16 @@ RunOutcome Engine::run() {
             return out;
         }
         const Outcome o = run_phase(p, sum);
-        if (o == Outcome::Ok) continue;
+        if (o == Outcome::Ok) {
+            if (auto why = unchanged_by_forecast(p)) {
+                for (std::size_t j = i + 1; j < plan_.phases.size(); ++j) out.phases[j].result = "skipped";
+                out.duration_ms = ms_since(t0);
+                out.changed = false;
+                finish(out, ExitCode::Ok, "nothing to do, nothing changed: " + *why + " (--force runs it anyway)");
+                return out;
+            }
+            continue;
+        }
         for (std::size_t j = i + 1; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
         out.duration_ms = ms_since(t0);
         if (o == Outcome::Interrupted && journal_broken()) {

@@ -44,6 +44,9 @@ struct RunOutcome {
     std::vector<std::string> undone;    // step ids undone, in undo order
     std::vector<std::string> undo_failures;
     std::string cluster_state;  // one line: what state the cluster was left in
+    // False when the run ended after its forecast said every target state already holds (actions.hpp
+    // kForecast), so nothing was changed: like Ansible's changed=0.
+    bool changed = true;
     std::int64_t duration_ms = 0;
 };
 

@@ -184,6 +184,8 @@ static Result<RunRecord> read_journal_lines(const std::string& path) {
             case EventKind::RunFinished:
                 r.finished = true;
                 r.result = result;
+                r.changed = !(j.contains("details") && j["details"].is_object() &&
+                              util::json_string_or(j["details"], "changed") == "false");
                 r.exit_code = exit_code_of(j, -1);
                 break;
             default:

@@ -74,6 +74,7 @@ struct RunRecord {
     bool interrupted = false;
     std::string result;  // of run.finished (or "interrupted" / "incomplete")
     int exit_code = -1;
+    bool changed = true;                   // false: its forecast found nothing to do, so the run changed nothing
     int sessions = 0;                      // 1 + number of resumes
     int undos = 0;                         // undo actions run (a rolled-back run is never resumed)
     [[nodiscard]] bool resumable() const;  // unfinished, interrupted, or left for a human (exit 6) without any undo

@@ -288,8 +288,8 @@ void print_summary(std::ostream& out, const std::string& command, const std::str
 }
 
 void print_final_line(std::ostream& out, const std::string& command, const std::string& run_id, const RunOutcome& o) {
-    out << command << ": " << o.result << " in " << dur(o.duration_ms) << " (run " << run_id << ", exit "
-        << to_int(o.exit) << ")\n";
+    out << command << ": " << o.result << (o.exit == ExitCode::Ok && !o.changed ? ", nothing changed" : "") << " in "
+        << dur(o.duration_ms) << " (run " << run_id << ", exit " << to_int(o.exit) << ")\n";
 }
 
 }  // namespace ncbctl::run

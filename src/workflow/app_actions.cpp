@@ -8,6 +8,7 @@
 #include "ncbctl/package_registry.hpp"
 #include "net/http.hpp"  // redact_url
 #include "plan/maintain.hpp"
+#include "workflow/change_forecast.hpp"
 #include "workflow/progress.hpp"
 
 namespace ncbctl::workflow {
@@ -134,6 +135,14 @@ Result<StepResult> run_app_action(AppClient& app, const RegistryLookup& registry
     if (step.action == actions::kAppPluginsExpect) {
         if (auto st = expect_states(*list, step, node.name); !st) return fail(st.error());
         out.details = {{"plugins", std::to_string(list->size())}};
+        return out;
+    }
+    if (step.action == actions::kAppForecast) {
+        auto wanted = plan::decode_actions(get(step.params, "actions"));
+        if (!wanted) return fail(wanted.error());
+        auto unchanged = forecast_maintain(*list, *wanted, node.name);
+        if (!unchanged) return fail(unchanged.error());
+        if (*unchanged) out.details[std::string(actions::kUnchanged)] = **unchanged;
         return out;
     }
     if (step.action == actions::kAppRegistryCheck) {

@@ -18,6 +18,7 @@ const ClusterRunner::Handlers& ClusterRunner::app_handlers() {
         {actions::kAppPluginDisable, &ClusterRunner::app_api},    {actions::kAppPluginRemove, &ClusterRunner::app_api},
         {actions::kAppPluginUpdate, &ClusterRunner::app_api},     {actions::kAppBackupRestore, &ClusterRunner::app_api},
         {actions::kAppPluginsExpect, &ClusterRunner::app_api},    {actions::kAppRegistryCheck, &ClusterRunner::app_api},
+        {actions::kAppForecast, &ClusterRunner::app_api},
     };
     return table;
 }

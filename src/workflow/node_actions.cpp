@@ -47,6 +47,9 @@ Result<StepResult> ClusterRunner::node_probe(const std::string&, const Call& c) 
         op.out.details = {{"service", std::string(to_string(p->service))}, {"deployed", p->deployed_version}};
         if (p->service == ServiceState::Missing)
             return fail(ErrorCode::NotFound, op.prefix + "service not found (" + p->detail + "); check the inventory");
+        const std::string to = param(c.step.params, std::string(actions::kUnchangedIfDeployed));
+        if (!to.empty() && p->service == ServiceState::Running && p->deployed_version == to)
+            op.out.details[std::string(actions::kUnchanged)] = op.node.name + " runs " + to + " already";
         return op.out;
     });
 }

@@ -55,6 +55,8 @@ std::vector<Plan> every_workflow() {
         every_kind.actions.push_back(*action);
     }
     built.push_back(plan::build_maintain(inv, every_kind));
+    every_kind.actions.pop_back();  // without the restore: the plan forecasts (app.forecast)
+    built.push_back(plan::build_maintain(inv, every_kind));
     std::vector<Plan> out;
     for (auto& p : built) {
         REQUIRE(p);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A -> B on the real cluster: every node at B; through the LB only 200 before, only 503 + Retry-After
 # during, only 200 after; the record written before is still there; a second upgrade meanwhile exits 4
-# naming the holder. The backup is taken with database.run_on: node:app1 (pg_dump on app1's host over SSH).
+# naming the holder; upgrading again to the same version changes nothing. The backup is taken with database.run_on: node:app1 (pg_dump on app1's host over SSH).
 source "$(dirname "$0")/lib.sh"
 runon_inventory "$INV" "$E2E_DIR/runon.yaml"
 NC=("$NCBCTL" -i "$E2E_DIR/runon.yaml" --state-dir "$E2E_DIR/state" --no-color)
@@ -21,4 +21,13 @@ shape=$(window_shape "$probe")
 [ "$shape" = AMA ] || { bad_answers "$probe" >&2; fail "clients saw '$shape' through the LB, expected AMA (200s, 503s with Retry-After, 200s)"; }
 user_exists e2e_before || fail "the record written before the upgrade is gone"
 expect_dump_ran_on_app1
+# Nothing to do is not a maintenance: every node runs 2.2.15 now, so a second upgrade ends after preflight.
+rc3=0; again=$("${NC[@]}" --yes --output json upgrade --to 2.2.15 2> "$E2E_DIR/again.err") || rc3=$?
+[ $rc3 = 0 ] || { tail -5 "$E2E_DIR/again.err" >&2; fail "upgrade to the version every node runs: exit $rc3, expected 0"; }
+[ "$(echo "$again" | jq -r 'select(.type=="run.finished") | .details.changed')" = false ] ||
+  fail "upgrade to the version every node runs does not say changed=false"
+beyond=$(echo "$again" | jq -r 'select(.type=="step.started") | .step' | grep -v '^preflight/' || true)
+[ -z "$beyond" ] || fail "upgrade to the version every node runs ran steps: $beyond"
+echo "$again" | jq -r 'select(.type=="run.finished") | .message' | grep -q "runs 2.2.15 already" ||
+  fail "run.finished does not say why nothing changed"
 echo "upgrade: ok (backup through run_on node:app1); 503 window seen by clients: $(window_seconds "$probe") s; lock held exit 4"
