@@ -64,12 +64,13 @@ Params expectations(const std::vector<MaintainAction>& actions) {
     return p;
 }
 
-// Plugins the actions name that must already be on the node (not added earlier in the same list).
+// Plugins the actions name that must already be on the node (not added earlier in the same list). A plugin
+// to remove need not be: absent is what remove wants (the forecast says so, exit 0).
 std::string must_exist(const std::vector<MaintainAction>& actions) {
     std::vector<std::string> added, out;
     for (const auto& a : actions) {
         if (a.kind == "plugin_add") added.push_back(a.target);
-        if (a.kind == "backup_restore" || a.kind == "plugin_add") continue;
+        if (a.kind == "backup_restore" || a.kind == "plugin_add" || a.kind == "plugin_remove") continue;
         const std::string name = a.kind == "plugin_update" ? split_plugin_ref(a.target).name : a.target;
         if (std::find(out.begin(), out.end(), name) == out.end() && added.empty()) out.push_back(name);
     }

@@ -158,6 +158,10 @@ Result<StepResult> run_app_action(AppClient& app, const RegistryLookup& registry
         progress(events, "pm:add " + target + " (downloaded by the node)");
         return wrap(app.plugin_add(target, get(step.params, "registry"), "", deadline));
     }
+    if (p == nullptr && step.action == actions::kAppPluginRemove) {
+        progress(events, target + " is not on the node: nothing to remove");
+        return out;
+    }
     if (p == nullptr)
         return fail(ErrorCode::NotFound,
                     prefix + "no plugin " + target + " (see `ncbctl plugin list`; add it first with plugin add)");

@@ -80,7 +80,7 @@ TEST_CASE("maintain: the last action per plugin decides what every node must sho
     // Plugins that must exist are checked in preflight (exit 3, nothing changed).
     const Step* pre = plan->find_step("preflight/plugins/app1");
     REQUIRE(pre != nullptr);
-    CHECK(pre->params.at("present") == "a,b,c");
+    CHECK(pre->params.at("present") == "a,b");  // c is removed: absent is what remove wants
     CHECK(v->params.at("absent") == "c");
     CHECK_FALSE(v->params.contains("disabled"));
 }
