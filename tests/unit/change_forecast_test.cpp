@@ -141,7 +141,7 @@ TEST_CASE("upgrade: unchanged only when every node runs --to already", "[forecas
     }
 }
 
-TEST_CASE("--force plans carry no forecast; restores never forecast", "[forecast]") {
+TEST_CASE("forecast: a --force plan carries none, and restores never forecast", "[forecast]") {
     auto up = plan::build_upgrade(make_inventory(2), {.to = "2.2.16", .force = true});
     REQUIRE(up);
     CHECK(up->args.at("force") == "true");
