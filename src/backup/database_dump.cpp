@@ -17,6 +17,7 @@
 #include <random>
 
 #include "net/process.hpp"
+#include "util/atomic_file.hpp"
 #include "util/fd.hpp"
 #include "util/sha256.hpp"
 
@@ -93,13 +94,6 @@ Error io_error(const std::string& what, const std::string& path) {
 }
 
 // A rename is durable only once its directory is synced: without it a crash can lose the file a manifest names.
-Status sync_dir_of(const std::string& path) {
-    const std::string dir = fs::path(path).parent_path().string();
-    util::Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid() || ::fsync(fd.get()) != 0) return fail(io_error("sync directory", dir));
-    return {};
-}
-
 // Proves the dump readable without touching a database: pg_restore reads the whole TOC (fed the file on
 // stdin where it runs; it stops reading after the TOC); a mysqldump file ends with its completion marker
 // only when the dump finished.
@@ -140,25 +134,7 @@ Status write_manifest(const DumpManifest& m) {
 }  // namespace
 
 Status write_private_file(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid()) return fail(io_error("write", tmp));
-    auto failed = [&](const char* what, const std::string& p) {
-        auto e = io_error(what, p);
-        ::unlink(tmp.c_str());
-        return fail(e);
-    };
-    ::fchmod(fd.get(), 0600);  // a tmp left by a crash may have kept other bits
-    for (std::size_t off = 0; off < text.size();) {
-        const ssize_t w = ::write(fd.get(), text.data() + off, text.size() - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return failed("write", tmp);
-        off += static_cast<std::size_t>(w);
-    }
-    if (::fsync(fd.get()) != 0) return failed("sync", tmp);
-    fd.reset();
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return failed("write", path);
-    return sync_dir_of(path);
+    return util::write_file_atomic(path, text, 0600);
 }
 
 std::string manifest_path(const std::string& dump_path) {
@@ -194,8 +170,8 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     const std::string source = dump_from.empty() ? db.name : dump_from;
     const auto started = Clock::now();
     std::error_code ec;
-    fs::create_directories(dest_dir, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot create backup directory " + dest_dir + ": " + ec.message());
+    if (auto d = util::create_private_directories(dest_dir); !d)
+        return fail(ErrorCode::Io, "cannot create backup directory " + dest_dir + ": " + d.error().message);
     ::chmod(dest_dir.c_str(), 0700);
     auto env = client_env(db);
     if (!env) return fail(env.error());
@@ -278,10 +254,8 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     m.run_id = run_id;
     m.ran_on = tools.where();
     m.dumped_from = dump_from;
-    fs::rename(tmp_path, final_path, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot rename " + tmp_path + ": " + ec.message());
+    if (auto committed = util::commit_atomic(tmp_path, final_path); !committed) return fail(committed.error());
     cleanup.path.clear();
-    // The manifest's write syncs the directory, which makes this rename durable too.
     m.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (auto w = write_manifest(m); !w) return fail(w.error());
     return m;

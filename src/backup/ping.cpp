@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "net/http.hpp"
+#include "util/redact.hpp"
 
 namespace ncbctl::backup {
 
@@ -34,9 +35,9 @@ std::vector<std::string> send_pings(const PingTargets& targets, PingEvent event,
         req.follow_redirects = true;
         auto r = http.perform(req, Deadline::after(10s));
         if (!r)
-            warnings.push_back("ping " + net::redact_url(url) + ": " + r.error().message);
+            warnings.push_back("ping " + util::redact_url(url) + ": " + r.error().message);
         else if (r->status < 200 || r->status >= 300)
-            warnings.push_back("ping " + net::redact_url(url) + ": HTTP " + std::to_string(r->status));
+            warnings.push_back("ping " + util::redact_url(url) + ": HTTP " + std::to_string(r->status));
     }
     return warnings;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "net/process.hpp"
+#include "util/atomic_file.hpp"
 #include "util/sha256.hpp"
 
 namespace ncbctl::backup {
@@ -24,7 +25,7 @@ Result<Params> archive_storage(const std::string& storage_dir, const std::string
     if (!fs::is_directory(storage_dir))
         return fail(ErrorCode::NotFound, "storage directory " + storage_dir + " not found");
     std::error_code ec;
-    fs::create_directories(dest_dir, ec);
+    if (auto d = util::create_private_directories(dest_dir); !d) return fail(d.error());
     const std::string final_path = (fs::path(dest_dir) / (base_name + ".storage.tar.gz")).string();
     const std::string tmp = final_path + ".partial";
     auto r = net::run_process({.argv = {"tar", "-C", storage_dir, "-czf", tmp, "."}}, deadline);
@@ -44,8 +45,10 @@ Result<Params> archive_storage(const std::string& storage_dir, const std::string
     auto sum = util::sha256_file_hex(tmp);
     if (!sum) return fail(sum.error());
     const auto bytes = fs::file_size(tmp, ec);
-    fs::rename(tmp, final_path, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot rename " + tmp + ": " + ec.message());
+    if (auto c = util::commit_atomic(tmp, final_path); !c) {
+        ::unlink(tmp.c_str());
+        return fail(c.error());
+    }
     return Params{
         {"path", final_path}, {"sha256", *sum}, {"bytes", std::to_string(bytes)}, {"entries", std::to_string(entries)}};
 }
@@ -64,8 +67,8 @@ Status restore_storage(const std::string& archive, const std::string& storage_di
         fs::rename(dir, replaced, ec);
         if (ec) return fail(ErrorCode::Io, "cannot move " + storage_dir + " aside: " + ec.message());
     }
-    fs::rename(incoming, dir, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot move the restored storage into place: " + ec.message());
+    if (auto c = util::commit_atomic(incoming, storage_dir); !c)
+        return fail(ErrorCode::Io, "cannot move the restored storage into place: " + c.error().message);
     return {};
 }
 

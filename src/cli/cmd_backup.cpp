@@ -25,6 +25,7 @@
 #include "nocobase/client.hpp"
 #include "run/cluster_lock.hpp"
 #include "run/journal.hpp"
+#include "util/atomic_file.hpp"
 #include "util/sha256.hpp"
 #include "wiring/wiring.hpp"
 
@@ -132,7 +133,7 @@ Result<std::string> run_api_backup(const Inventory& inv, const Node& node, const
     if (!name) return fail(name.error().with_context("node " + node.name + ": backup: "));
     log.info("node " + node.name + (existing.empty() ? " made backup " : " has backup ") + *name + "; downloading");
     std::error_code ec;
-    fs::create_directories(dest, ec);
+    if (auto d = util::create_private_directories(dest); !d) return fail(d.error());
     ::chmod(dest.c_str(), 0700);
     const std::string path = (fs::path(dest) / (base + ".nbdata")).string();
     if (fs::exists(path, ec))

@@ -45,7 +45,7 @@ ExitCode resume(const Context& ctx, const ResumeFlags& flags) {
 void register_resume(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("resume", "Continue an interrupted run (default: the newest resumable one)");
     auto flags = std::make_shared<ResumeFlags>();
-    cmd->add_option("RUN", flags->run_id, "Run id (see runs list)");
+    cmd->add_option("RUN", flags->run_id, "Run id (see runs list)")->check(CLI::Validator(run_id_problem, "RUN"));
     cmd->add_flag("--force", flags->force, "Resume even though the inventory changed since the run started");
     add_run_flags(*cmd, flags->run);
     cmd->callback([&ctx, flags] { ctx.action = [&ctx, flags] { return resume(ctx, *flags); }; });

@@ -77,7 +77,8 @@ void register_rollback(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("rollback",
                                    "Take a finished upgrade back: its backup restored, every node on its "
                                    "previous version (default: the newest upgrade run that changed something)");
-    cmd->add_option("RUN", flags->run_id, "Upgrade run id (see `ncbctl runs list`)");
+    cmd->add_option("RUN", flags->run_id, "Upgrade run id (see `ncbctl runs list`)")
+        ->check(CLI::Validator(run_id_problem, "RUN"));
     cmd->add_flag("--force", flags->force,
                   "Roll back even though traffic went live since (changes made since are lost)");
     add_workflow_flags(*cmd, flags->wf);

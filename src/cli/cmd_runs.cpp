@@ -10,9 +10,11 @@
 #include <memory>
 
 #include "cli/context.hpp"
+#include "cli/run_options.hpp"
 #include "plan/render.hpp"
 #include "run/journal.hpp"
 #include "run/timeline.hpp"
+#include "util/quote.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::cli {
@@ -95,9 +97,10 @@ ExitCode list(const Context& ctx) {
     }
     std::cout << fmt::format("{:<24} {:<19}  {:<12} {:>4}  {}\n", "RUN", "STARTED (UTC)", "RESULT", "EXIT", "COMMAND");
     for (const auto& r : runs)
-        std::cout << fmt::format("{:<24} {:<19}  {:<12} {:>4}  {}{}\n", r.run_id, utc(r.started_ms), r.result,
-                                 r.exit_code < 0 ? std::string("-") : std::to_string(r.exit_code), r.command,
-                                 r.resumable() && !r.finished ? "  (resumable)" : "");
+        std::cout << fmt::format("{:<24} {:<19}  {:<12} {:>4}  {}{}\n", r.run_id, utc(r.started_ms),
+                                 util::quote(r.result),
+                                 r.exit_code < 0 ? std::string("-") : std::to_string(r.exit_code),
+                                 util::quote(r.command), r.resumable() && !r.finished ? "  (resumable)" : "");
     return ExitCode::Ok;
 }
 
@@ -135,27 +138,28 @@ ExitCode show(const Context& ctx, const std::string& run_id) {
         std::cout << out.dump(2) << '\n';
         return ExitCode::Ok;
     }
-    std::cout << "Run " << rec->run_id << ": " << rec->command << "\n"
+    // Everything below comes from the journal, a file: shown escaped (util::quote), never raw.
+    std::cout << "Run " << rec->run_id << ": " << util::quote(rec->command) << "\n"
               << "  started " << utc(rec->started_ms) << " UTC, last event " << utc(rec->last_event_ms) << " UTC, "
-              << rec->sessions << " session(s), ncbctl " << rec->ncbctl_version << "\n"
-              << "  result " << rec->result
+              << rec->sessions << " session(s), ncbctl " << util::quote(rec->ncbctl_version) << "\n"
+              << "  result " << util::quote(rec->result)
               << (rec->exit_code >= 0 ? ", exit " + std::to_string(rec->exit_code) : std::string())
               << (rec->resumable() ? " (resumable: ncbctl resume " + rec->run_id + ")" : std::string()) << "\n"
-              << "  inventory sha256 " << rec->inventory_hash << "\n";
+              << "  inventory sha256 " << util::quote(rec->inventory_hash) << "\n";
     if (!rec->plan) return ExitCode::Ok;
     if (auto tl = run::read_timeline(rec->path); tl && !tl->empty())
         std::cout << "\n"
                   << run::render_timeline(*tl, {.width = 60, .color = ctx.color() && ::isatty(STDOUT_FILENO) != 0});
     for (const auto& ph : rec->plan->phases) {
-        std::cout << "\n" << ph.name << "\n";
+        std::cout << "\n" << util::quote(ph.name) << "\n";
         for (const auto& s : ph.steps) {
             StepRecord sr;
             if (auto it = rec->steps.find(s.id); it != rec->steps.end()) sr = it->second;
             std::string line =
-                fmt::format("  {:<28} {:<10} {:>8}", s.id, state_name(sr.state),
+                fmt::format("  {:<28} {:<10} {:>8}", util::quote(s.id), state_name(sr.state),
                             sr.state == StepState::Pending ? "" : plan::format_duration(Duration{sr.duration_ms}));
-            for (const auto& [k, v] : sr.details) line += " " + k + "=" + v;
-            if (!sr.error.empty()) line += "  error: " + sr.error;
+            for (const auto& [k, v] : sr.details) line += " " + util::quote(k) + "=" + util::quote(v);
+            if (!sr.error.empty()) line += "  error: " + util::quote(sr.error);
             std::cout << line << '\n';
         }
     }
@@ -171,7 +175,7 @@ void register_runs(CLI::App& app, Context& ctx) {
     ls->callback([&ctx] { ctx.action = [&ctx] { return list(ctx); }; });
     auto* sh = cmd->add_subcommand("show", "One run: every step with its state, duration, details and error");
     auto run_id = std::make_shared<std::string>();
-    sh->add_option("RUN", *run_id, "Run id (see runs list)")->required();
+    sh->add_option("RUN", *run_id, "Run id (see runs list)")->required()->check(CLI::Validator(run_id_problem, "RUN"));
     sh->callback([&ctx, run_id] { ctx.action = [&ctx, run_id] { return show(ctx, *run_id); }; });
 }
 

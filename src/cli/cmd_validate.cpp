@@ -18,6 +18,7 @@
 #include "inventory/bounded_read.hpp"
 #include "inventory/yaml_limits.hpp"
 #include "ncbctl/load_options.hpp"
+#include "util/redact.hpp"
 #include "wiring/wiring.hpp"
 #include "workflow/connectivity.hpp"
 
@@ -28,8 +29,9 @@ namespace {
 nlohmann::json summary_json(const Inventory& inv) {
     nlohmann::json nodes = nlohmann::json::array();
     for (const auto& n : inv.nodes)
-        nodes.push_back(
-            {{"name", n.name}, {"driver", n.driver == DriverKind::Docker ? "docker" : "ssh"}, {"url", n.url}});
+        nodes.push_back({{"name", n.name},
+                         {"driver", n.driver == DriverKind::Docker ? "docker" : "ssh"},
+                         {"url", util::redact_url(n.url)}});
     return {{"cluster", inv.cluster},      {"nodes", nodes},
             {"canary", inv.canary},        {"traffic", inv.traffic.driver},
             {"backup", inv.backup.method}, {"content_hash", inv.content_hash}};

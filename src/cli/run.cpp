@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/inventory_load.hpp"
 #include "cli/logging.hpp"
+#include "util/quote.hpp"
 
 namespace ncbctl::cli {
 
@@ -37,10 +38,11 @@ int run(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         if (auto unknown = unknown_command_message(app, argc, argv)) {
-            std::cerr << "ncbctl: " << *unknown << '\n';
+            std::cerr << "ncbctl: " << util::quote(*unknown) << '\n';
             return to_int(ExitCode::Usage);
         }
-        std::cerr << "ncbctl: " << e.what() << "\n"
+        // CLI11 echoes the arguments it did not expect: escaped, so none can drive the terminal.
+        std::cerr << "ncbctl: " << util::quote(e.what()) << "\n"
                   << "Run `ncbctl --help` for usage.\n";
         return to_int(ExitCode::Usage);
     }

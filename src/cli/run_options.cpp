@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "inventory/values.hpp"
+#include "util/quote.hpp"
+#include "util/run_id.hpp"
 #include "util/shell_text.hpp"
 
 namespace ncbctl::cli {
@@ -24,9 +26,17 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
                 const bool digits = !v.empty() && v.size() <= 6 &&
                                     std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
                 return digits ? std::string()
-                              : "`" + v.substr(0, 20) + "` is not a number of nodes (0 to 999999; 0: no limit)";
+                              : (util::is_printable(v.substr(0, 20)) ? "`" + v.substr(0, 20) + "`"
+                                                                     : util::quote(v.substr(0, 20))) +
+                                    " is not a number of nodes (0 to 999999; 0: no limit)";
             },
             "COUNT"));
+}
+
+std::string run_id_problem(const std::string& v) {
+    return util::is_run_id(v)
+               ? std::string()
+               : util::quote(v) + " is not a run id (" + std::string(util::kRunIdShape) + "; see `ncbctl runs list`)";
 }
 
 Result<Duration> parse_lock_wait(const std::string& value) {

@@ -15,6 +15,10 @@ struct RunFlags {
 };
 
 void add_run_flags(CLI::App& cmd, RunFlags& flags);
+// The check of a RUN argument (runs show, resume, rollback), as a CLI11 validator function: "" when the value
+// has the shape of a run id (util/run_id.hpp), else the message; so an id like `../../x` is a usage error
+// (exit 2) before any path is made of it. Use: ->check(CLI::Validator(run_id_problem, "RUN")).
+std::string run_id_problem(const std::string& value);
 // --lock-wait: a duration, or zero in any unit ("0", "0s") for not waiting (fail at once, exit 4, when
 // the lock is held). Usage error, one line, when malformed or negative.
 Result<Duration> parse_lock_wait(const std::string& value);

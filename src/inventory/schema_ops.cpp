@@ -55,7 +55,7 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
     parse_bypass(*t, spec);
 
     if (auto h = driver_block(*t, driver, "haproxy", {"socket", "backend", "servers"})) {
-        h->string("socket", spec.socket, {.check = check_remote_path, .expand = Expand::Yes, .required = true});
+        h->string("socket", spec.socket, {.check = check_socket_path, .expand = Expand::Yes, .required = true});
         h->string("backend", spec.backend, {.check = check_safe_name, .required = true});
         if (auto s = h->open_map("servers", true)) {
             marks.has_haproxy_servers = true;

@@ -91,8 +91,8 @@ void parse_hooks(const MapView& root, Inventory& inv) {
                 const std::string p = path + "[" + std::to_string(i++) + "]";
                 // `pre_upgrade: [curl, -fsS, URL]` is a list of three commands, not one: catch the slip.
                 if (item.IsScalar() && item.Scalar().starts_with('-')) {
-                    h->sink().error(item.Mark(), p + ": `" + item.Scalar() +
-                                                     "` looks like an argument, not a command; write each command "
+                    h->sink().error(item.Mark(), p + ": " + shown(item.Scalar()) +
+                                                     " looks like an argument, not a command; write each command "
                                                      "as one list item, e.g. - [curl, -fsS, URL]");
                     continue;
                 }

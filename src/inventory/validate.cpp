@@ -9,7 +9,7 @@ namespace ncbctl::inv {
 namespace {
 
 std::string not_a_node(const std::string& name, const NodeIndex& index) {
-    std::string msg = "`" + name + "` is not a node";
+    std::string msg = shown(name) + " is not a node";
     // Bounded: a generated inventory can hold thousands of nodes and as many bad references.
     constexpr std::size_t kSuggestAmong = 500;
     constexpr std::size_t kListed = 10;
@@ -49,8 +49,8 @@ void validate_references(const Inventory& inv, const NodeIndex& index, const Ref
     const TrafficSpec& t = inv.traffic;
     if (!t.via_node.empty() && check_ref(t.via_node, marks.traffic_via_node, "traffic.via_node", index, sink) &&
         index.by_name.find(t.via_node)->second.driver == "docker") {
-        sink.error(marks.traffic_via_node, "traffic.via_node: `" + t.via_node +
-                                               "` is a docker node; the load balancer is reached over SSH, "
+        sink.error(marks.traffic_via_node, "traffic.via_node: " + shown(t.via_node) +
+                                               " is a docker node; the load balancer is reached over SSH, "
                                                "so via_node must be an ssh node");
     }
     if (t.driver == "haproxy" && marks.has_haproxy_servers)

@@ -1,5 +1,9 @@
 #include "inventory/values.hpp"
 
+#include "util/plain_path.hpp"
+#include "util/quote.hpp"
+#include "util/ssh_options.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -16,14 +20,6 @@ bool is_control(char c) {
 }
 bool all_of(std::string_view s, auto pred) {
     return std::all_of(s.begin(), s.end(), pred);
-}
-
-// The value as shown inside a message: control characters made visible, long values cut.
-std::string shown(std::string_view s) {
-    std::string out;
-    for (char c : s.substr(0, 80)) out += is_control(c) ? '?' : c;
-    if (s.size() > 80) out += "...";
-    return "`" + out + "`";
 }
 
 std::optional<int> parse_port(std::string_view s) {
@@ -67,6 +63,14 @@ Problem check_authority_host_port(std::string_view hp, std::string_view whole, b
 }
 
 }  // namespace
+
+std::string shown(std::string_view s) {
+    const std::string_view cut = s.substr(0, 80);
+    const std::string more = s.size() > 80 ? "..." : "";
+    // util::quote: escape sequences, newlines, invalid UTF-8 and bidi controls never reach the terminal raw.
+    if (util::is_printable(cut)) return "`" + std::string(cut) + more + "`";
+    return util::quote(cut) + more;
+}
 
 Problem check_safe_name(std::string_view s) {
     const bool ok = !s.empty() && s.size() <= 128 && is_alnum(s.front()) &&
@@ -149,6 +153,13 @@ Problem check_remote_path(std::string_view s) {
     return shown(s) + " contains characters unsafe on a remote command line (allowed: letters, digits, `_./@%+=:,~-`)";
 }
 
+Problem check_socket_path(std::string_view s) {
+    if (auto p = check_remote_path(s)) return p;
+    if (util::is_plain_path(s)) return std::nullopt;
+    return shown(s) + " is not a plain socket path (allowed: " + std::string(util::kPlainPathChars) +
+           "; `,` `:` `=` would be read as socat address options)";
+}
+
 Problem check_env_value(std::string_view s) {
     if (all_of(s, [](char c) { return !is_control(c); })) return std::nullopt;
     return shown(s) + " contains control characters";
@@ -178,24 +189,7 @@ Problem check_image(std::string_view s) {
 }
 
 Problem check_ssh_option(std::string_view s) {
-    const auto eq = s.find('=');
-    if (eq == std::string_view::npos || eq == 0) return shown(s) + " is not an ssh option (Key=value)";
-    const std::string_view key = s.substr(0, eq);
-    if (!all_of(key, [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }))
-        return shown(s) + " is not an ssh option (Key=value)";
-    std::string lower;
-    for (char c : key) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    static constexpr std::string_view kRefused[] = {
-        "proxycommand", "localcommand", "permitlocalcommand", "remotecommand", "knownhostscommand", "match", "include"};
-    for (auto r : kRefused)
-        if (lower == r) return "ssh option `" + std::string(key) + "` runs commands and is not allowed";
-    const std::string_view value = s.substr(eq + 1);
-    const bool ok = !value.empty() && all_of(value, [](char c) {
-        return is_alnum(c) || c == '_' || c == '.' || c == '/' || c == '@' || c == '%' || c == '+' || c == '=' ||
-               c == ':' || c == ',' || c == '~' || c == '-';
-    });
-    if (ok) return std::nullopt;
-    return shown(s) + " has an unsafe value (allowed: letters, digits, `_./@%+=:,~-`)";
+    return util::ssh_option_problem(s);
 }
 
 Problem check_header_name(std::string_view s) {

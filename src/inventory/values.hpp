@@ -13,6 +13,10 @@ namespace ncbctl::inv {
 
 using Problem = std::optional<std::string>;
 
+// A value from the inventory as shown inside a message: `value` when printable, else util::quote's escaped
+// form ("a\x1b[2J"); cut after 80 characters. Every echoed key and value goes through it.
+std::string shown(std::string_view s);
+
 // Node, container, unit, process, cluster names: [A-Za-z0-9][A-Za-z0-9_.@-]*, at most 128 chars.
 Problem check_safe_name(std::string_view s);
 // Environment variable names: [A-Za-z_][A-Za-z0-9_]*.
@@ -29,13 +33,16 @@ Problem check_jump_host(std::string_view s);
 Problem check_user(std::string_view s);
 // Absolute path on a node: only [A-Za-z0-9_./@%+=:,~-], so it is safe inside a remote command.
 Problem check_remote_path(std::string_view s);
+// Unix socket path reached through socat (HAProxy's admin socket): a remote path of only letters, digits and
+// `_./@+~-`, so it cannot carry socat address syntax (`,bind=FILE,unlink-close`).
+Problem check_socket_path(std::string_view s);
 // Value of an environment variable given to a remote service command: no control characters.
 Problem check_env_value(std::string_view s);
 // Path on this machine: no control characters, not starting with '-'.
 Problem check_local_path(std::string_view s);
 // Docker image repository without tag or digest: registry[:port]/name/...
 Problem check_image(std::string_view s);
-// "Key=value" for ssh -o, excluding options that run local or remote commands.
+// "Key=value" or "Key value" for ssh -o: an option on the allowlist of util/ssh_options.hpp with a safe value.
 Problem check_ssh_option(std::string_view s);
 // HTTP header name: letters, digits and '-' (it ends up in load-balancer configuration).
 Problem check_header_name(std::string_view s);

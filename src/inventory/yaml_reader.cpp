@@ -9,6 +9,7 @@
 
 #include "inventory/bounded_read.hpp"
 #include "inventory/suggest.hpp"
+#include "inventory/values.hpp"
 
 namespace ncbctl::inv {
 
@@ -108,9 +109,7 @@ std::string describe(const YAML::Node& n) {
     if (n.IsNull()) return "nothing";
     if (n.IsMap()) return "a mapping";
     if (n.IsSequence()) return "a list";
-    std::string s = n.Scalar().substr(0, 60);
-    std::replace_if(
-        s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
+    const std::string s = n.Scalar().substr(0, 60);
     // yaml-cpp gives "!" to quoted scalars and the resolved tag to explicit ones (`!!int 22`).
     if (n.Tag() == "!") return "a quoted string";
     if (!is_plain(n)) {
@@ -118,11 +117,9 @@ std::string describe(const YAML::Node& n) {
         if (constexpr std::string_view core = "tag:yaml.org,2002:"; tag.starts_with(core))
             tag = "!!" + tag.substr(core.size());
         if (tag.size() > 40) tag = tag.substr(0, 40) + "...";
-        std::replace_if(
-            tag.begin(), tag.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
-        return "`" + s + "` with the YAML tag `" + tag + "` (ncbctl reads untagged values: remove the tag)";
+        return shown(s) + " with the YAML tag " + shown(tag) + " (ncbctl reads untagged values: remove the tag)";
     }
-    return "`" + s + "`";
+    return shown(s);
 }
 
 std::string resolve_local_path(const std::string& p, const std::string& base_dir) {
@@ -168,8 +165,8 @@ std::optional<std::string> expand_vars(const YAML::Node& scalar, const std::stri
         }
         const std::string name = s.substr(i + 2, close - i - 2);
         if (check_env_name(name)) {
-            sink.error(mark_at(i),
-                       prefix(path) + "`${" + name + "}`: only `${NAME}` is supported (letters, digits, `_`)");
+            sink.error(mark_at(i), prefix(path) + shown("${" + name + "}") +
+                                       ": only `${NAME}` is supported (letters, digits, `_`)");
             ok = false;
         } else if (const char* v = std::getenv(name.c_str()); v == nullptr) {
             sink.error(mark_at(i), prefix(path) + "environment variable `" + name +
@@ -267,7 +264,7 @@ MapView::MapView(const YAML::Node& node, const YAML::Mark& at, std::string path,
         }
         const std::string& name = k.Scalar();
         if (const auto [seen, fresh] = index_.try_emplace(name, entries_.size()); !fresh) {
-            sink.error(k.Mark(), prefix(path_) + "duplicate key `" + name + "` (first at line " +
+            sink.error(k.Mark(), prefix(path_) + "duplicate key " + shown(name) + " (first at line " +
                                      std::to_string(entries_[seen->second].first.Mark().line + 1) + ")");
             continue;
         }
@@ -284,7 +281,7 @@ MapView::MapView(const YAML::Node& node, const YAML::Mark& at, std::string path,
         const bool has_env = std::find(known.begin(), known.end(), name + "_env") != known.end();
         const bool has_file = std::find(known.begin(), known.end(), name + "_file") != known.end();
         std::string where =
-            path_.empty() ? "unknown top-level key `" + name + "`" : path_ + ": unknown key `" + name + "`";
+            path_.empty() ? "unknown top-level key " + shown(name) : path_ + ": unknown key " + shown(name);
         if (has_env && has_file) {
             sink.error(k.Mark(), prefix(path_) + "inline secret `" + name + "` is not allowed; use `" + name +
                                      "_env: VARIABLE` or `" + name + "_file: PATH`");
@@ -372,7 +369,7 @@ bool MapView::integer(std::string_view key, int& out, int min, int max, bool req
         return false;
     }
     if (n < min || n > max) {
-        error(key, "`" + v.Scalar() + "` is out of range (" + range + ")");
+        error(key, shown(v.Scalar()) + " is out of range (" + range + ")");
         return false;
     }
     out = static_cast<int>(n);
@@ -417,7 +414,7 @@ bool MapView::choice(std::string_view key, std::string& out, const std::vector<s
     std::string s;
     if (!string(key, s, {.required = required})) return false;
     if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
-        std::string msg = "`" + s + "` is not one of " + join_list(allowed);
+        std::string msg = shown(s) + " is not one of " + join_list(allowed);
         if (auto sug = suggest(s, allowed)) msg += "; did you mean `" + *sug + "`?";
         error(key, msg);
         return false;

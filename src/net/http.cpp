@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "ncbctl/cancel.hpp"
+#include "util/redact.hpp"
 
 namespace ncbctl::net {
 namespace {
@@ -86,7 +87,7 @@ size_t on_read(char* buffer, size_t size, size_t nitems, void* user) {
 }
 
 Error classify(CURLcode rc, const HttpRequest& req, const char* errbuf) {
-    std::string where = redact_url(req.url);
+    std::string where = util::redact_url(req.url);
     if (!req.unix_socket.empty()) where += " (via " + req.unix_socket + ")";
     std::string detail = (errbuf && *errbuf) ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
     switch (rc) {
@@ -137,7 +138,7 @@ std::string HttpResponse::header(const std::string& lower_name) const {
 Result<HttpResponse> HttpClient::perform(const HttpRequest& req, const Deadline& deadline) {
     CURL* h = impl_->handle.get();
     if (h == nullptr) return fail(ErrorCode::Internal, "curl_easy_init failed");
-    if (deadline.expired()) return fail(ErrorCode::Timeout, redact_url(req.url) + ": deadline passed", true);
+    if (deadline.expired()) return fail(ErrorCode::Timeout, util::redact_url(req.url) + ": deadline passed", true);
     curl_easy_reset(h);
 
     HttpResponse resp;
@@ -225,33 +226,12 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& req, const Deadline&
     const CURLcode rc = curl_easy_perform(h);
     if (t.too_large)
         return fail(ErrorCode::Protocol,
-                    redact_url(req.url) + ": response larger than " + std::to_string(req.max_body) + " bytes");
-    if (t.aborted_by_callback) return fail(ErrorCode::Io, redact_url(req.url) + ": transfer aborted by receiver");
+                    util::redact_url(req.url) + ": response larger than " + std::to_string(req.max_body) + " bytes");
+    if (t.aborted_by_callback) return fail(ErrorCode::Io, util::redact_url(req.url) + ": transfer aborted by receiver");
     if (rc != CURLE_OK) return std::unexpected(classify(rc, req, errbuf));
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &resp.seconds);
     return resp;
-}
-
-std::string redact_url(std::string_view url) {
-    std::string out(url);
-    auto scheme = out.find("://");
-    if (scheme != std::string::npos) {
-        auto at = out.find('@', scheme + 3);
-        auto slash = out.find('/', scheme + 3);
-        if (at != std::string::npos && (slash == std::string::npos || at < slash))
-            out.replace(scheme + 3, at - scheme - 3, "***");
-    }
-    static constexpr std::string_view kSecretParams[] = {"token=", "password=", "key=", "secret="};
-    for (auto p : kSecretParams) {
-        for (auto pos = out.find(p); pos != std::string::npos; pos = out.find(p, pos + 1)) {
-            if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&') continue;
-            auto start = pos + p.size();
-            auto end = out.find('&', start);
-            out.replace(start, (end == std::string::npos ? out.size() : end) - start, "***");
-        }
-    }
-    return out;
 }
 
 std::string url_encode(std::string_view s) {

@@ -69,8 +69,6 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// "https://user:secret@host/x?token=..." -> "https://***@host/x?token=***" for logs.
-std::string redact_url(std::string_view url);
 std::string url_encode(std::string_view s);
 
 }  // namespace ncbctl::net

@@ -7,6 +7,7 @@
 
 #include "net/local_runner.hpp"
 #include "net/process.hpp"
+#include "util/atomic_file.hpp"
 #include "util/fd.hpp"
 
 namespace ncbctl::net {
@@ -23,26 +24,7 @@ public:
     }
 
     Status write_file(const std::string& path, const std::string& content, const Deadline&, int mode) override {
-        const std::string tmp = path + ".ncbctl-tmp." + std::to_string(::getpid());
-        util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode)));
-        if (!fd.valid()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
-        std::size_t off = 0;
-        while (off < content.size()) {
-            const ssize_t w = ::write(fd.get(), content.data() + off, content.size() - off);
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) {
-                ::unlink(tmp.c_str());
-                return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
-            }
-            off += static_cast<std::size_t>(w);
-        }
-        ::fchmod(fd.get(), static_cast<mode_t>(mode));
-        if (::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-            const std::string why = std::strerror(errno);
-            ::unlink(tmp.c_str());
-            return fail(ErrorCode::Io, "cannot replace " + path + ": " + why);
-        }
-        return {};
+        return util::write_file_atomic(path, content, mode);
     }
 };
 

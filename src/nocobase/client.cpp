@@ -15,8 +15,10 @@
 #include "ncbctl/cancel.hpp"
 #include "nocobase/readiness.hpp"
 #include "nocobase/zip_reader.hpp"
+#include "util/atomic_file.hpp"
 #include "util/block_pipe.hpp"
 #include "util/fd.hpp"
+#include "util/redact.hpp"
 #include "util/sha256.hpp"
 
 namespace ncbctl::nocobase {
@@ -629,10 +631,9 @@ Result<BackupFile> NocoBaseClient::backup_download_verified(const std::string& n
         ::unlink(tmp.c_str());
         return fail(v.error());
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
+    if (auto c = util::commit_atomic(tmp, path); !c) {
         ::unlink(tmp.c_str());
-        return fail(ErrorCode::Io, "cannot rename " + tmp + " to " + path + ": " + why);
+        return fail(c.error());
     }
     v->path = path;
     v->sha256 = got->first;
@@ -767,9 +768,9 @@ Result<std::string> NocoBaseClient::migration_download(const std::string& name, 
     const std::string tmp = path + ".part";
     auto got = impl_->download("migration:download", "name=" + net::url_encode(name), tmp, d);
     if (!got) return fail(got.error());
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (auto c = util::commit_atomic(tmp, path); !c) {
         ::unlink(tmp.c_str());
-        return fail(ErrorCode::Io, "cannot rename " + tmp + " to " + path);
+        return fail(c.error());
     }
     return got->first;
 }
@@ -799,7 +800,7 @@ std::unique_ptr<NocoBaseClient> make_client(std::string what, const std::string&
     o.connect_timeout = std::chrono::duration_cast<Duration>(inv.timeouts.connect);
     if (!tls.verify && url.starts_with("https:"))
         spdlog::warn("{}: TLS certificate verification is DISABLED for {} (tls_verify: false / --insecure)", o.node,
-                     net::redact_url(url));
+                     util::redact_url(url));
     return std::make_unique<NocoBaseClient>(std::move(o));
 }
 }  // namespace

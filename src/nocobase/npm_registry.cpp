@@ -5,6 +5,7 @@
 
 #include "net/http.hpp"
 #include "nocobase/readiness.hpp"
+#include "util/redact.hpp"
 
 namespace ncbctl::nocobase {
 
@@ -27,7 +28,7 @@ Result<RegistryPackage> fetch_registry_package(const std::string& registry, cons
     std::string base = registry;
     while (base.ends_with('/')) base.pop_back();
     const std::string url = base + "/" + package;
-    const std::string shown = net::redact_url(url);
+    const std::string shown = util::redact_url(url);
     net::HttpClient http;
     net::HttpRequest req{.url = url, .headers = {{"Accept", "application/json"}}};
     req.follow_redirects = true;

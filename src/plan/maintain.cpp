@@ -1,6 +1,7 @@
 // The maintain workflow (docs/maintain.md): one node serves while the others are stopped, so no node
 // ever runs with stale plugin state or beside a restore (observed on NocoBase 2.2.15: both break).
 #include "plan/maintain.hpp"
+#include "util/quote.hpp"
 
 #include <algorithm>
 #include <map>
@@ -109,14 +110,15 @@ Result<MaintainAction> parse_maintain_action(const std::string& text) {
     auto sep = text.find_first_of(": ");
     if (sep == std::string::npos)
         return fail(ErrorCode::Usage,
-                    "maintain: action '" + text + "' is not VERB:TARGET (" + std::string(kVerbs) + ")");
+                    "maintain: action " + util::quote(text) + " is not VERB:TARGET (" + std::string(kVerbs) + ")");
     auto kind = kKinds.find(text.substr(0, sep));
     if (kind == kKinds.end())
         return fail(ErrorCode::Usage,
-                    "maintain: unknown action '" + text.substr(0, sep) + "' (" + std::string(kVerbs) + ")");
+                    "maintain: unknown action " + util::quote(text.substr(0, sep)) + " (" + std::string(kVerbs) + ")");
     MaintainAction a{kind->second, text.substr(sep + 1)};
     if (!safe_target(a.target))
-        return fail(ErrorCode::Usage, "maintain: '" + a.target + "' is not a plugin, package or backup name");
+        return fail(ErrorCode::Usage,
+                    "maintain: " + util::quote(a.target) + " is not a plugin, package or backup name");
     return a;
 }
 
@@ -151,7 +153,8 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         return fail(ErrorCode::Usage, "maintain: no action given (e.g. ncbctl maintain -- enable:sample-hello)");
     const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
     if (canary == nullptr)
-        return fail(ErrorCode::Usage, "maintain: --canary " + args.canary + " is not a node of " + inv.source_path);
+        return fail(ErrorCode::Usage,
+                    "maintain: --canary " + util::quote(args.canary) + " is not a node of " + inv.source_path);
     if (has_userinfo(args.registry))
         return fail(ErrorCode::Usage,
                     "maintain: the --registry URL carries credentials (USER:TOKEN@), which the run's journal would "
@@ -163,7 +166,8 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
         if (a.kind != "plugin_update") continue;
         const auto ref = split_plugin_ref(a.target);
         if (ref.name.empty() || a.target.ends_with('@') || (!ref.version.empty() && !safe_target(ref.version)))
-            return fail(ErrorCode::Usage, "maintain: upgrade:" + a.target + " is not NAME or NAME@VERSION");
+            return fail(ErrorCode::Usage,
+                        "maintain: upgrade:" + util::quote(a.target) + " is not NAME or NAME@VERSION");
         if (!args.files.contains(ref.name) && args.registry.empty())
             return fail(ErrorCode::Usage,
                         "maintain: upgrade:" + a.target +

@@ -7,6 +7,7 @@
 
 #include "plan/workflows.hpp"
 #include "util/json_int.hpp"
+#include "util/redact.hpp"
 
 namespace ncbctl::plan {
 namespace {
@@ -17,7 +18,9 @@ std::string_view on_failure_name(OnFailure f) {
 
 std::string params_text(const Params& p) {
     std::string out;
-    for (const auto& [k, v] : p) out += (out.empty() ? "" : " ") + k + "=" + v;
+    // A URL parameter (--registry) may carry a query token: shown redacted (the plan itself keeps it).
+    for (const auto& [k, v] : p)
+        out += (out.empty() ? "" : " ") + k + "=" + (v.find("://") != std::string::npos ? util::redact_url(v) : v);
     return out;
 }
 

@@ -1,5 +1,6 @@
 // --only-phase / --from-phase / --until-phase with the workflow's safety rules (Phase::needs).
 #include "plan/selection.hpp"
+#include "util/quote.hpp"
 
 #include "plan/workflows.hpp"
 
@@ -15,8 +16,8 @@ std::string phase_list(const Plan& plan) {
 Result<std::size_t> index_of(const Plan& plan, const std::string& flag, const std::string& name) {
     for (std::size_t i = 0; i < plan.phases.size(); ++i)
         if (plan.phases[i].name == name) return i;
-    return fail(ErrorCode::Usage,
-                "--" + flag + " " + name + ": " + plan.workflow + " has no such phase (" + phase_list(plan) + ")");
+    return fail(ErrorCode::Usage, "--" + flag + " " + util::quote(name) + ": " + plan.workflow +
+                                      " has no such phase (" + phase_list(plan) + ")");
 }
 
 }  // namespace

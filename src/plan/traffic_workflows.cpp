@@ -1,4 +1,5 @@
 #include "plan/traffic_workflows.hpp"
+#include "util/quote.hpp"
 
 #include "ncbctl/actions.hpp"
 #include "plan/workflows.hpp"
@@ -61,8 +62,8 @@ Result<Plan> build_traffic_pin(const Inventory& inv, const std::string& node) {
     if (inv.find_node(node) == nullptr) {
         std::string names;
         for (const auto& n : inv.nodes) names += (names.empty() ? "" : ", ") + n.name;
-        return fail(ErrorCode::Usage, "traffic pin: '" + node + "' is not a node of " + inv.source_path + " (" +
-                                          (names.empty() ? "it lists none" : names) + ")");
+        return fail(ErrorCode::Usage, "traffic pin: " + util::quote(node) + " is not a node of " + inv.source_path +
+                                          " (" + (names.empty() ? "it lists none" : names) + ")");
     }
     return traffic_plan(inv, "pin", "only " + node + " serves, verified through the LB", {{"node", node}});
 }

@@ -1,5 +1,6 @@
 // The upgrade, start and stop workflows as data (docs/engine.md: phases, failure policy).
 #include "plan/workflows.hpp"
+#include "util/quote.hpp"
 
 #include <algorithm>
 
@@ -94,11 +95,12 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     if (auto ok = check_nodes(inv); !ok) return fail(ok.error());
     if (!valid_version(args.to))
         return fail(ErrorCode::Usage,
-                    "upgrade: --to '" + args.to +
-                        "' is not a version (letters and digits, with single . - _ + between them), e.g. --to 2.2.16");
+                    "upgrade: --to " + (util::is_printable(args.to) ? "'" + args.to + "'" : util::quote(args.to)) +
+                        " is not a version (letters and digits, with single . - _ + between them), e.g. --to 2.2.16");
     const Node* canary = args.canary.empty() ? &inv.canary_node() : inv.find_node(args.canary);
     if (canary == nullptr)
-        return fail(ErrorCode::Usage, "upgrade: --canary " + args.canary + " is not a node of " + inv.source_path);
+        return fail(ErrorCode::Usage,
+                    "upgrade: --canary " + util::quote(args.canary) + " is not a node of " + inv.source_path);
 
     // Once the window is open, a failure either takes everything back or waits for a human.
     const OnFailure undo_or_stop = args.no_rollback ? OnFailure::Stop : OnFailure::Undo;
@@ -291,7 +293,7 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
             if (k.starts_with("file:")) m.files[k.substr(5)] = v;
         return build_maintain(inv, m);
     }
-    return fail(ErrorCode::Usage, "unknown workflow '" + workflow + "'");
+    return fail(ErrorCode::Usage, "unknown workflow " + util::quote(workflow));
 }
 
 }  // namespace ncbctl::plan

@@ -1,5 +1,8 @@
 // Append-only JSONL journal: written through the executor's event stream, read back by runs/resume.
 #include "run/journal.hpp"
+#include "util/atomic_file.hpp"
+#include "util/quote.hpp"
+#include "util/run_id.hpp"
 #include "util/utc_time.hpp"
 
 #include <fcntl.h>
@@ -43,12 +46,9 @@ Status write_all(int fd, std::string_view data) {
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     const fs::path dir = fs::path(path).parent_path();
-    std::error_code ec;
-    if (!fs::exists(dir, ec)) {
-        fs::create_directories(dir, ec);
-        if (ec) return fail(ErrorCode::Io, "cannot create " + dir.string() + ": " + ec.message());
-        ::chmod(dir.c_str(), 0700);  // only a directory we created: never touch someone else's
-    }
+    // The state directory and runs/ are private (0700 whatever the umask); existing ones are left as they are.
+    if (!dir.empty())
+        if (auto d = util::create_private_directories(dir.string()); !d) return fail(d.error());
     // O_CREAT with 0600: umask can only narrow it. An existing journal (resume) was created the same way.
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) return fail(ErrorCode::Io, "cannot open journal " + path + ": " + errno_text());
@@ -93,16 +93,30 @@ void Journal::on_event(const Event& e) {
 }
 
 void Journal::sync() {
-    std::lock_guard lock(sync_mu_);
-    // Lines written before this point are covered by an fdatasync that starts after it.
+    // What this caller needs durable: the lines written before it called sync(), read before any wait (read
+    // after it, it would count lines others wrote meanwhile and every waiter would sync in turn).
+    const std::uint64_t mine = written_.load(std::memory_order_acquire);
+    std::unique_lock lock(sync_mu_);
+    // One fdatasync in flight; the callers that arrive meanwhile wait for it together and, when it ends, all
+    // return at once if it covered their lines. A mutex alone would wake them one at a time, each behind
+    // the next sync.
+    while (synced_ < mine && syncing_ && ok()) sync_done_.wait(lock);
+    if (synced_ >= mine || !ok()) return;  // a sync that started after our write covered it
+    syncing_ = true;
+    // This fdatasync starts after every line counted here was written, so it covers them all.
     const std::uint64_t upto = written_.load(std::memory_order_acquire);
-    if (synced_ >= upto || !ok()) return;  // a sync that started after our write covered it
+    lock.unlock();
     syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (::fdatasync(fd_) != 0) {
-        set_failed("cannot fsync journal " + path_ + ": " + errno_text());
-        return;
-    }
-    synced_ = upto;
+    const bool failed = (sync_fn_ ? sync_fn_(fd_) : ::fdatasync(fd_)) != 0;
+    const std::string why = failed ? errno_text() : std::string();
+    lock.lock();
+    syncing_ = false;
+    if (failed)
+        set_failed("cannot fsync journal " + path_ + ": " + why);
+    else
+        synced_ = std::max(synced_, upto);
+    lock.unlock();
+    sync_done_.notify_all();
 }
 
 bool RunRecord::resumable() const {
@@ -193,6 +207,12 @@ static Result<RunRecord> read_journal_lines(const std::string& path) {
         }
     }
     if (first) return fail(ErrorCode::Protocol, "journal " + path + " is empty");
+    // Checked after every field has been read (a wrong JSON type is reported as such first): the id names the
+    // run's work directory and the journal resume appends to, so it must have the shape ncbctl gives ids and
+    // be this file's own name; a journal copied, renamed or edited to point elsewhere is refused.
+    if (!util::is_run_id(r.run_id) || fs::path(path).stem().string() != r.run_id)
+        return fail(ErrorCode::Protocol, "journal " + path + " records run id " + util::quote(r.run_id) +
+                                             ", which is not its own name (" + std::string(util::kRunIdShape) + ")");
     if (!r.finished && !r.interrupted) r.result = "incomplete";
     return r;
 }

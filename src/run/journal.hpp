@@ -7,7 +7,9 @@
 // Failure semantics: a write or sync failure is remembered (ok() false) and reported by the executor,
 // which stops starting steps: a run must never go on unjournaled.
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,6 +34,8 @@ public:
     [[nodiscard]] std::string error() const;                                            // once !ok()
     [[nodiscard]] const std::string& path() const { return path_; }
     [[nodiscard]] std::uint64_t syncs() const { return syncs_.load(); }  // fdatasync calls made (tests, bench)
+    // Tests only, before any concurrent use: what sync() calls instead of fdatasync(fd) (a slow disk).
+    void set_sync_function(std::function<int(int)> fn) { sync_fn_ = std::move(fn); }
 
 private:
     Journal(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -42,9 +46,12 @@ private:
     std::string error_;  // the first failure
     std::atomic<bool> failed_{false};
     std::atomic<std::uint64_t> written_{0};  // lines written (on_event, under the engine's event lock)
-    std::mutex sync_mu_;                     // one fdatasync at a time; waiters find theirs done
-    std::uint64_t synced_ = 0;               // lines durable (guarded by sync_mu_)
+    std::mutex sync_mu_;                     // guards synced_ and syncing_
+    std::condition_variable sync_done_;      // a sync ended: waiters whose lines it covered return
+    bool syncing_ = false;                   // one fdatasync in flight at a time
+    std::uint64_t synced_ = 0;               // lines durable
     std::atomic<std::uint64_t> syncs_{0};
+    std::function<int(int)> sync_fn_;  // empty: fdatasync
 };
 
 enum class StepState { Pending, InFlight, Ok, Failed, Undone };

@@ -21,8 +21,11 @@
 
 #include "ncbctl/cancel.hpp"
 #include "run/cluster_lock.hpp"
+#include "util/atomic_file.hpp"
 #include "util/fd.hpp"
 #include "util/lock_holder_json.hpp"
+#include "util/quote.hpp"
+#include "util/run_id.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::run {
@@ -53,9 +56,8 @@ public:
 
     Result<std::optional<LockHolder>> try_acquire(const LockHolder& me, const Deadline& deadline) override {
         std::lock_guard lock(mu_);
-        std::error_code ec;
-        fs::create_directories(dir_, ec);
-        if (ec) return fail(ErrorCode::Io, "cannot create state dir " + dir_ + ": " + ec.message());
+        if (auto d = util::create_private_directories(dir_); !d)
+            return fail(ErrorCode::Io, "cannot create state dir " + dir_ + ": " + d.error().message);
         for (;;) {
             util::Fd fd(::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
             if (!fd.valid()) return fail(ErrorCode::Io, "cannot open " + lock_path_ + ": " + std::strerror(errno));
@@ -143,22 +145,18 @@ private:
         ss << in.rdbuf();
         auto j = nlohmann::json::parse(ss.str(), nullptr, false);
         if (j.is_discarded() || !j.is_object()) return std::nullopt;
-        return util::holder_from_json(j);
+        LockHolder h = util::holder_from_json(j);
+        // The file is input: an id of another shape (hand-edited, `../x`, escape sequences) is never taken as
+        // a run's; the holder reads as unknown (never broken as stale, shown escaped, `lock release --force`).
+        if (!util::is_run_id(h.run_id)) {
+            h.command = "(lock.json names no valid run: " + util::quote(h.run_id.substr(0, 64)) + ")";
+            h.run_id = "unknown";
+        }
+        return h;
     }
 
     Status write_json(const LockHolder& h) const {
-        const std::string tmp = json_path_ + ".tmp." + std::to_string(::getpid());
-        {
-            util::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-            if (!fd.valid()) return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
-            const std::string body = util::holder_to_json(h).dump() + "\n";
-            if (::write(fd.get(), body.data(), body.size()) != static_cast<ssize_t>(body.size()) ||
-                ::fsync(fd.get()) != 0)
-                return fail(ErrorCode::Io, "cannot write " + tmp + ": " + std::strerror(errno));
-        }
-        if (::rename(tmp.c_str(), json_path_.c_str()) != 0)
-            return fail(ErrorCode::Io, "cannot rename " + tmp + ": " + std::strerror(errno));
-        return {};
+        return util::write_file_atomic(json_path_, util::holder_to_json(h).dump() + "\n", 0600);
     }
 
     std::string dir_, lock_path_, json_path_;
@@ -190,9 +188,10 @@ bool holder_is_stale(const LockHolder& h, Seconds stale_after) {
 
 std::string describe(const LockHolder& h) {
     const std::string when = util::format_utc(h.started, "%Y-%m-%d %H:%M:%S UTC");
-    return "run " + h.run_id + " (" + h.command + ") by " + h.user + "@" + h.host + " pid " + std::to_string(h.pid) +
-           ", started " + when + ", heartbeat " + std::to_string(std::max<std::int64_t>(0, now_s() - h.heartbeat)) +
-           "s ago";
+    // Every field comes from a file (local or on a node): shown escaped, never raw to the terminal.
+    return "run " + util::quote(h.run_id) + " (" + util::quote(h.command) + ") by " + util::quote(h.user) + "@" +
+           util::quote(h.host) + " pid " + std::to_string(h.pid) + ", started " + when + ", heartbeat " +
+           std::to_string(std::max<std::int64_t>(0, now_s() - h.heartbeat)) + "s ago";
 }
 
 ClusterLock::ClusterLock(LockBackend& b, LockHolder me, Duration interval)

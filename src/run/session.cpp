@@ -6,6 +6,8 @@
 #include "plan/workflows.hpp"
 #include "run/cluster_lock.hpp"
 #include "run/signals.hpp"
+#include "util/quote.hpp"
+#include "util/run_id.hpp"
 
 namespace ncbctl::run {
 namespace {
@@ -20,6 +22,10 @@ std::ostream& err_of(const SessionOptions& o) {
 ExitCode execute_session(const Plan& plan, ActionRunner& runner, LockBackend& lock_backend, const SessionOptions& opts,
                          const std::string& run_id, const RunRecord* previous) {
     const std::string command = plan::command_line(plan.workflow, plan.args);
+    if (!util::is_run_id(run_id)) {  // it names the journal and the work directory
+        err_of(opts) << "ncbctl: " << util::quote(run_id) << " is not a run id (" << util::kRunIdShape << ")\n";
+        return ExitCode::Failed;
+    }
     const std::string resume_cmd = opts.ncbctl_prefix + " resume " + run_id;
     auto lock = acquire_cluster_lock(lock_backend, run_id, previous ? "resume " + run_id : command, opts.lock_wait,
                                      opts.stale_after);
@@ -67,6 +73,9 @@ ExitCode run_plan(const Plan& plan, ActionRunner& runner, LockBackend& lock, con
 Result<RunRecord> find_resumable(const std::string& state_dir, const std::string& run_id,
                                  const std::string& inventory_hash, bool force) {
     RunRecord rec;
+    if (!run_id.empty() && !util::is_run_id(run_id))
+        return fail(ErrorCode::Usage, util::quote(run_id) + " is not a run id (" + std::string(util::kRunIdShape) +
+                                          "; see `ncbctl runs list`)");
     if (!run_id.empty()) {
         auto r = read_journal(journal_path(state_dir, run_id));
         if (!r)

@@ -10,6 +10,8 @@
 #include "net/process.hpp"
 #include "traffic/haproxy_runtime.hpp"
 #include "util/fd.hpp"
+#include "util/plain_path.hpp"
+#include "util/quote.hpp"
 
 namespace ncbctl::traffic {
 namespace {
@@ -90,6 +92,12 @@ public:
     [[nodiscard]] std::string where() const override { return "haproxy socket " + path_ + " on " + runner_->where(); }
 
     Result<std::string> send(const std::string& line, const Deadline& deadline) override {
+        // The path becomes part of socat's address syntax: anything but a plain path could add options
+        // (`,unlink-close` deletes a file); refused whoever built this channel, not only the inventory loader.
+        if (!util::is_plain_path(path_))
+            return fail(ErrorCode::Inventory, "traffic.haproxy.socket " + util::quote(path_) +
+                                                  " is not a plain path (" + std::string(util::kPlainPathChars) +
+                                                  "); socat would read the rest as address options");
         auto r = runner_->run({"socat", "-t", "5", "-", "UNIX-CONNECT:" + path_}, line + "\n", deadline);
         if (!r) return fail(r.error().with_context(where() + ": "));
         if (r->exit_code == 0) return std::move(r->out);

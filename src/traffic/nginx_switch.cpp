@@ -12,6 +12,7 @@
 #include "traffic/nginx_config.hpp"
 #include "traffic/nginx_files.hpp"
 #include "traffic/traffic_common.hpp"
+#include "util/redact.hpp"
 
 namespace ncbctl::traffic {
 namespace {
@@ -70,7 +71,7 @@ public:
         if (lb_url_.empty()) return st;
         auto probe = probe_variant(d);
         const std::string want = variant_name(st.mode, marker->node);
-        const std::string url = net::redact_url(lb_url_);
+        const std::string url = util::redact_url(lb_url_);
         if (!probe) {
             st.detail += "; probe " + url + " failed: " + probe.error().message;
             st.mode = TrafficMode::Unknown;
@@ -145,7 +146,7 @@ public:
         if (lb_url_.empty()) return std::vector<std::string>{};
         auto probe = probe_variant(d);
         if (!probe || !probe->variant.empty()) return std::vector<std::string>{};  // unreachable: status says
-        return std::vector<std::string>{net::redact_url(lb_url_) + " answers without the " +
+        return std::vector<std::string>{util::redact_url(lb_url_) + " answers without the " +
                                         std::string(kMaintenanceHeader) + " header: nginx does not load " +
                                         spec_.include_file + " (add `include " + spec_.include_file +
                                         ";` inside http {}), or the server block has its own add_header lines" + fix};

@@ -6,8 +6,8 @@
 
 #include "ncbctl/actions.hpp"
 #include "ncbctl/package_registry.hpp"
-#include "net/http.hpp"  // redact_url
 #include "plan/maintain.hpp"
+#include "util/redact.hpp"
 #include "workflow/change_forecast.hpp"
 #include "workflow/progress.hpp"
 
@@ -77,7 +77,7 @@ Status expect_states(const std::vector<PluginInfo>& list, const Step& step, cons
 Status check_registry(const std::vector<PluginInfo>& list, const Step& step, const RegistryLookup& lookup,
                       const Deadline& deadline, EventSink& events) {
     const std::string registry = get(step.params, "registry");
-    const std::string shown = net::redact_url(registry);
+    const std::string shown = util::redact_url(registry);
     struct Wanted {
         std::string package, version, current;
     };

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ncbctl/actions.hpp"
+#include "util/atomic_file.hpp"
 #include "workflow/cluster_runner.hpp"
 #include "workflow/progress.hpp"
 #include "workflow/state_files.hpp"
@@ -66,8 +67,7 @@ Result<StepResult> ClusterRunner::app_record(const std::string&, const Call& c) 
 Result<StepResult> ClusterRunner::backup_space(const std::string&, const Call& c) {
     StepResult out;
     if (inv_.backup.destination.empty()) return fail(ErrorCode::Inventory, "backup.destination is not set");
-    std::error_code ec;
-    fs::create_directories(inv_.backup.destination, ec);
+    (void)util::create_private_directories(inv_.backup.destination);  // statvfs below reports a failure
     struct statvfs vfs {};
     if (::statvfs(inv_.backup.destination.c_str(), &vfs) != 0)
         return fail(ErrorCode::Io, "cannot stat backup destination " + inv_.backup.destination);

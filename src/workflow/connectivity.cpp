@@ -1,4 +1,5 @@
 #include "workflow/connectivity.hpp"
+#include "util/redact.hpp"
 
 #include <future>
 
@@ -31,11 +32,12 @@ ConnectResult check_api(const Node& n, const ClusterPorts& ports, const Deadline
     const AppStatus s = (*app)->check(d);
     std::string what = std::string(to_string(s.phase)) + (s.code.empty() ? "" : " " + s.code) +
                        (s.version.empty() ? "" : " " + s.version);
-    if (s.phase == AppPhase::Down) return failed(r, n.url + " does not answer: " + s.message);
+    if (s.phase == AppPhase::Down) return failed(r, util::redact_url(n.url) + " does not answer: " + s.message);
     if (s.phase == AppPhase::Unknown)
-        return failed(r, n.url + " answers HTTP " + std::to_string(s.http_status) + " but not as NocoBase");
+        return failed(
+            r, util::redact_url(n.url) + " answers HTTP " + std::to_string(s.http_status) + " but not as NocoBase");
     r.ok = true;
-    r.detail = n.url + " " + what;
+    r.detail = util::redact_url(n.url) + " " + what;
     return r;
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/atomic_file.hpp"
 #include "util/utc_time.hpp"
 
 namespace ncbctl::workflow {
@@ -32,17 +33,10 @@ std::int64_t now_ms() {
 }
 
 Status write_small_file(const std::string& path, const std::string& content) {
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << content;
-        if (!out.flush()) return fail(ErrorCode::Io, "cannot write " + tmp);
-    }
-    fs::rename(tmp, path, ec);
-    if (ec) return fail(ErrorCode::Io, "cannot write " + path + ": " + ec.message());
-    return {};
+    // Rollback reads these back (the version to return to): durable before the step that needs them runs.
+    if (const auto dir = fs::path(path).parent_path(); !dir.empty())
+        if (auto d = util::create_private_directories(dir.string()); !d) return d;
+    return util::write_file_atomic(path, content, 0600);
 }
 
 std::string read_small_file(const std::string& path) {

@@ -17,7 +17,8 @@ std::string param(const Params& p, const std::string& key);
 std::string utc_stamp();
 std::int64_t now_ms();
 
-// Replaces `path` whole (temporary file, then rename); creates the directory. Io error naming the file.
+// Replaces `path` whole and durably (util::write_file_atomic: fsynced, renamed, directory fsynced; mode 0600),
+// creating missing directories 0700. Io error naming the file.
 Status write_small_file(const std::string& path, const std::string& content);
 // The file's content, or "" when it does not exist.
 std::string read_small_file(const std::string& path);

@@ -7,6 +7,7 @@
 
 #include "ncbctl/actions.hpp"
 #include "ncbctl/cancel.hpp"
+#include "util/redact.hpp"
 #include "workflow/cluster_runner.hpp"
 #include "workflow/progress.hpp"
 #include "workflow/state_files.hpp"
@@ -42,14 +43,16 @@ Result<StepResult> ClusterRunner::traffic_status(const std::string&, const Call&
         // An LB the switch itself sets up (nginx cannot load its configuration before the include
         // exists) is not asked to answer first: the switch's own verification follows.
         if (!r && st->first_switch && param(c.step.params, "first_switch") == "true") {
-            progress(c.events, "load balancer not set up yet (" + st->detail + "); " + inv_.lb_url +
+            progress(c.events, "load balancer not set up yet (" + st->detail + "); " + util::redact_url(inv_.lb_url) +
                                    " does not answer (" + r.error().message +
                                    "): the switch sets it up and verifies it");
             return out;
         }
         if (!r)
             return fail(ErrorCode::Unreachable,
-                        "load balancer " + inv_.lb_url + " (api.lb_url) does not answer: " + r.error().message, true);
+                        "load balancer " + util::redact_url(inv_.lb_url) +
+                            " (api.lb_url) does not answer: " + r.error().message,
+                        true);
         out.details["lb_status"] = std::to_string(r->first);
     }
     return out;
@@ -164,8 +167,8 @@ Result<StepResult> ClusterRunner::traffic(const std::string& action, const Call&
             }
             if (probe_deadline.expired() || abort_requested())
                 return fail(ErrorCode::Verification,
-                            "load balancer " + inv_.lb_url + " answers " + std::to_string(last) + " after " + action +
-                                ", expected " + std::to_string(want_status) +
+                            "load balancer " + util::redact_url(inv_.lb_url) + " answers " + std::to_string(last) +
+                                " after " + action + ", expected " + std::to_string(want_status) +
                                 (want_status == 503 ? " with Retry-After" : ""),
                             true);
             std::this_thread::sleep_for(100ms);

@@ -5,13 +5,6 @@
 using namespace ncbctl;
 using namespace std::chrono_literals;
 
-TEST_CASE("redact_url hides credentials and secret query values", "[http]") {
-    CHECK(net::redact_url("https://user:pw@host/x") == "https://***@host/x");
-    CHECK(net::redact_url("http://h/a?token=abc&x=1") == "http://h/a?token=***&x=1");
-    CHECK(net::redact_url("http://h/a?x=1&password=p") == "http://h/a?x=1&password=***");
-    CHECK(net::redact_url("http://h/monkey=1") == "http://h/monkey=1");
-}
-
 TEST_CASE("url_encode escapes reserved characters", "[http]") {
     CHECK(net::url_encode("a b/c") == "a%20b%2Fc");
     CHECK(net::url_encode("{\"label\":[\"x\"]}") == "%7B%22label%22%3A%5B%22x%22%5D%7D");

@@ -111,7 +111,7 @@ TEST_CASE("docker nodes: tcp+TLS and ssh:// endpoints", "[inventory][sections]")
     CHECK(d2.docker.ssh.jump_host == "jump@bastion:22,gw");
     CHECK(d2.docker.ssh.host_key_checking == "accept-new");
     CHECK(d2.docker.ssh.known_hosts_file == "/keys/known_hosts");
-    CHECK(d2.docker.ssh.options == std::vector<std::string>{"ServerAliveInterval=10", "ConnectTimeout=5"});
+    CHECK(d2.docker.ssh.options == std::vector<std::string>{"ServerAliveInterval=10", "Compression=yes"});
     CHECK(d2.docker.socket_path == "/run/user/1000/docker.sock");
     CHECK(d2.docker.ssh.config_file == "/keys/ssh_config");
     CHECK(d2.docker.upgrade_marker_dir == "/app/storage");

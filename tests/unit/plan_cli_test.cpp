@@ -91,29 +91,29 @@ TEST_CASE("ncbctl runs list/show render journals; resume refuses a changed inven
         runner.errors["canary/start/app1"] = {Error{ErrorCode::Remote, "container exited"}};
         runner.details["backup/database"] = {{"file", "/b/x.dump"}};
         auto plan = *plan::build_upgrade(testing::make_inventory(2), {.to = "2.2.16", .no_rollback = true});
-        auto journal = Journal::open(journal_path(cli.state, "run-x"));
+        auto journal = Journal::open(journal_path(cli.state, "20261126T024512Z-00000a"));
         REQUIRE(journal);
         run::ExecOptions o;
-        o.run_id = "run-x";
+        o.run_id = "20261126T024512Z-00000a";
         o.command = "upgrade --to 2.2.16 --no-rollback";
         CHECK(run::execute(plan, runner, **journal, o).exit == ExitCode::NeedsHuman);
     }
     auto list = cli({"runs", "list"});
     REQUIRE(list.exit_code == 0);
-    CHECK(list.out.find("run-x") != std::string::npos);
+    CHECK(list.out.find("20261126T024512Z-00000a") != std::string::npos);
     CHECK(list.out.find("needs-human") != std::string::npos);
-    auto show = cli({"runs", "show", "run-x"});
+    auto show = cli({"runs", "show", "20261126T024512Z-00000a"});
     REQUIRE(show.exit_code == 0);
     CHECK(show.out.find("canary/start/app1") != std::string::npos);
     CHECK(show.out.find("container exited") != std::string::npos);
     CHECK(show.out.find("file=/b/x.dump") != std::string::npos);
-    auto js = nlohmann::json::parse(cli({"--output", "json", "runs", "show", "run-x"}).out);
+    auto js = nlohmann::json::parse(cli({"--output", "json", "runs", "show", "20261126T024512Z-00000a"}).out);
     CHECK(js["exit_code"] == 6);
     CHECK(js["resumable"] == true);
     CHECK(cli({"runs", "show", "nope"}).exit_code == 2);
 
     // The journal's inventory hash is the fake's, not this file's: refused without --force.
-    auto changed = cli({"resume", "run-x"});
+    auto changed = cli({"resume", "20261126T024512Z-00000a"});
     CHECK(changed.exit_code == 2);
     CHECK(changed.err.find("--force") != std::string::npos);
     CHECK(cli({"resume", "no-such-run"}).exit_code == 2);
@@ -123,10 +123,10 @@ TEST_CASE("ncbctl lock status and release --force: refused while fresh, breaks a
     Cli cli;
     CHECK(cli({"lock", "status"}).out.find("free") != std::string::npos);
     auto backend = run::make_local_lock(cli.state);
-    auto me = run::make_holder("run-held", "upgrade --to 9");
+    auto me = run::make_holder("20261126T024512Z-00000b", "upgrade --to 9");
     REQUIRE(backend->try_acquire(me, Deadline::after(5s)));
     auto st = cli({"lock", "status"});
-    CHECK(st.out.find("held by run run-held (upgrade --to 9)") != std::string::npos);
+    CHECK(st.out.find("held by run 20261126T024512Z-00000b (upgrade --to 9)") != std::string::npos);
     auto js = nlohmann::json::parse(cli({"--output", "json", "lock", "status"}).out);
     CHECK(js["held"] == true);
     CHECK(js["stale"] == false);

@@ -42,18 +42,19 @@ TEST_CASE("resume skips finished steps, re-runs the interrupted one, completes t
         request_interrupt();
     };
     first.sleeps["upgrade/app2"] = 30s;  // aborted by the second interrupt
-    CHECK(run::run_plan(plan, first, *lock, session(dir.path, out, err, "run-1")) == ExitCode::Interrupted);
+    CHECK(run::run_plan(plan, first, *lock, session(dir.path, out, err, "20261126T024512Z-000001")) ==
+          ExitCode::Interrupted);
     reset_interrupts();
-    CHECK(err.str().find("ncbctl resume run-1") != std::string::npos);
+    CHECK(err.str().find("ncbctl resume 20261126T024512Z-000001") != std::string::npos);
 
     auto rec = run::find_resumable(dir.path, "", "hash-a", false);
     REQUIRE(rec);
-    CHECK(rec->run_id == "run-1");
-    auto changed = run::find_resumable(dir.path, "run-1", "hash-b", false);
+    CHECK(rec->run_id == "20261126T024512Z-000001");
+    auto changed = run::find_resumable(dir.path, "20261126T024512Z-000001", "hash-b", false);
     REQUIRE_FALSE(changed);
     CHECK(changed.error().code == ErrorCode::Usage);
     CHECK(changed.error().message.find("--force") != std::string::npos);
-    CHECK(run::find_resumable(dir.path, "run-1", "hash-b", true));
+    CHECK(run::find_resumable(dir.path, "20261126T024512Z-000001", "hash-b", true));
 
     RecordingRunner second;
     CHECK(run::resume_run(*rec, second, *lock, session(dir.path, out, err)) == ExitCode::Ok);
@@ -66,13 +67,13 @@ TEST_CASE("resume skips finished steps, re-runs the interrupted one, completes t
                 CHECK(total == 1);
         }
     CHECK(second.count("stop/app1") == 0);
-    auto done = read_journal(journal_path(dir.path, "run-1"));
+    auto done = read_journal(journal_path(dir.path, "20261126T024512Z-000001"));
     REQUIRE(done);
     CHECK(done->finished);
     CHECK(done->exit_code == 0);
     CHECK(done->sessions == 2);
     CHECK_FALSE(done->resumable());
-    auto again = run::find_resumable(dir.path, "run-1", "hash-a", false);
+    auto again = run::find_resumable(dir.path, "20261126T024512Z-000001", "hash-a", false);
     REQUIRE_FALSE(again);
     CHECK(again.error().message.find("finished") != std::string::npos);
     CHECK(run::satisfied_phases(dir.path, plan).contains("verify"));
@@ -82,13 +83,13 @@ TEST_CASE("a run refuses to start while another holds the lock (exit 4)", "[resu
     TempDir dir;
     auto plan = *plan::build_stop(make_inventory(2));
     auto holder_backend = run::make_local_lock(dir.path);
-    auto held = run::ClusterLock::acquire(*holder_backend, run::make_holder("other", "upgrade --to 9"), Duration{0},
-                                          Seconds{120});
+    auto held = run::ClusterLock::acquire(
+        *holder_backend, run::make_holder("20261126T024512Z-0000ff", "upgrade --to 9"), Duration{0}, Seconds{120});
     REQUIRE(held);
     auto lock = run::make_local_lock(dir.path);
     std::ostringstream out, err;
     RecordingRunner runner;
     CHECK(run::run_plan(plan, runner, *lock, session(dir.path, out, err)) == ExitCode::LockHeld);
-    CHECK(err.str().find("run other (upgrade --to 9)") != std::string::npos);
+    CHECK(err.str().find("run 20261126T024512Z-0000ff (upgrade --to 9)") != std::string::npos);
     CHECK(runner.calls.empty());
 }

@@ -140,7 +140,7 @@ TEST_CASE("timeline: read back from a real run's journal equals what the engine'
     ncbctl::testing::RecordingRunner runner;
     runner.errors["canary/start/app1"] = {Error{ErrorCode::Remote, "boom"}};
     auto plan = *plan::build_upgrade(ncbctl::testing::make_inventory(2), {.to = "2.2.16"});
-    const std::string path = journal_path(dir.path, "r1");
+    const std::string path = journal_path(dir.path, "20261126T024512Z-0000a1");
     TimelineBuilder live;
     struct Feed final : EventSink {
         TimelineBuilder& b;
@@ -153,7 +153,7 @@ TEST_CASE("timeline: read back from a real run's journal equals what the engine'
         REQUIRE(journal);
         run::FanoutSink sink({journal->get(), &feed});
         run::ExecOptions o;
-        o.run_id = "r1";
+        o.run_id = "20261126T024512Z-0000a1";
         out = run::execute(plan, runner, sink, o);
     }
     REQUIRE(out.exit == ExitCode::RolledBack);
@@ -172,7 +172,7 @@ TEST_CASE("timeline: read back from a real run's journal equals what the engine'
     CHECK(read->window[0].result == "ok");  // the traffic.live undo closed it
 
     std::ostringstream summary;
-    run::print_summary(summary, "upgrade --to 2.2.16", "r1", out, &*read);
+    run::print_summary(summary, "upgrade --to 2.2.16", "20261126T024512Z-0000a1", out, &*read);
     CHECK(summary.str().find("  503 window  |") != std::string::npos);
     CHECK(summary.str().find("  canary      |") != std::string::npos);
     CHECK_FALSE(run::read_timeline(dir.path + "/missing.jsonl"));

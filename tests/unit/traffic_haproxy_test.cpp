@@ -274,3 +274,28 @@ TEST_CASE("haproxy driver: serve readies a set of servers, reads back as Partial
     CHECK(unknown.error().code == ErrorCode::Usage);
     CHECK(lb.admin["be/s2"] == 0);  // a refused serve changes nothing
 }
+
+TEST_CASE("haproxy channel through a runner never hands socat a socket path with address syntax",
+          "[traffic][haproxy][security]") {
+    test::RunnerLog log;
+    for (const char* path : {"/run/haproxy/admin.sock,bind=/tmp/victim,unlink-close", "/run/h:a.sock", "/run/h=a.sock",
+                             "/run/a!!b.sock", "relative.sock", "/run/a b.sock", "/run/a\n.sock"}) {
+        INFO(path);
+        auto ch = traffic::make_runner_haproxy_channel(
+            path, std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
+                return ExecResult{0, "", ""};
+            }));
+        auto r = ch->send("show info", soon());
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ErrorCode::Inventory);
+        CHECK(r.error().message.find('\n') == std::string::npos);
+    }
+    CHECK(log.argvs.empty());  // socat never started
+    auto ok = traffic::make_runner_haproxy_channel(
+        "/run/haproxy/admin-1.sock", std::make_unique<test::FakeRunner>(log, [](const Argv&, const std::string&) {
+            return ExecResult{0, "x", ""};
+        }));
+    REQUIRE(ok->send("show info", soon()));
+    REQUIRE(log.argvs.size() == 1);
+    CHECK(log.argvs[0].back() == "UNIX-CONNECT:/run/haproxy/admin-1.sock");
+}

@@ -12,6 +12,8 @@
 #include "drivers/ssh/ssh_transport.hpp"
 #include "net/process.hpp"
 #include "util/lock_holder_json.hpp"
+#include "util/quote.hpp"
+#include "util/run_id.hpp"
 
 namespace ncbctl {
 namespace {
@@ -47,7 +49,13 @@ Result<LockHolder> parse_holder(const std::string& text, const std::string& who)
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return fail(ErrorCode::Protocol, who + ": lock holder.json is not JSON; inspect and remove it by hand");
-    return util::holder_from_json(j);
+    LockHolder h = util::holder_from_json(j);
+    // Content of a file on a node: an id of another shape is not taken as a run's (it is compared, shown,
+    // and would be handed back to the node's scripts).
+    if (!util::is_run_id(h.run_id))
+        return fail(ErrorCode::Protocol, who + ": lock holder.json names no valid run (run_id " +
+                                             util::quote(h.run_id.substr(0, 64)) + "); inspect and remove it by hand");
+    return h;
 }
 
 class SshLock final : public LockBackend {

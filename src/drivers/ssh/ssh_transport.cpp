@@ -17,6 +17,8 @@
 
 #include "ncbctl/cancel.hpp"
 #include "net/process.hpp"
+#include "util/atomic_file.hpp"
+#include "util/ssh_options.hpp"
 
 namespace ncbctl::ssh {
 namespace {
@@ -68,13 +70,20 @@ bool has_control_or_space(std::string_view s) {
     return std::ranges::any_of(s, [](unsigned char c) { return c < 0x20 || c == 0x7f || c == ' '; });
 }
 
-// ssh applies %-token and ~ expansion to these paths and splits -o values on whitespace.
-std::string ssh_path(std::string_view p) {
+// ssh applies %-token and ~ expansion to identity and known-hosts paths: a literal `%` is written `%%`.
+std::string ssh_token_path(std::string_view p) {
     std::string out;
     for (char c : p) {
         out += c;
         if (c == '%') out += '%';
     }
+    return out;
+}
+
+// A path inside an `-o Key=value` option: ssh splits that value on whitespace (UserKnownHostsFile takes a
+// list), so a path with a blank is double-quoted (validate_target refuses quotes and newlines in paths).
+std::string ssh_option_path(std::string_view p) {
+    std::string out = ssh_token_path(p);
     if (out.find_first_of(" \t") != std::string::npos) out = "\"" + out + "\"";
     return out;
 }
@@ -213,17 +222,9 @@ Status validate_target(const SshTarget& t) {
         if (p->find_first_of("\"\n\r") != std::string::npos)
             return fail(ErrorCode::Inventory, "ssh file path '" + *p + "' contains a quote or newline");
     }
-    // Options that would take the connection's safety or multiplexing out of ncbctl's hands.
-    static const std::set<std::string> owned = {"batchmode",      "controlmaster",         "controlpath",
-                                                "controlpersist", "stricthostkeychecking", "permitlocalcommand",
-                                                "localcommand"};
-    for (const auto& o : t.options) {
-        auto eq = o.find('=');
-        if (eq == std::string::npos || eq == 0 || o.find_first_of("\n\r") != std::string::npos || o.front() == '-')
-            return fail(ErrorCode::Inventory, "ssh option '" + o + "' must be Key=Value");
-        if (owned.contains(lower(o.substr(0, eq))))
-            return fail(ErrorCode::Inventory, "ssh option '" + o.substr(0, eq) + "' is set by ncbctl itself");
-    }
+    // The inventory schema checked these already; a target built elsewhere gets the same allowlist.
+    for (const auto& o : t.options)
+        if (auto p = util::ssh_option_problem(o)) return fail(ErrorCode::Inventory, *p);
     return {};
 }
 
@@ -326,14 +327,24 @@ Argv SshTransport::common_options(bool multiplexed) const {
         std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(connect_timeout_).count());
     Argv a;
     if (!target_.config_file.empty()) a.insert(a.end(), {"-F", target_.config_file});
-    a.insert(a.end(), {"-o", "BatchMode=yes", "-o", "ConnectTimeout=" + std::to_string(secs), "-o",
-                       std::string("StrictHostKeyChecking=") +
-                           (target_.host_key_checking == "accept-new" ? "accept-new" : "yes"),
-                       "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3"});
+    a.insert(a.end(), {
+                          "-o",
+                          "BatchMode=yes",
+                          "-o",
+                          "ConnectTimeout=" + std::to_string(secs),
+                          "-o",
+                          std::string("StrictHostKeyChecking=") +
+                              (target_.host_key_checking == "accept-new" ? "accept-new" : "yes"),
+                      });
+    // Keep-alive defaults, unless the inventory tunes them (ssh.options may: they are on the allowlist).
+    if (!util::sets_ssh_option(target_.options, "ServerAliveInterval"))
+        a.insert(a.end(), {"-o", "ServerAliveInterval=5"});
+    if (!util::sets_ssh_option(target_.options, "ServerAliveCountMax"))
+        a.insert(a.end(), {"-o", "ServerAliveCountMax=3"});
     if (!target_.known_hosts_file.empty())
-        a.insert(a.end(), {"-o", "UserKnownHostsFile=" + ssh_path(target_.known_hosts_file)});
+        a.insert(a.end(), {"-o", "UserKnownHostsFile=" + ssh_option_path(target_.known_hosts_file)});
     if (!target_.identity_file.empty())
-        a.insert(a.end(), {"-i", ssh_path(target_.identity_file), "-o", "IdentitiesOnly=yes"});
+        a.insert(a.end(), {"-i", ssh_token_path(target_.identity_file), "-o", "IdentitiesOnly=yes"});
     if (!target_.jump_host.empty()) a.insert(a.end(), {"-J", target_.jump_host});
     if (multiplexed) {
         a.insert(a.end(), {"-o", "ControlMaster=auto", "-o", "ControlPath=" + control_path_, "-o",
@@ -342,7 +353,8 @@ Argv SshTransport::common_options(bool multiplexed) const {
         a.insert(a.end(), {"-o", "ControlMaster=no", "-o", "ControlPath=none"});
     }
     // After ours: for -o the first value wins, so inventory extras cannot override the options above.
-    for (const auto& o : target_.options) a.insert(a.end(), {"-o", o});
+    for (const auto& o : target_.options)
+        if (auto opt = util::parse_ssh_option(o)) a.insert(a.end(), {"-o", opt->text()});
     return a;
 }
 
@@ -512,9 +524,9 @@ Status SshTransport::get_file(const std::string& remote_path, const std::string&
         return fail(missing ? ErrorCode::NotFound : ErrorCode::Remote,
                     who() + ": cannot read " + remote_path + ": " + one_line(r->err));
     }
-    if (::rename(tmp.c_str(), local_path.c_str()) != 0) {
+    if (auto c = util::commit_atomic(tmp, local_path); !c) {
         ::unlink(tmp.c_str());
-        return fail(ErrorCode::Io, "cannot write " + local_path);
+        return fail(c.error());
     }
     return {};
 }

@@ -205,8 +205,8 @@ TEST_CASE("a backup started while another process holds the cluster lock exits 4
         ::close(ready[0]);
         ::close(release[1]);
         auto backend = run::make_local_lock(e.state.string());
-        auto lock = run::ClusterLock::acquire(*backend, run::make_holder("run-upgrade", "upgrade --to 2.2.16"),
-                                              Duration{0}, Seconds{120});
+        auto lock = run::ClusterLock::acquire(
+            *backend, run::make_holder("20261126T024512Z-00f00d", "upgrade --to 2.2.16"), Duration{0}, Seconds{120});
         const char c = lock ? 'y' : 'n';
         (void)::write(ready[1], &c, 1);
         char x = 0;

@@ -66,7 +66,7 @@ void check_exactly_once(const std::string& dir, const std::string& what,
         if (first != std::string::npos) CHECK(effects.find(line, first + 1) == std::string::npos);
     }
     CHECK(effects.find("undo ") == std::string::npos);
-    auto rec = read_journal(journal_path(dir + "/state", "crash-run"));
+    auto rec = read_journal(journal_path(dir + "/state", "20261126T024512Z-c0ffee"));
     REQUIRE(rec);
     CHECK(rec->finished);
     CHECK(rec->exit_code == 0);
@@ -81,7 +81,7 @@ void kill_and_resume(const std::vector<std::string>& kill_args, const std::strin
     INFO(what << ": " << killed->err);
     REQUIRE(killed->term_signal == SIGKILL);
     std::set<std::string> done_before;
-    if (auto rec = read_journal(journal_path(dir.path + "/state", "crash-run")))
+    if (auto rec = read_journal(journal_path(dir.path + "/state", "20261126T024512Z-c0ffee")))
         for (const auto& [id, st] : rec->steps)
             if (st.state == StepState::Ok) done_before.insert(id);
     auto resumed = helper({"resume", "--state", dir.path + "/state", "--effects", dir.path + "/effects"});
@@ -100,7 +100,7 @@ TEST_CASE("SIGKILL at every journaled boundary, then resume: each effect exactly
     REQUIRE(full);
     REQUIRE(full->exit_code == 0);
     check_exactly_once(probe.path, "uninterrupted run");
-    const std::string journal = slurp(journal_path(probe.path + "/state", "crash-run"));
+    const std::string journal = slurp(journal_path(probe.path + "/state", "20261126T024512Z-c0ffee"));
     const long events = std::count(journal.begin(), journal.end(), '\n');
     REQUIRE(events > 40);
     // After the last event there is nothing left to resume.
@@ -134,8 +134,8 @@ TEST_CASE("SIGINT: running step finishes, exit 130 with the resume command, resu
     REQUIRE(run);
     INFO(run->err);
     CHECK(run->exit_code == 130);
-    CHECK(run->err.find("resume crash-run") != std::string::npos);
-    auto rec = read_journal(journal_path(dir.path + "/state", "crash-run"));
+    CHECK(run->err.find("resume 20261126T024512Z-c0ffee") != std::string::npos);
+    auto rec = read_journal(journal_path(dir.path + "/state", "20261126T024512Z-c0ffee"));
     REQUIRE(rec);
     CHECK(rec->interrupted);
     CHECK(rec->steps.at("backup/database").state == StepState::Ok);  // it finished before the run stopped

@@ -2,7 +2,7 @@
 //   run    --state D --effects F [--nodes N] [--parallel P] [--kill-after-event K] [--kill-in-step ID:before|after]
 //          [--slow-step ID] [--marker F]  runs an upgrade plan with a fake runner that applies each step's effect
 //          to F (idempotently, like a real driver) and SIGKILLs itself at the chosen point
-//   resume --state D --effects F           resumes run "crash-run"
+//   resume --state D --effects F           resumes run "20261126T024512Z-c0ffee"
 //   hold   --state D --run-id R --marker F --release F [--die]   takes the lock until F appears (or dies)
 //   acquire --state D --run-id R           exit 0 when the lock was free, 4 naming the holder otherwise
 //   bench  --steps N | --nodes N [--parallel P] [--dir D]   engine overhead figures (fake runner doing nothing)
@@ -32,7 +32,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kRunId = "crash-run";
+constexpr const char* kRunId = "20261126T024512Z-c0ffee";
 constexpr const char* kInventoryHash = "crash-inventory";
 
 std::map<std::string, std::string> parse(int argc, char** argv) {

@@ -11,10 +11,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-LockHolder holder(const std::string& run) {
+LockHolder holder(const std::string& run, const std::string& command = "upgrade --to 2.2.16") {
     LockHolder h;
     h.run_id = run;
-    h.command = "upgrade --to 2.2.16";
+    h.command = command;
     h.user = "ops";
     h.host = "laptop";
     h.pid = 42;
@@ -28,8 +28,8 @@ TEST_CASE("remote lock: two concurrent acquirers, one wins; heartbeat, break, re
     inv.lock.dir = E("DIR") + "/locks/cluster " + hostile();
     auto a = make_ssh_lock(ssh_node("lock-a", lo_target()), inv);
     auto b = make_ssh_lock(ssh_node("lock-b", lo_target()), inv);
-    const auto ha = holder("run-a " + hostile());
-    const auto hb = holder("run-b");
+    const auto ha = holder("20261126T024512Z-00000a", "upgrade " + hostile());
+    const auto hb = holder("20261126T024512Z-00000b");
 
     auto fa = std::async(std::launch::async, [&] { return a->try_acquire(ha, Deadline::after(20s)); });
     auto fb = std::async(std::launch::async, [&] { return b->try_acquire(hb, Deadline::after(20s)); });
@@ -106,15 +106,30 @@ TEST_CASE("remote lock: a young directory is waited for until its holder.json ap
     std::filesystem::create_directories(inv.lock.dir);
     auto writer = std::async(std::launch::async, [&] {
         std::this_thread::sleep_for(400ms);
-        std::ofstream(inv.lock.dir + "/holder.json.tmp") << R"({"run_id":"run-w","command":"backup run"})";
+        std::ofstream(inv.lock.dir + "/holder.json.tmp")
+            << R"({"run_id":"20261126T024512Z-00000e","command":"backup run"})";
         std::filesystem::rename(inv.lock.dir + "/holder.json.tmp", inv.lock.dir + "/holder.json");
     });
     auto lk = make_ssh_lock(ssh_node("lock-d", lo_target()), inv);
-    auto r = lk->try_acquire(holder("run-late"), Deadline::after(20s));
+    auto r = lk->try_acquire(holder("20261126T024512Z-00000f"), Deadline::after(20s));
     writer.get();
     REQUIRE(r);
     REQUIRE(r->has_value());
-    CHECK((*r)->run_id == "run-w");
+    CHECK((*r)->run_id == "20261126T024512Z-00000e");
     CHECK((*r)->command == "backup run");
+    std::filesystem::remove_all(inv.lock.dir);
+}
+
+TEST_CASE("remote lock: a holder.json naming no valid run is refused, not trusted", "[ssh][lock][security]") {
+    auto inv = inventory();
+    inv.lock.dir = E("DIR") + "/locks/forged";
+    std::filesystem::create_directories(inv.lock.dir);
+    std::ofstream(inv.lock.dir + "/holder.json") << R"({"run_id":"../../x\u001b[2J","command":"upgrade"})";
+    auto lk = make_ssh_lock(ssh_node("lock-e", lo_target()), inv);
+    auto r = lk->read(Deadline::after(10s));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::Protocol);
+    CHECK(r.error().message.find("names no valid run") != std::string::npos);
+    CHECK(r.error().message.find('\x1b') == std::string::npos);  // shown escaped
     std::filesystem::remove_all(inv.lock.dir);
 }

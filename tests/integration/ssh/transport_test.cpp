@@ -141,6 +141,24 @@ TEST_CASE("files: atomic write, read, put and get with hostile paths", "[ssh][tr
     CHECK_FALSE(injected());
 }
 
+TEST_CASE("an identity file and known-hosts file in a directory with a space and a % are used", "[ssh][transport]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = E("DIR") + "/key dir 100%";
+    fs::create_directories(dir);
+    fs::copy_file(E("ID"), dir / "id key", fs::copy_options::overwrite_existing);
+    fs::copy_file(E("KNOWN_HOSTS"), dir / "known hosts", fs::copy_options::overwrite_existing);
+    fs::permissions(dir / "id key", fs::perms::owner_read | fs::perms::owner_write);
+    auto tg = lo_target();
+    tg.identity_file = (dir / "id key").string();
+    tg.known_hosts_file = (dir / "known hosts").string();
+    auto t = ssh::SshTransport::open("spaced", tg, Duration(3000));
+    REQUIRE(t);
+    auto r = (*t)->run({"echo", "in"}, Deadline::after(10s));  // before: -i got the path in literal quotes
+    REQUIRE(r);
+    CHECK(r->exit_code == 0);
+    CHECK(r->out == "in\n");
+}
+
 TEST_CASE("runner: commands and files on a node", "[ssh][runner]") {
     auto inv = inventory();
     auto runner = make_ssh_runner(ssh_node("runner-node", lo_target()), inv);
