@@ -208,17 +208,20 @@ TEST_CASE("journal group commit: one fdatasync covers every line written before 
 TEST_CASE("journal numbers of the wrong kind or out of range are the journal's fault, never undefined behaviour",
           "[journal][hardening]") {
     TempDir dir;
-    const std::string path = dir.path + "/odd.jsonl";
-    const std::string start = R"({"v":1,"ts":1,"type":"run.started","run":"r1","message":"stop","details":{}})";
+    std::filesystem::create_directories(runs_dir(dir.path));
+    const std::string path = journal_path(dir.path, "20261126T024512Z-0000dd");  // the id it records
+    const std::string start =
+        R"({"v":1,"ts":1,"type":"run.started","run":"20261126T024512Z-0000dd","message":"stop","details":{}})";
     // The fuzzer's find: a float far outside int64 where the journal expects milliseconds (a C cast of it is
     // undefined behaviour, which UBSan reported), and its kin.
-    for (const std::string& bad : std::vector<std::string>{
-             R"({"v":1,"ts":1.79566e22,"type":"run.started","run":"r1","message":"stop","details":{}})",
-             start + "\n" + R"({"v":1,"ts":2,"type":"step.finished","step":"a","result":"ok","duration_ms":1e40})",
-             start + "\n" + R"({"v":1,"ts":18446744073709551615,"type":"step.started","step":"a"})",
-             start + "\n" + R"({"v":1,"ts":3,"type":"run.finished","result":"failed","exit_code":1e30})",
-             start + "\n" + R"({"v":1,"ts":3,"type":"run.finished","result":"failed","exit_code":256})",
-         }) {
+    for (
+        const std::string& bad : std::vector<std::string>{
+            R"({"v":1,"ts":1.79566e22,"type":"run.started","run":"20261126T024512Z-0000dd","message":"stop","details":{}})",
+            start + "\n" + R"({"v":1,"ts":2,"type":"step.finished","step":"a","result":"ok","duration_ms":1e40})",
+            start + "\n" + R"({"v":1,"ts":18446744073709551615,"type":"step.started","step":"a"})",
+            start + "\n" + R"({"v":1,"ts":3,"type":"run.finished","result":"failed","exit_code":1e30})",
+            start + "\n" + R"({"v":1,"ts":3,"type":"run.finished","result":"failed","exit_code":256})",
+        }) {
         INFO(bad);
         std::ofstream(path, std::ios::trunc) << bad << "\n";
         auto rec = read_journal(path);
