@@ -210,11 +210,24 @@ struct Hooks {
     std::map<std::string, std::vector<Argv>> commands;  // event name -> commands
 };
 
+// lock.redis: the shared lock in the Redis NocoBase's cluster mode already runs. The URL is parsed at load
+// (redis://[user@]host[:port][/db]); the password is a reference, resolved when the lock is taken.
+struct RedisLockSpec {
+    std::string url;   // as written (never holds a password: refused at load)
+    std::string host;  // IPv6 without brackets
+    int port = 6379;
+    int db = 0;
+    std::string user;  // ACL user (AUTH user password); empty: AUTH password
+    SecretRef password;
+    std::string key;  // default ncbctl:lock:<cluster>
+};
+
 struct LockSpec {
-    std::string backend = "local";  // local | node
+    std::string backend = "local";  // local | node | redis
     std::string node;               // for backend node (default: the first node)
     std::string dir = "/var/lib/ncbctl/lock";
     Seconds stale_after{120};
+    RedisLockSpec redis;  // for backend redis
 };
 
 struct Inventory {

@@ -1,7 +1,7 @@
 #pragma once
 // The cluster lock port: one run at a time per cluster (an upgrade and a cron backup never overlap).
-// Backends: local flock on a file in the state dir (src/run/), and a shared one on a node (atomic mkdir
-// over SSH, src/drivers/ssh/) for several operators or CI runners.
+// Backends: local flock on a file in the state dir (src/run/), and shared ones for several operators or CI
+// runners: on a node (atomic mkdir over SSH, src/drivers/ssh/) or in Redis (SET NX PX, src/lock/).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -12,9 +12,7 @@ std::expected<run::HeldLock, LockRefused> hold_cluster_lock(const Context& ctx, 
     if (!backend) return std::unexpected(LockRefused{ExitCode::Usage, backend.error().message});
     held.backend = std::move(*backend);
     auto lock = run::acquire_cluster_lock(*held.backend, new_run_id(), command, wait, inv.lock.stale_after);
-    if (!lock)
-        return std::unexpected(LockRefused{lock.error().code == ErrorCode::Lock ? ExitCode::LockHeld : ExitCode::Failed,
-                                           lock.error().message});
+    if (!lock) return std::unexpected(LockRefused{run::lock_failure_exit(lock.error()), lock.error().message});
     held.lock = std::move(*lock);
     return held;
 }

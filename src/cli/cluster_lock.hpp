@@ -12,7 +12,7 @@
 namespace ncbctl::cli {
 
 struct LockRefused {
-    ExitCode exit;        // LockHeld (4): another run holds it; Usage: no backend; Failed: the backend failed
+    ExitCode exit;        // run::lock_failure_exit: 4 held by another run, 2 inventory, 3 backend unreachable/refused
     std::string message;  // one line, naming the holder when held
 };
 

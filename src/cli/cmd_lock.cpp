@@ -30,7 +30,7 @@ ExitCode status(const Context& ctx) {
     auto holder = (*backend)->read(Deadline::after(30s));
     if (!holder) {
         std::cerr << "ncbctl: cannot read the cluster lock: " << holder.error().message << '\n';
-        return ExitCode::Failed;
+        return run::lock_failure_exit(holder.error());
     }
     const bool stale = *holder && run::holder_is_stale(**holder, inv->lock.stale_after);
     if (ctx.format() == OutputFormat::Json) {
@@ -65,7 +65,7 @@ ExitCode release(const Context& ctx, bool force) {
     auto holder = (*backend)->read(Deadline::after(30s));
     if (!holder) {
         std::cerr << "ncbctl: cannot read the cluster lock: " << holder.error().message << '\n';
-        return ExitCode::Failed;
+        return run::lock_failure_exit(holder.error());
     }
     if (!*holder) {
         std::cout << "lock of cluster " << inv->cluster << ": already free\n";
@@ -79,7 +79,7 @@ ExitCode release(const Context& ctx, bool force) {
     }
     if (auto st = (*backend)->break_lock(**holder, Deadline::after(30s)); !st) {
         std::cerr << "ncbctl: " << st.error().message << '\n';
-        return ExitCode::Failed;
+        return run::lock_failure_exit(st.error());
     }
     std::cout << "released the stale lock of " << run::describe(**holder) << '\n';
     return ExitCode::Ok;

@@ -63,6 +63,8 @@ void parse_document(const YAML::Node& root, inv::Sink& sink, Inventory& inv) {
     parse_hooks(top, inv);
     parse_lock(top, inv, marks);
     validate_references(inv, index, marks, sink);
+    if (inv.lock.backend == "redis" && inv.lock.redis.key.empty() && !inv.cluster.empty())
+        inv.lock.redis.key = "ncbctl:lock:" + inv.cluster;
     if (!inv.nodes.empty()) {
         if (inv.canary.empty()) inv.canary = inv.nodes.front().name;
         if (inv.lock.backend == "node" && inv.lock.node.empty()) inv.lock.node = inv.nodes.front().name;

@@ -1,4 +1,4 @@
-// Sections without node references of their own: api, timeouts, hooks, lock.
+// Sections without node references of their own: api, timeouts, hooks, lock (local, node, redis).
 #include <algorithm>
 
 #include "inventory/schema.hpp"
@@ -108,14 +108,34 @@ void parse_hooks(const MapView& root, Inventory& inv) {
 }
 
 void parse_lock(const MapView& root, Inventory& inv, RefMarks& marks) {
-    auto l = root.map("lock", {"backend", "node", "dir", "stale_after"});
+    auto l = root.map("lock", {"backend", "node", "dir", "stale_after", "redis"});
     if (!l) return;
-    l->choice("backend", inv.lock.backend, {"local", "node"});
+    l->choice("backend", inv.lock.backend, {"local", "node", "redis"});
     if (l->string("node", inv.lock.node, {.check = check_safe_name})) marks.lock_node = l->value_mark("node");
     l->string("dir", inv.lock.dir, {.check = check_remote_path, .expand = Expand::Yes});
     l->duration("stale_after", inv.lock.stale_after);
-    if (inv.lock.backend == "local" && l->has("node"))
+    if (inv.lock.backend != "node" && l->has("node"))
         l->error("node", "applies only to `backend: node` (the lock lives on that node)");
+    if (inv.lock.backend != "redis") {
+        if (l->has("redis")) l->error("redis", "applies only to `backend: redis`");
+        return;
+    }
+    auto r = l->map("redis", {"url", "password_env", "password_file", "key"}, true);
+    if (!r) return;
+    RedisLockSpec& spec = inv.lock.redis;
+    const auto url_problem = [](std::string_view v) -> Problem {
+        auto u = parse_redis_url(v);
+        return u ? Problem{} : Problem{u.error()};
+    };
+    if (r->string("url", spec.url, {.check = url_problem, .expand = Expand::Yes, .required = true})) {
+        auto u = parse_redis_url(spec.url);
+        spec.host = u->host;
+        spec.port = u->port;
+        spec.db = u->db;
+        spec.user = u->user;
+    }
+    r->secret("password", spec.password);
+    r->string("key", spec.key, {.check = check_redis_key, .expand = Expand::Yes});
 }
 
 }  // namespace ncbctl::inv

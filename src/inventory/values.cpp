@@ -62,6 +62,22 @@ Problem check_authority_host_port(std::string_view hp, std::string_view whole, b
     return std::nullopt;
 }
 
+// "host[:port]" or "[v6][:port]" that check_authority_host_port accepted: the host without brackets, and
+// the port when one is given (else `port` is left as it is).
+void split_host_port(std::string_view hp, std::string& host_out, int& port) {
+    std::string_view host = hp;
+    if (hp.starts_with('[')) {
+        const auto close = hp.find(']');
+        host = hp.substr(1, close - 1);
+        hp = hp.substr(close + 1);
+        if (hp.starts_with(':')) port = *parse_port(hp.substr(1));
+    } else if (auto colon = hp.rfind(':'); colon != std::string_view::npos) {
+        host = hp.substr(0, colon);
+        port = *parse_port(hp.substr(colon + 1));
+    }
+    host_out = std::string(host);
+}
+
 }  // namespace
 
 std::string shown(std::string_view s) {
@@ -355,18 +371,57 @@ std::expected<Endpoint, std::string> parse_endpoint(std::string_view s) {
     }
     if (rest.empty()) return std::unexpected(shown(s) + " has no host");
     if (auto p = check_authority_host_port(rest, s, false)) return std::unexpected(*p);
-    std::string_view host = rest;
-    if (rest.starts_with('[')) {
-        const auto close = rest.find(']');
-        host = rest.substr(1, close - 1);
-        rest = rest.substr(close + 1);
-        if (rest.starts_with(':')) ep.port = *parse_port(rest.substr(1));
-    } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-        host = rest.substr(0, colon);
-        ep.port = *parse_port(rest.substr(colon + 1));
-    }
-    ep.host = std::string(host);
+    split_host_port(rest, ep.host, ep.port);
     return ep;
+}
+
+std::expected<RedisUrl, std::string> parse_redis_url(std::string_view s) {
+    if (s.starts_with("rediss://"))
+        return std::unexpected(
+            shown(s) +
+            ": rediss:// (TLS) is not supported by this build (Debian 12's hiredis 0.14 has no TLS); reach Redis "
+            "through a TLS tunnel (stunnel, spiped) on this machine and give its redis:// address");
+    if (!s.starts_with("redis://")) return std::unexpected(shown(s) + " is not a redis:// URL");
+    if (!all_of(s, [](char c) { return !is_control(c) && c != ' '; }))
+        return std::unexpected(shown(s) + " contains whitespace or control characters");
+    RedisUrl url;
+    std::string_view rest = s.substr(8);
+    std::string_view path;
+    if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+        path = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+    }
+    if (rest.find_first_of("?#") != std::string_view::npos || path.find_first_of("?#") != std::string_view::npos)
+        return std::unexpected(shown(s) + " must not have query parameters; give the other settings as keys");
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        const std::string_view cred = rest.substr(0, at);
+        if (cred.find(':') != std::string_view::npos)
+            return std::unexpected(
+                "the Redis URL must not contain a password; give it with password_env or password_file");
+        url.user = std::string(cred);
+        if (auto p = check_user(url.user)) return std::unexpected("Redis user " + *p);
+        rest = rest.substr(at + 1);
+    }
+    if (rest.empty()) return std::unexpected(shown(s) + " has no host");
+    if (auto p = check_authority_host_port(rest, s, false)) return std::unexpected(*p);
+    split_host_port(rest, url.host, url.port);
+    if (!path.empty()) {
+        int db = -1;
+        auto [p, ec] = std::from_chars(path.data(), path.data() + path.size(), db);
+        if (ec != std::errc{} || p != path.data() + path.size() || db < 0 || db > 10000)
+            return std::unexpected(shown(s) + ": the path is the database index (0, 1, ...), got `" +
+                                   std::string(path.substr(0, 40)) + "`");
+        url.db = db;
+    }
+    return url;
+}
+
+Problem check_redis_key(std::string_view s) {
+    if (s.empty()) return std::string("is empty");
+    if (s.size() > 512) return std::string("is longer than 512 characters");
+    const bool ok = all_of(s, [](char c) { return c > 0x20 && c < 0x7f; });
+    if (ok) return std::nullopt;
+    return shown(s) + " must be printable ASCII without blanks (e.g. ncbctl:lock:prod)";
 }
 
 }  // namespace ncbctl::inv

@@ -75,4 +75,17 @@ struct Endpoint {
 };
 std::expected<Endpoint, std::string> parse_endpoint(std::string_view s);
 
+// A Redis URL: redis://[user@]host[:port][/db]. No password in it (a secret reference gives it), db 0-15
+// by default range of redis.conf's `databases` (up to 10000 accepted here: the server says if it has fewer).
+// rediss:// (TLS) is refused with what to do: Debian 12's hiredis (0.14) has no TLS support.
+struct RedisUrl {
+    std::string user;
+    std::string host;  // IPv6 without brackets
+    int port = 6379;
+    int db = 0;
+};
+std::expected<RedisUrl, std::string> parse_redis_url(std::string_view s);
+// A Redis key for the lock: 1-512 printable ASCII characters, no blanks.
+Problem check_redis_key(std::string_view s);
+
 }  // namespace ncbctl::inv

@@ -3,6 +3,7 @@
 #include "run/executor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -102,6 +103,14 @@ private:
         return e;
     }
     bool journal_broken() const { return opts_.journal != nullptr && !opts_.journal->ok(); }
+    // The cluster lock was not renewed for stale_after/2: no step starts (running ones finish), the run
+    // ends interrupted and resumable. Sticky: a renewal after the lapse does not restart the run.
+    bool lock_lapsed() {
+        if (lock_lapsed_) return true;
+        if (!opts_.lock_fresh || opts_.lock_fresh()) return false;
+        lock_lapsed_ = true;
+        return true;
+    }
 
     StepRun run_step(const Phase& p, const Step& s);
     Outcome run_phase(const Phase& p, PhaseSummary& summary);
@@ -109,6 +118,12 @@ private:
     void worker(const Phase& p);
     bool rollback(RunOutcome& out);
     void finish(RunOutcome& out, ExitCode code, const std::string& state);
+    [[nodiscard]] std::string interrupted_state(const std::string& where) const {
+        if (lock_lapsed_)
+            return "stopped " + where + ": the cluster lock could not be renewed; once its backend answers, " +
+                   "continue with: " + opts_.resume_command;
+        return "interrupted " + where + "; continue with: " + opts_.resume_command;
+    }
 
     const Plan& plan_;
     ActionRunner& runner_;
@@ -124,6 +139,7 @@ private:
     bool phase_failed_ = false;
     bool phase_interrupted_ = false;
     int out_of_service_ = 0;
+    std::atomic<bool> lock_lapsed_{false};
 
     std::map<std::string, StepResult> done_;  // step id -> result (this session and earlier ones)
     std::set<std::string> undone_before_;
@@ -142,7 +158,7 @@ StepRun Engine::run_step(const Phase& p, const Step& s) {
         // A step cut short by Ctrl-C did not fail: resume re-runs it.
         if (err.code == ErrorCode::Cancelled || abort_requested()) return {Outcome::Interrupted, {}, err};
         if (!err.transient || attempt >= attempts || deadline.expired()) return {Outcome::Failed, {}, err};
-        if (stop_requested()) return {Outcome::Interrupted, {}, err};
+        if (lock_lapsed() || stop_requested()) return {Outcome::Interrupted, {}, err};
         const Duration wait = std::min(backoff, deadline.remaining());
         Event e = step_event(EventKind::StepRetry, p, s);
         e.attempt = attempt;
@@ -150,7 +166,7 @@ StepRun Engine::run_step(const Phase& p, const Step& s) {
         e.duration_ms = wait.count();
         emit(std::move(e));
         for (auto until = Clock::now() + wait; Clock::now() < until;) {
-            if (stop_requested()) return {Outcome::Interrupted, {}, err};
+            if (lock_lapsed() || stop_requested()) return {Outcome::Interrupted, {}, err};
             std::this_thread::sleep_for(std::min<Clock::duration>(kPoll, until - Clock::now()));
         }
         backoff *= 2;
@@ -179,7 +195,7 @@ void Engine::worker(const Phase& p) {
             break;
         }
         if (!pending) return;
-        if (stop_requested() || journal_broken()) {
+        if (lock_lapsed() || stop_requested() || journal_broken()) {
             phase_interrupted_ = true;
             return;
         }
@@ -400,11 +416,10 @@ RunOutcome Engine::run() {
             finish(out, ExitCode::Failed, opts_.journal->error() + "; stopped before phase " + p.name);
             return out;
         }
-        if (stop_requested()) {
+        if (lock_lapsed() || stop_requested()) {
             for (std::size_t j = i; j < plan_.phases.size(); ++j) out.phases[j].result = "not-run";
             out.duration_ms = ms_since(t0);
-            finish(out, ExitCode::Interrupted,
-                   "interrupted before phase " + p.name + "; continue with: " + opts_.resume_command);
+            finish(out, ExitCode::Interrupted, interrupted_state("before phase " + p.name));
             return out;
         }
         const Outcome o = run_phase(p, sum);
@@ -425,8 +440,7 @@ RunOutcome Engine::run() {
             return out;
         }
         if (o == Outcome::Interrupted) {
-            finish(out, ExitCode::Interrupted,
-                   "interrupted in phase " + p.name + "; continue with: " + opts_.resume_command);
+            finish(out, ExitCode::Interrupted, interrupted_state("in phase " + p.name));
             return out;
         }
         if (p.on_failure == OnFailure::Stop) {

@@ -4,6 +4,7 @@
 // only; a cluster-wide budget of steps that take a node out of service; cancellation (1st interrupt: start
 // nothing new, let running steps finish; 2nd: runners abort); on failure the phase's policy (stop, or undo the
 // completed steps in reverse plan order). Every transition goes to `sink` (journal + reporters), in order.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -26,6 +27,9 @@ struct ExecOptions {
     const RunRecord* previous = nullptr;
     std::string resume_command;        // printed and journaled when interrupted: "ncbctl resume RUN"
     const Journal* journal = nullptr;  // when set, a journal write failure stops the run
+    // When set and false, no step starts (as after a first interrupt) and the run ends interrupted: the
+    // cluster lock was not renewed recently enough (ClusterLock::fresh).
+    std::function<bool()> lock_fresh;
 };
 
 struct PhaseSummary {

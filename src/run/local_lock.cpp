@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -194,8 +193,18 @@ std::string describe(const LockHolder& h) {
            std::to_string(std::max<std::int64_t>(0, now_s() - h.heartbeat)) + "s ago";
 }
 
-ClusterLock::ClusterLock(LockBackend& b, LockHolder me, Duration interval)
-    : backend_(b), me_(std::move(me)), interval_(interval), thread_([this] { beat(); }) {}
+ClusterLock::ClusterLock(LockBackend& b, LockHolder me, Duration interval, Seconds stale_after)
+    : backend_(b),
+      me_(std::move(me)),
+      interval_(interval),
+      stale_after_(stale_after),
+      renewed_(Clock::now().time_since_epoch().count()),
+      thread_([this] { beat(); }) {}
+
+bool ClusterLock::fresh() const {
+    const Clock::time_point renewed{Clock::duration{renewed_.load()}};
+    return Clock::now() - renewed < std::chrono::duration_cast<Clock::duration>(stale_after_) / 2;
+}
 
 Result<std::unique_ptr<ClusterLock>> ClusterLock::acquire(LockBackend& backend, const LockHolder& me, Duration wait,
                                                           Seconds stale_after) {
@@ -206,7 +215,7 @@ Result<std::unique_ptr<ClusterLock>> ClusterLock::acquire(LockBackend& backend, 
         if (!*got) {
             const Duration interval = std::clamp<Duration>(std::chrono::duration_cast<Duration>(stale_after) / 4,
                                                            Duration{1000}, Duration{30000});
-            return std::unique_ptr<ClusterLock>(new ClusterLock(backend, me, interval));
+            return std::unique_ptr<ClusterLock>(new ClusterLock(backend, me, interval, stale_after));
         }
         const LockHolder& other = **got;
         if (other.run_id != "unknown" && holder_is_stale(other, stale_after)) {
@@ -222,13 +231,36 @@ Result<std::unique_ptr<ClusterLock>> ClusterLock::acquire(LockBackend& backend, 
 }
 
 void ClusterLock::beat() {
+    // A backend that hangs costs one renewal 10 s at most; the executor's fresh() check does not wait for it.
+    const Duration timeout{10000};
+    bool failing = false, lapsed = false;
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
         lock.unlock();
-        auto st = backend_.heartbeat(me_, Deadline::after(10s));
-        if (!st) {
+        auto st = backend_.heartbeat(me_, Deadline::after(timeout));
+        if (st) {
+            renewed_ = Clock::now().time_since_epoch().count();
+            if (failing) std::fprintf(stderr, "warning: the cluster lock is renewed again\n");
+            failing = lapsed = false;
+        } else if (st.error().code == ErrorCode::Lock) {
             std::fprintf(stderr, "error: %s\n", st.error().message.c_str());
-            if (st.error().code == ErrorCode::Lock && !stop_requested()) request_interrupt();
+            if (!stop_requested()) request_interrupt();
+        } else {
+            if (!failing)
+                std::fprintf(stderr,
+                             "warning: cannot renew the cluster lock: %s; retrying (no new step starts once it was "
+                             "not renewed for %llds)\n",
+                             st.error().message.c_str(), static_cast<long long>(stale_after_.count() / 2));
+            failing = true;
+            if (!fresh() && !lapsed) {
+                lapsed = true;
+                std::fprintf(stderr,
+                             "error: the cluster lock was not renewed for %llds (lock.stale_after %llds: other runs "
+                             "may take it then); starting nothing new, running steps finish\n",
+                             static_cast<long long>(stale_after_.count() / 2),
+                             static_cast<long long>(stale_after_.count()));
+                if (!stop_requested()) request_interrupt();
+            }
         }
         lock.lock();
     }
@@ -248,6 +280,23 @@ Result<std::unique_ptr<ClusterLock>> acquire_cluster_lock(LockBackend& backend, 
                                                           const std::string& command, Duration wait,
                                                           Seconds stale_after) {
     return ClusterLock::acquire(backend, make_holder(run_id, command), wait, stale_after);
+}
+
+ExitCode lock_failure_exit(const Error& e) {
+    switch (e.code) {
+        case ErrorCode::Lock:
+            return ExitCode::LockHeld;
+        case ErrorCode::Inventory:
+        case ErrorCode::Usage:
+            return ExitCode::Usage;
+        case ErrorCode::Unreachable:
+        case ErrorCode::Timeout:
+        case ErrorCode::Auth:
+        case ErrorCode::HostKey:
+            return ExitCode::Preflight;
+        default:
+            return ExitCode::Failed;
+    }
 }
 
 }  // namespace ncbctl::run

@@ -31,7 +31,7 @@ ExitCode execute_session(const Plan& plan, ActionRunner& runner, LockBackend& lo
                                      opts.stale_after);
     if (!lock) {
         err_of(opts) << "ncbctl: " << lock.error().message << '\n';
-        return lock.error().code == ErrorCode::Lock ? ExitCode::LockHeld : ExitCode::Failed;
+        return lock_failure_exit(lock.error());
     }
     auto journal = Journal::open(journal_path(opts.state_dir, run_id));
     if (!journal) {
@@ -49,6 +49,7 @@ ExitCode execute_session(const Plan& plan, ActionRunner& runner, LockBackend& lo
     eo.previous = previous;
     eo.resume_command = resume_cmd;
     eo.journal = journal->get();
+    eo.lock_fresh = [held = lock->get()] { return held->fresh(); };
     RunOutcome outcome = execute(plan, runner, sink, eo);
     reporter.reset();  // the live view stops drawing before the summary
     if (opts.reporter == ReporterKind::Quiet)

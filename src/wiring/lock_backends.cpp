@@ -1,5 +1,6 @@
 // The explicit table of lock backends: inventory `lock.backend` -> implementation.
 #include "drivers/ssh/ssh_driver.hpp"
+#include "lock/redis_lock.hpp"
 #include "run/cluster_lock.hpp"
 #include "wiring/wiring.hpp"
 
@@ -13,7 +14,8 @@ Result<std::unique_ptr<LockBackend>> make_lock_backend(const Inventory& inv, con
         if (node == nullptr) return fail(ErrorCode::Inventory, "lock.node names no node of " + inv.source_path);
         return ncbctl::make_ssh_lock(*node, inv);
     }
-    return fail(ErrorCode::Inventory, "lock.backend '" + inv.lock.backend + "' is not local or node");
+    if (inv.lock.backend == "redis") return lock::make_redis_lock(inv);
+    return fail(ErrorCode::Inventory, "lock.backend '" + inv.lock.backend + "' is not local, node or redis");
 }
 
 }  // namespace ncbctl::wiring

@@ -30,7 +30,8 @@ Result<std::unique_ptr<TrafficSwitch>> make_traffic_switch(const Inventory& inv)
 std::unique_ptr<TrafficSwitch> make_traffic_switch(const Inventory& inv, std::unique_ptr<CommandRunner> runner);
 // The node's NocoBase HTTP API client (libcurl).
 std::unique_ptr<AppClient> make_app_client(const Node& node, const Inventory& inv);
-// lock.backend: `local` (flock in the state dir) or `node` (shared, on lock.node over SSH).
+// lock.backend: `local` (flock in the state dir), `node` (shared, on lock.node over SSH) or `redis` (shared,
+// one key in lock.redis.url).
 Result<std::unique_ptr<LockBackend>> make_lock_backend(const Inventory& inv, const std::string& state_dir);
 // Every port the workflows' actions use, real.
 workflow::ClusterPorts make_cluster_ports(const Inventory& inv);

@@ -119,3 +119,12 @@ TEST_CASE("examples/local-cluster.yaml is the inventory `cluster.sh up` writes f
     CHECK(inv.database.password.file == dir + "/db-password");
     CHECK(inv.backup.destination == dir + "/backups");
 }
+
+TEST_CASE("examples/redis-lock.yaml keeps the cluster lock in Redis", "[inventory][examples]") {
+    const Inventory inv = example("redis-lock.yaml");
+    CHECK(inv.lock.backend == "redis");
+    CHECK(inv.lock.redis.host == "10.2.0.30");
+    CHECK(inv.lock.redis.port == 6379);
+    CHECK(inv.lock.redis.password.env == "ERP_REDIS_PASSWORD");
+    CHECK(inv.lock.redis.key == "ncbctl:lock:erp");
+}

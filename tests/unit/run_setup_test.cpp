@@ -29,5 +29,5 @@ TEST_CASE("make_run_setup prints a lock backend problem on one line and maps it 
     auto setup = cli::make_run_setup(inv, dir.path, "20260101-000000-abcd", err);
     REQUIRE_FALSE(setup.has_value());
     CHECK(setup.error() == ExitCode::Usage);
-    CHECK(err.str() == "ncbctl: lock.backend 'shared' is not local or node\n");
+    CHECK(err.str() == "ncbctl: lock.backend 'shared' is not local, node or redis\n");
 }
