@@ -205,7 +205,8 @@ std::optional<LockHolder> decode_lock_value(std::string_view value) {
     if (space == std::string_view::npos || space == 0) return std::nullopt;
     auto j = nlohmann::json::parse(value.substr(space + 1), nullptr, false);
     if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    return util::holder_from_json(j);  // lenient: a field of the wrong type reads as empty or 0
+    // lenient: a field of the wrong type reads as empty or 0, a run id of another shape as unknown
+    return util::holder_with_checked_run_id(util::holder_from_json(j), "the Redis lock value");
 }
 
 std::unique_ptr<LockBackend> make_redis_lock(const Inventory& inv) {

@@ -144,14 +144,7 @@ private:
         ss << in.rdbuf();
         auto j = nlohmann::json::parse(ss.str(), nullptr, false);
         if (j.is_discarded() || !j.is_object()) return std::nullopt;
-        LockHolder h = util::holder_from_json(j);
-        // The file is input: an id of another shape (hand-edited, `../x`, escape sequences) is never taken as
-        // a run's; the holder reads as unknown (never broken as stale, shown escaped, `lock release --force`).
-        if (!util::is_run_id(h.run_id)) {
-            h.command = "(lock.json names no valid run: " + util::quote(h.run_id.substr(0, 64)) + ")";
-            h.run_id = "unknown";
-        }
-        return h;
+        return util::holder_with_checked_run_id(util::holder_from_json(j), "lock.json");
     }
 
     Status write_json(const LockHolder& h) const {

@@ -6,6 +6,8 @@
 
 #include "ncbctl/lock.hpp"
 #include "util/json_int.hpp"
+#include "util/quote.hpp"
+#include "util/run_id.hpp"
 
 namespace ncbctl::util {
 
@@ -23,6 +25,17 @@ inline LockHolder holder_from_json(const nlohmann::json& j) {
     h.pid = json_int_or(j, "pid", 0);
     h.started = json_int_or(j, "started", 0);
     h.heartbeat = json_int_or(j, "heartbeat", 0);
+    return h;
+}
+
+// A holder read from a file or a Redis value is input: an id of another shape (hand-edited, `../x`, escape
+// sequences) is never taken as a run's. The holder reads as unknown (never broken as stale, shown escaped,
+// `lock release --force` clears it).
+inline LockHolder holder_with_checked_run_id(LockHolder h, std::string_view where) {
+    if (!is_run_id(h.run_id)) {
+        h.command = "(" + std::string(where) + " names no valid run: " + quote(h.run_id.substr(0, 64)) + ")";
+        h.run_id = "unknown";
+    }
     return h;
 }
 

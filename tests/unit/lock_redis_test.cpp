@@ -137,7 +137,7 @@ TEST_CASE("inventory: bad redis lock settings are reported at their line", "[loc
 }
 
 TEST_CASE("redis lock value: owner token, then the holder's JSON", "[lock][redis]") {
-    LockHolder h{.run_id = "r1",
+    LockHolder h{.run_id = "20261201T000000Z-0000a1",
                  .command = "upgrade --to 2.2.16",
                  .user = "ops",
                  .host = "ci-7",
@@ -148,7 +148,7 @@ TEST_CASE("redis lock value: owner token, then the holder's JSON", "[lock][redis
     CHECK(v.starts_with("0123abcd {"));
     auto back = lock::decode_lock_value(v);
     REQUIRE(back);
-    CHECK(back->run_id == "r1");
+    CHECK(back->run_id == "20261201T000000Z-0000a1");
     CHECK(back->command == "upgrade --to 2.2.16");
     CHECK(back->host == "ci-7");
     CHECK(back->pid == 42);
@@ -157,10 +157,15 @@ TEST_CASE("redis lock value: owner token, then the holder's JSON", "[lock][redis
     CHECK_FALSE(lock::decode_lock_value("just-a-string"));
     CHECK_FALSE(lock::decode_lock_value(" {\"run_id\":\"x\"}"));
     CHECK_FALSE(lock::decode_lock_value("tok [1,2]"));
-    auto odd = lock::decode_lock_value("tok {\"run_id\":\"r2\",\"pid\":\"not a number\"}");
+    auto odd = lock::decode_lock_value("tok {\"run_id\":\"20261201T000000Z-0000a2\",\"pid\":\"not a number\"}");
     REQUIRE(odd);  // read leniently, as the other backends read theirs
-    CHECK(odd->run_id == "r2");
+    CHECK(odd->run_id == "20261201T000000Z-0000a2");
     CHECK(odd->pid == 0);
+    // a run id of another shape is never taken as a run's: the holder reads as unknown, named escaped
+    auto bad = lock::decode_lock_value("tok {\"run_id\":\"../../x\",\"pid\":7}");
+    REQUIRE(bad);
+    CHECK(bad->run_id == "unknown");
+    CHECK(bad->command.find("names no valid run") != std::string::npos);
 }
 
 TEST_CASE("a lock failure maps to the documented exit code", "[lock]") {

@@ -96,7 +96,9 @@ TEST_CASE("ssh argv: batch, strict host keys, multiplexing, one quoted command",
     CHECK(has_pair(a, "-o", "StrictHostKeyChecking=yes"));
     CHECK(has_pair(a, "-o", "ControlMaster=auto"));
     CHECK(has_pair(a, "-o", "ControlPath=" + (*t)->control_path()));
-    CHECK(has_pair(a, "-i", "/keys/id 1"));  // one argv element as is: ssh does not unquote -i
+    // not -i (stat()ed before its % expansion): IdentityFile, quoted for the blank
+    CHECK(has_pair(a, "-o", "IdentityFile=\"/keys/id 1\""));
+    CHECK(std::ranges::find(a, "-i") == a.end());
     CHECK(has_pair(a, "-o", "UserKnownHostsFile=/kh/known%%hosts"));
     CHECK(has_pair(a, "-p", "2222"));
     CHECK(has_pair(a, "-l", "deploy"));

@@ -344,7 +344,10 @@ Argv SshTransport::common_options(bool multiplexed) const {
     if (!target_.known_hosts_file.empty())
         a.insert(a.end(), {"-o", "UserKnownHostsFile=" + ssh_option_path(target_.known_hosts_file)});
     if (!target_.identity_file.empty())
-        a.insert(a.end(), {"-i", ssh_token_path(target_.identity_file), "-o", "IdentitiesOnly=yes"});
+        // Not `-i`: ssh stat()s the -i argument as given, then percent-expands it, so a path with a `%`
+        // fails either way ("not accessible" with %% doubled, "unknown key" without). IdentityFile is expanded
+        // before use, and a quoted value may hold blanks.
+        a.insert(a.end(), {"-o", "IdentityFile=" + ssh_option_path(target_.identity_file), "-o", "IdentitiesOnly=yes"});
     if (!target_.jump_host.empty()) a.insert(a.end(), {"-J", target_.jump_host});
     if (multiplexed) {
         a.insert(a.end(), {"-o", "ControlMaster=auto", "-o", "ControlPath=" + control_path_, "-o",

@@ -179,8 +179,8 @@ TEST_CASE("redis lock: two acquirers race, one wins; renew, break and release co
     const Inventory inv = c.load();
     auto a = lock::make_redis_lock(inv);
     auto b = lock::make_redis_lock(inv);
-    const auto ha = holder("run-a");
-    const auto hb = holder("run-b");
+    const auto ha = holder("20261201T000000Z-00000a");
+    const auto hb = holder("20261201T000000Z-00000b");
     auto fa = std::async(std::launch::async, [&] { return a->try_acquire(ha, Deadline::after(5s)); });
     auto fb = std::async(std::launch::async, [&] { return b->try_acquire(hb, Deadline::after(5s)); });
     auto ra = fa.get();
@@ -259,20 +259,20 @@ TEST_CASE("redis lock: a lock nobody renews is gone stale_after later", "[redis]
     const Inventory inv = c.load();
     auto a = lock::make_redis_lock(inv);
     auto b = lock::make_redis_lock(inv);
-    auto got = a->try_acquire(holder("run-gone"), Deadline::after(5s));
+    auto got = a->try_acquire(holder("20261201T000000Z-00090e"), Deadline::after(5s));
     REQUIRE(got);
     REQUIRE_FALSE(got->has_value());
-    auto held = b->try_acquire(holder("run-next"), Deadline::after(5s));
+    auto held = b->try_acquire(holder("20261201T000000Z-0e0003"), Deadline::after(5s));
     REQUIRE(held);
     REQUIRE(held->has_value());
     std::this_thread::sleep_for(2200ms);
     auto read = b->read(Deadline::after(5s));
     REQUIRE(read);
     CHECK_FALSE(read->has_value());
-    auto taken = b->try_acquire(holder("run-next"), Deadline::after(5s));
+    auto taken = b->try_acquire(holder("20261201T000000Z-0e0003"), Deadline::after(5s));
     REQUIRE(taken);
     CHECK_FALSE(taken->has_value());
-    REQUIRE(b->release(holder("run-next"), Deadline::after(5s)));
+    REQUIRE(b->release(holder("20261201T000000Z-0e0003"), Deadline::after(5s)));
 }
 
 TEST_CASE("redis lock: db index from the URL; foreign values under the key are refused", "[redis][lock]") {
@@ -281,10 +281,10 @@ TEST_CASE("redis lock: db index from the URL; foreign values under the key are r
     const Inventory inv = c.load();
     CHECK(inv.lock.redis.key == "ncbctl:lock:it-db3");  // the default key
     auto a = lock::make_redis_lock(inv);
-    REQUIRE(a->try_acquire(holder("run-db3"), Deadline::after(5s)));
+    REQUIRE(a->try_acquire(holder("20261201T000000Z-00db03"), Deadline::after(5s)));
     CHECK(admin_cmd({"EXISTS", "ncbctl:lock:it-db3"}, 3).integer == 1);
     CHECK(admin_cmd({"EXISTS", "ncbctl:lock:it-db3"}, 1).integer == 0);
-    REQUIRE(a->release(holder("run-db3"), Deadline::after(5s)));
+    REQUIRE(a->release(holder("20261201T000000Z-00db03"), Deadline::after(5s)));
 
     admin_cmd({"SET", "ncbctl:lock:it-db3", "not a lock"}, 3);
     auto garbage = a->read(Deadline::after(5s));
@@ -293,7 +293,7 @@ TEST_CASE("redis lock: db index from the URL; foreign values under the key are r
     CHECK(garbage.error().message.find("not an ncbctl lock") != std::string::npos);
     admin_cmd({"DEL", "ncbctl:lock:it-db3"}, 3);
     admin_cmd({"HSET", "ncbctl:lock:it-db3", "f", "v"}, 3);
-    auto wrong_type = a->try_acquire(holder("run-db3"), Deadline::after(5s));
+    auto wrong_type = a->try_acquire(holder("20261201T000000Z-00db03"), Deadline::after(5s));
     REQUIRE_FALSE(wrong_type);
     CHECK(wrong_type.error().code == ErrorCode::Remote);
     CHECK(wrong_type.error().message.find("WRONGTYPE") != std::string::npos);
@@ -391,7 +391,7 @@ TEST_CASE("a SIGKILLed holder on another host holds the redis lock until stale_a
                          "--state",
                          c.state,
                          "--run-id",
-                         "dead-run",
+                         "20261201T000000Z-dead01",
                          "--steps",
                          "3",
                          "--step-ms",
@@ -408,7 +408,7 @@ TEST_CASE("a SIGKILLed holder on another host holds the redis lock until stale_a
     auto status = spawn(c.ncbctl({"lock", "status"}));
     REQUIRE(status);
     CHECK(status->exit_code == 0);
-    CHECK(status->out.find("held by run dead-run (redis-it) by ") != std::string::npos);
+    CHECK(status->out.find("held by run 20261201T000000Z-dead01 (redis-it) by ") != std::string::npos);
     CHECK(status->out.find("@runner-b pid ") != std::string::npos);
     CHECK(status->out.find("STALE") == std::string::npos);
     auto json = spawn(c.ncbctl({"--output", "json", "lock", "status"}));
@@ -419,16 +419,16 @@ TEST_CASE("a SIGKILLed holder on another host holds the redis lock until stale_a
     CHECK(j["held"] == true);
     CHECK(j["stale"] == false);
     CHECK(j["holder"]["host"] == "runner-b");
-    CHECK(j["holder"]["run_id"] == "dead-run");
+    CHECK(j["holder"]["run_id"] == "20261201T000000Z-dead01");
 
     auto force = spawn(c.ncbctl({"lock", "release", "--force"}));
     REQUIRE(force);
     CHECK(force->exit_code == 4);
     CHECK(force->err.find("refusing") != std::string::npos);
-    auto refused = spawn(c.helper("run", "next-run", 1, 10));
+    auto refused = spawn(c.helper("run", "20261201T000000Z-0e0001", 1, 10));
     REQUIRE(refused);
     CHECK(refused->exit_code == 4);
-    CHECK(refused->err.find("held by run dead-run (redis-it)") != std::string::npos);
+    CHECK(refused->err.find("held by run 20261201T000000Z-dead01 (redis-it)") != std::string::npos);
     CHECK(refused->err.find("@runner-b") != std::string::npos);
 
     // Free once stale_after (4 s) passed since its last renewal: the key expires in Redis by itself.
@@ -442,7 +442,7 @@ TEST_CASE("a SIGKILLed holder on another host holds the redis lock until stale_a
     const auto freed_after = Clock::now() - killed_at;
     CHECK(free);
     CHECK(freed_after >= 2500ms);  // not before stale_after minus at most one renewal interval (1 s)
-    auto next = spawn(c.helper("run", "next-run", 1, 10));
+    auto next = spawn(c.helper("run", "20261201T000000Z-0e0001", 1, 10));
     REQUIRE(next);
     INFO(next->err);
     CHECK(next->exit_code == 0);
@@ -450,7 +450,7 @@ TEST_CASE("a SIGKILLed holder on another host holds the redis lock until stale_a
 
 TEST_CASE("a SIGKILLed holder on this host is broken at once by the next run", "[redis][process]") {
     Cluster c("killed-local");
-    auto killed = spawn(c.helper("run", "dead-here", 3, 100, {"--kill-in-step", "0"}));
+    auto killed = spawn(c.helper("run", "20261201T000000Z-dead02", 3, 100, {"--kill-in-step", "0"}));
     REQUIRE(killed);
     REQUIRE(killed->term_signal == SIGKILL);
     CHECK(admin_cmd({"EXISTS", c.key}).integer == 1);
@@ -458,11 +458,11 @@ TEST_CASE("a SIGKILLed holder on this host is broken at once by the next run", "
     REQUIRE(status);
     CHECK(status->out.find("STALE") != std::string::npos);  // its pid is gone on this host
     const auto t0 = Clock::now();
-    auto next = spawn(c.helper("run", "next-here", 1, 10));
+    auto next = spawn(c.helper("run", "20261201T000000Z-0e0002", 1, 10));
     REQUIRE(next);
     INFO(next->err);
     CHECK(next->exit_code == 0);
-    CHECK(next->err.find("warning: breaking a stale cluster lock: run dead-here") != std::string::npos);
+    CHECK(next->err.find("warning: breaking a stale cluster lock: run 20261201T000000Z-dead02") != std::string::npos);
     CHECK(Clock::now() - t0 < 3s);  // did not wait for the key to expire
 }
 
@@ -471,7 +471,8 @@ TEST_CASE("redis stopped in the middle of a run: no step starts after the lock l
     Cluster c("midrun");  // stale_after 4 s: renewals every 1 s, no new step 2 s after the last one
     RestartGuard guard;
     const int steps = 10;
-    auto running = std::async(std::launch::async, [&] { return spawn(c.helper("run", "mid-run", steps, 700)); });
+    auto running =
+        std::async(std::launch::async, [&] { return spawn(c.helper("run", "20261201T000000Z-0d0001", steps, 700)); });
     REQUIRE(wait_for_text(c.effects, "start p1/work"));
     const long long stopped_at = unix_ms();
     guard.stopped = true;
@@ -482,7 +483,7 @@ TEST_CASE("redis stopped in the middle of a run: no step starts after the lock l
     CHECK(r->exit_code == 130);
     CHECK(r->err.find("warning: cannot renew the cluster lock: redis://127.0.0.1:") != std::string::npos);
     CHECK(r->err.find("error: the cluster lock was not renewed for 2s") != std::string::npos);
-    CHECK(r->err.find("continue with: ncbctl resume mid-run") != std::string::npos);
+    CHECK(r->err.find("continue with: ncbctl resume 20261201T000000Z-0d0001") != std::string::npos);
     CHECK(r->out.find("the cluster lock could not be renewed") != std::string::npos);
 
     // Every step that started, finished; none started later than stale_after/2 after the last renewal
@@ -505,7 +506,7 @@ TEST_CASE("redis stopped in the middle of a run: no step starts after the lock l
 
     harness("start");  // an empty Redis: the lock's key went with the old process
     guard.stopped = false;
-    auto resumed = spawn(c.helper("resume", "mid-run", steps, 10));
+    auto resumed = spawn(c.helper("resume", "20261201T000000Z-0d0001", steps, 10));
     REQUIRE(resumed);
     INFO(resumed->out << resumed->err);
     CHECK(resumed->exit_code == 0);
