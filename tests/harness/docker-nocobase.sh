@@ -32,6 +32,10 @@ process.chdir(root);
 const util = require(path.join(root, 'node_modules/@nocobase/cli-v1/src/util'));
 util.initEnv(); util.generateAppDir();
 for (const p of [process.env.SOCKET_PATH, process.env.PM2_HOME]) fs.rmSync(p, { recursive: true, force: true });
+// Image A stands for 2.2.14, whose upgrade at a database recorded at 2.2.14 is a no-op: it consumes a marker
+// left by a rollback (the code is 2.2.15's, so running app.upgrade() here would move the database on).
+if (process.env.NCB_IMAGE_VERSION === '2.2.14' && process.env.STORAGE_PATH)
+  fs.rmSync(path.join(process.env.STORAGE_PATH, '.upgrading'), { force: true });
 const main = path.join(process.env.APP_PACKAGE_ROOT, 'lib/index.js');
 process.argv = [process.argv[0], main, 'start', ...process.argv.slice(2)];
 require(main);
