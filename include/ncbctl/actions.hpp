@@ -58,6 +58,9 @@ inline constexpr std::string_view kBackupRestore = "backup.restore";
 inline constexpr std::string_view kBackupRestoreStorage = "backup.restore_storage";
 // backup.in_window: clone (PostgreSQL): the server-side copy of the database inside the window, its swap back
 // on rollback, the durable dump taken from it after the window, then its drop.
+// The cluster preflight (docs/preflight.md): versions, shared secrets, shared storage, cluster-mode settings,
+// the LB's servers, the database; params strict=1 (warnings are errors), storage=optional|required.
+inline constexpr std::string_view kPreflightCluster = "preflight.cluster";
 inline constexpr std::string_view kDatabaseCloneCheck = "database.clone_check";  // preflight: rights, names free
 inline constexpr std::string_view kBackupClone = "backup.clone";                 // CREATE DATABASE ... TEMPLATE
 inline constexpr std::string_view kBackupSwap = "backup.swap";                   // the copy renamed back in place
@@ -97,6 +100,7 @@ inline constexpr std::array kAll = {
     Action{kBackupRestore, Family::Cluster},
     Action{kBackupRestoreStorage, Family::Cluster},
     Action{kDatabaseCloneCheck, Family::Cluster},
+    Action{kPreflightCluster, Family::Cluster},
     Action{kBackupClone, Family::Cluster},
     Action{kBackupSwap, Family::Cluster},
     Action{kBackupDumpCopy, Family::Cluster},

@@ -15,6 +15,8 @@ void add_maintain_flags(CLI::App& cmd, MaintainFlags& flags) {
     cmd.add_flag("--force", flags.args.force,
                  "Run the cycle even when every action's target state holds already (otherwise: nothing changes, "
                  "exit 0)");
+    cmd.add_flag("--strict", flags.args.strict,
+                 "The cluster preflight's warnings are errors (exit 3; docs/preflight.md)");
     add_workflow_flags(cmd, flags.wf);
 }
 

@@ -26,6 +26,8 @@ void register_upgrade(CLI::App& app, Context& ctx) {
                   "one node carries the load meanwhile)");
     cmd->add_flag("--force", flags->args.force,
                   "Run the upgrade even when every node runs --to already (otherwise: nothing changes, exit 0)");
+    cmd->add_flag("--strict", flags->args.strict,
+                  "The cluster preflight's warnings are errors (exit 3; docs/preflight.md)");
     add_workflow_flags(*cmd, flags->wf);
     cmd->callback([&ctx, flags] {
         ctx.action = [&ctx, flags] {

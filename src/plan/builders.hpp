@@ -43,6 +43,16 @@ inline Phase phase(std::string name, std::string title, bool parallel, OnFailure
     return p;
 }
 
+// preflight/cluster (docs/preflight.md): versions, shared secrets and storage, cluster-mode settings, the
+// database, read from every node; `strict`: its warnings are errors. Reads only (the storage nonce file it
+// writes is removed again).
+inline Step cluster_preflight(const Inventory& inv, bool strict) {
+    auto s = step("preflight/cluster", std::string(kClusterTarget), actions::kPreflightCluster,
+                  ms(inv.timeouts.command) * 4);
+    if (strict) s.params["strict"] = "1";
+    return s;
+}
+
 // Traffic back only to nodes that answer ready (the runner waits for each first).
 inline Step gated(Step s) {
     s.params["require_ready"] = "true";

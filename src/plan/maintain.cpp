@@ -182,6 +182,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     if (!args.registry.empty()) plan.args["registry"] = args.registry;
     for (const auto& [name, file] : args.files) plan.args["file:" + name] = file;
     if (args.force) plan.args["force"] = "true";
+    if (args.strict) plan.args["strict"] = "true";
     plan.inventory_hash = inv.content_hash;
     const Duration cmd = ms(inv.timeouts.command);
 
@@ -191,6 +192,7 @@ Result<Plan> build_maintain(const Inventory& inv, const MaintainArgs& args) {
     for (const auto& n : inv.nodes)
         pre.steps.push_back(step("preflight/probe/" + n.name, n.name, actions::kNodeProbe, cmd, 3));
     pre.steps.push_back(step("preflight/traffic", std::string(kCluster), actions::kTrafficStatus, cmd, 3));
+    pre.steps.push_back(cluster_preflight(inv, args.strict));
     // The canary serves alone next: it must be ready now, not after a long wait (a down API fails in 30 s).
     pre.steps.push_back(step("preflight/ready/" + canary->name, canary->name, actions::kAppWaitReady,
                              std::min(cmd, Duration(std::chrono::seconds(30)))));

@@ -36,6 +36,7 @@ struct MaintainArgs {
     std::map<std::string, std::string> files;
     // Run the cycle even when every action's target state holds already (no forecast step: actions.hpp).
     bool force = false;
+    bool strict = false;  // the cluster preflight's warnings are errors (docs/preflight.md)
 };
 
 // "enable:sample-hello" or "enable sample-hello" -> {plugin_enable, sample-hello}; Usage error otherwise.

@@ -34,7 +34,7 @@ Status check_nodes(const Inventory& inv) {
 
 // Preflight: reads only. Any failure: exit 3, nothing changed.
 // `forecast`: every probe says whether its node runs `version` already; all of them do: nothing to do.
-Phase preflight(const Inventory& inv, const std::string& version, bool forecast = false) {
+Phase preflight(const Inventory& inv, const std::string& version, bool forecast = false, bool strict = false) {
     auto p = phase("preflight", "check every node, the LB, the database and the API; change nothing", true,
                    OnFailure::Stop, ExitCode::Preflight);
     p.always = true;
@@ -52,6 +52,7 @@ Phase preflight(const Inventory& inv, const std::string& version, bool forecast 
         p.steps.push_back(step("preflight/database", std::string(kCluster), actions::kDatabaseCheck, t, 3));
         p.steps.push_back(step("preflight/app", std::string(kCluster), actions::kAppRecord, t, 3));
         p.steps.push_back(step("preflight/disk", std::string(kCluster), actions::kBackupSpace, t, 2));
+        p.steps.push_back(cluster_preflight(inv, strict));
         if (inv.backup.in_window == "clone")
             p.steps.push_back(step("preflight/clone", std::string(kCluster), actions::kDatabaseCloneCheck, t, 2));
         for (const auto& n : inv.nodes) {
@@ -114,9 +115,10 @@ Result<Plan> build_upgrade(const Inventory& inv, const UpgradeArgs& args) {
     if (args.no_rollback) plan.args["no-rollback"] = "true";
     if (args.early_traffic) plan.args["early-traffic"] = "true";
     if (args.force) plan.args["force"] = "true";
+    if (args.strict) plan.args["strict"] = "true";
     plan.inventory_hash = inv.content_hash;
 
-    plan.phases.push_back(preflight(inv, args.to, !args.force));
+    plan.phases.push_back(preflight(inv, args.to, !args.force, args.strict));
     plan.phases.push_back(maintenance(inv, undo_or_stop, back_live));
     plan.phases.push_back(stop_all(inv, undo_or_stop, back_live, true));
 
@@ -278,7 +280,8 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
         return build_upgrade(inv, {.to = arg("to"),
                                    .canary = arg("canary"),
                                    .no_rollback = arg("no-rollback") == "true",
-                                   .early_traffic = arg("early-traffic") == "true"});
+                                   .early_traffic = arg("early-traffic") == "true",
+                                   .strict = arg("strict") == "true"});
     if (workflow == "start") return build_start(inv);
     if (workflow == "stop") return build_stop(inv);
     if (workflow == "rollback") return build_rollback(inv, args);
@@ -289,6 +292,7 @@ Result<Plan> build_workflow(const Inventory& inv, const std::string& workflow,
         auto actions = decode_actions(arg("actions"));
         if (!actions) return fail(actions.error());
         MaintainArgs m{.actions = *actions, .canary = arg("canary"), .registry = arg("registry"), .files = {}};
+        m.strict = arg("strict") == "true";
         for (const auto& [k, v] : args)
             if (k.starts_with("file:")) m.files[k.substr(5)] = v;
         return build_maintain(inv, m);

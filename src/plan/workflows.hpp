@@ -17,6 +17,7 @@ struct UpgradeArgs {
     bool no_rollback = false;    // failures after the window opened leave the cluster in maintenance (exit 6)
     bool early_traffic = false;  // after verify, traffic goes live pinned to the canary during the fan-out
     bool force = false;          // run even when every node runs `to` already (no forecast: actions.hpp)
+    bool strict = false;         // the cluster preflight's warnings are errors (docs/preflight.md)
 };
 
 // Phases: preflight, maintenance, stop, backup, upgrade, canary, verify, fanout, live (docs/engine.md).

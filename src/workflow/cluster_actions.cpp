@@ -31,6 +31,7 @@ const ClusterRunner::Handlers& ClusterRunner::cluster_handlers() {
         {actions::kBackupSwap, &ClusterRunner::backup_swap},
         {actions::kBackupDumpCopy, &ClusterRunner::backup_dump_copy},
         {actions::kBackupDropCopy, &ClusterRunner::backup_drop_copy},
+        {actions::kPreflightCluster, &ClusterRunner::preflight_cluster},
     };
     return table;
 }

@@ -95,6 +95,7 @@ private:
     Result<StepResult> backup_database(const std::string&, const Call& c);
     Result<StepResult> backup_storage(const std::string&, const Call& c);
     Result<StepResult> backup_restore(const std::string& action, const Call& c);
+    Result<StepResult> preflight_cluster(const std::string&, const Call& c);  // preflight_actions.cpp
     // backup.in_window: clone (clone_actions.cpp).
     [[nodiscard]] std::pair<std::string, std::string> clone_names(const Call& c) const;  // copy, failed
     Result<StepResult> clone_check(const std::string&, const Call& c);

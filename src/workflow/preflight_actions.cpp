@@ -1,0 +1,115 @@
+// preflight.cluster (docs/preflight.md): the facts every node, the LB and the database show, gathered through
+// the node drivers, then the rules of cluster_rules.cpp. Each finding is one progress event (details.finding);
+// any error fails the step (preflight: exit 3, nothing changed).
+#include <random>
+
+#include "ncbctl/actions.hpp"
+#include "workflow/cluster_facts.hpp"
+#include "workflow/cluster_rules.hpp"
+#include "workflow/cluster_runner.hpp"
+#include "workflow/progress.hpp"
+#include "workflow/state_files.hpp"
+
+namespace ncbctl::workflow {
+namespace {
+
+std::string nonce_name() {
+    std::random_device rd;
+    const char* hex = "0123456789abcdef";
+    std::string s = ".ncbctl-preflight-";
+    for (int i = 0; i < 16; ++i) s += hex[rd() % 16];
+    return s;
+}
+
+}  // namespace
+
+Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Call& c) {
+    ClusterFacts facts;
+    facts.storage_required = param(c.step.params, "storage") != "optional";
+    facts.db_host = inv_.database.host;
+    facts.db_name = inv_.database.name;
+    const bool strict = param(c.step.params, "strict") == "1";
+    const std::string nonce = nonce_name();
+    const Node* writer = nullptr;
+    std::string writer_path;
+
+    for (const auto& n : inv_.nodes) {
+        auto s = slot(n);
+        if (!s) return fail(s.error());
+        std::lock_guard lock((*s)->mu);
+        NodeDriver& d = *(*s)->driver;
+        NodeFacts nf{.node = n.name};
+        if (auto st = d.probe(c.deadline); st && st->reachable) nf.deployed_version = st->deployed_version;
+        // The environment: every readable source merged (later wins); none readable: not checkable.
+        std::map<std::string, std::string> env;
+        std::string sources;
+        for (const auto& src : env_sources(n)) {
+            auto r = d.exec(src.argv, c.deadline);
+            if (!r || r->exit_code != 0) continue;
+            auto part = src.systemd ? parse_systemd_environment(r->out) : parse_env_lines(r->out);
+            for (auto& [k, v] : part) env[k] = std::move(v);
+            sources += (sources.empty() ? "" : ", ") + src.label;
+        }
+        if (!sources.empty()) {
+            if (n.driver == DriverKind::Ssh && n.ssh.service.preset != "systemd" &&
+                n.ssh.service.preset != "docker-compose")
+                for (const auto& [k, v] : n.ssh.service.env) env[k] = v;  // set on the service's commands
+            nf.env.emplace();
+            digest_environment(env, *nf.env, nf.env_plain);
+            nf.env_source = sources;
+        }
+        env.clear();
+        // Storage: the nonce file written through the first node that knows its storage directory.
+        const std::string dir = node_storage_dir(n);
+        if (!dir.empty() && inv_.nodes.size() > 1) {
+            const std::string path = dir + "/" + nonce;
+            if (!writer) {
+                auto w = d.exec({"touch", path}, c.deadline);
+                if (w && w->exit_code == 0) {
+                    writer = &n;
+                    writer_path = path;
+                    nf.storage_seen = true;
+                }
+            } else {
+                auto r = d.exec({"test", "-e", path}, c.deadline);
+                if (r && (r->exit_code == 0 || r->exit_code == 1)) nf.storage_seen = r->exit_code == 0;
+            }
+        }
+        facts.nodes.push_back(std::move(nf));
+    }
+    if (writer) {
+        auto s = slot(*writer);
+        if (s) {
+            std::lock_guard lock((*s)->mu);
+            (void)(*s)->driver->exec({"rm", "-f", writer_path}, c.deadline);
+        }
+    }
+    for (const auto& [node, server] : inv_.traffic.servers) facts.lb_expected[node] = server;
+
+    auto findings = evaluate(facts, strict);
+    StepResult out;
+    int errors = 0, warnings = 0;
+    std::string first_error;
+    for (const auto& f : findings) {
+        std::string nodes;
+        for (const auto& n : f.nodes) nodes += (nodes.empty() ? "" : ",") + n;
+        progress(
+            c.events, format_finding(f),
+            {{"finding", f.check}, {"severity", std::string(to_string(f.severity))}, {"nodes", nodes}, {"fix", f.fix}});
+        if (f.severity == Severity::Error) {
+            if (first_error.empty()) first_error = format_finding(f);
+            ++errors;
+        } else if (f.severity == Severity::Warning) {
+            ++warnings;
+        }
+    }
+    out.details = {{"errors", std::to_string(errors)},
+                   {"warnings", std::to_string(warnings)},
+                   {"findings", std::to_string(findings.size())}};
+    if (errors > 0)
+        return fail(ErrorCode::Conflict,
+                    "cluster preflight: " + std::to_string(errors) + " error(s); first: " + first_error);
+    return out;
+}
+
+}  // namespace ncbctl::workflow
