@@ -46,10 +46,11 @@ inline Phase phase(std::string name, std::string title, bool parallel, OnFailure
 // preflight/cluster (docs/preflight.md): versions, shared secrets and storage, cluster-mode settings, the
 // database, read from every node; `strict`: its warnings are errors. Reads only (the storage nonce file it
 // writes is removed again).
-inline Step cluster_preflight(const Inventory& inv, bool strict) {
+inline Step cluster_preflight(const Inventory& inv, bool strict, const std::string& version = {}) {
     auto s = step("preflight/cluster", std::string(kClusterTarget), actions::kPreflightCluster,
                   ms(inv.timeouts.command) * 4);
     if (strict) s.params["strict"] = "1";
+    if (!version.empty()) s.params["version"] = version;  // nodes already at it: an upgrade under way
     return s;
 }
 

@@ -52,7 +52,7 @@ Phase preflight(const Inventory& inv, const std::string& version, bool forecast 
         p.steps.push_back(step("preflight/database", std::string(kCluster), actions::kDatabaseCheck, t, 3));
         p.steps.push_back(step("preflight/app", std::string(kCluster), actions::kAppRecord, t, 3));
         p.steps.push_back(step("preflight/disk", std::string(kCluster), actions::kBackupSpace, t, 2));
-        p.steps.push_back(cluster_preflight(inv, strict));
+        p.steps.push_back(cluster_preflight(inv, strict, version));
         if (inv.backup.in_window == "clone")
             p.steps.push_back(step("preflight/clone", std::string(kCluster), actions::kDatabaseCloneCheck, t, 2));
         for (const auto& n : inv.nodes) {

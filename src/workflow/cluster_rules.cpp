@@ -93,9 +93,12 @@ std::vector<Finding> rule_versions(const ClusterFacts& f) {
             parts.push_back(join(ns) + " " + v);
             nodes.insert(nodes.end(), ns.begin(), ns.end());
         }
-        out.push_back({Severity::Error, "versions", nodes,
-                       "nodes deploy different versions (" + join(parts, "; ") + ")",
-                       "bring every node to one version first (ncbctl upgrade --to VERSION --force)"});
+        const bool under_way = by_version.size() == 2 && by_version.contains(f.target_version);
+        out.push_back({under_way ? Severity::Info : Severity::Error, "versions", nodes,
+                       "nodes deploy different versions (" + join(parts, "; ") + ")" +
+                           (under_way ? ": an upgrade to " + f.target_version + " under way" : ""),
+                       under_way ? "none: this upgrade brings the others to " + f.target_version
+                                 : "bring every node to one version first (ncbctl upgrade --to VERSION --force)"});
     }
     if (!unknown.empty())
         out.push_back({Severity::Info, "versions", unknown, "the deployed version of " + join(unknown) + " is unknown",

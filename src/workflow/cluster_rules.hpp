@@ -43,6 +43,9 @@ struct ClusterFacts {
     std::optional<std::string> lb_health_check;
     // The database the inventory backs up.
     std::string db_host, db_name;
+    // upgrade: the version it goes to. Nodes split between it and one other version are an upgrade under way
+    // (preflight runs again when a run resumes): info, not an error.
+    std::string target_version;
 };
 
 // NocoBase's cluster-mode variables (docs/preflight.md "Cluster mode"), compared across nodes by digest.

@@ -28,6 +28,7 @@ Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Ca
     facts.storage_required = param(c.step.params, "storage") != "optional";
     facts.db_host = inv_.database.host;
     facts.db_name = inv_.database.name;
+    facts.target_version = param(c.step.params, "version");
     const bool strict = param(c.step.params, "strict") == "1";
     const std::string nonce = nonce_name();
     const Node* writer = nullptr;

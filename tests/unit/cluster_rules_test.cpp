@@ -55,6 +55,13 @@ TEST_CASE("preflight rule versions: one version passes, two are an error naming 
     CHECK(r[0].severity == Severity::Error);
     CHECK(r[0].message.find("app1 2.2.15") != std::string::npos);
     CHECK(r[0].message.find("app2 2.2.16") != std::string::npos);
+    auto f = cluster({node("app1"), node("app2", {}, "2.2.16")});
+    f.target_version = "2.2.16";  // a resumed upgrade: part of the nodes at the target already
+    auto resumed = rule_versions(f);
+    REQUIRE(resumed.size() == 1);
+    CHECK(resumed[0].severity == Severity::Info);
+    f.nodes.push_back(node("app3", {}, "2.2.14"));
+    CHECK(rule_versions(f)[0].severity == Severity::Error);
     auto u = rule_versions(cluster({node("app1"), node("app2", {}, "")}));
     REQUIRE(u.size() == 1);
     CHECK(u[0].severity == Severity::Info);
