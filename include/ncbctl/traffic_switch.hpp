@@ -54,6 +54,10 @@ public:
     // one line each naming the fix (`ncbctl traffic setup`...). Empty when nothing is known to lack; the
     // default (command, none) knows nothing. Fails like `status` when the LB cannot be read.
     virtual Result<std::vector<std::string>> setup_gaps(const Deadline&);
+    // Reads only: the server names the LB's backend has, whatever their state (HAProxy: `show servers
+    // state`), for the cluster preflight's "serves exactly the inventory's nodes". Unsupported by default
+    // (nginx: ncbctl writes its include from the inventory; command, none).
+    virtual Result<std::vector<std::string>> backend_servers(const Deadline&);
 };
 
 }  // namespace ncbctl

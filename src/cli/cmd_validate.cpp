@@ -4,7 +4,9 @@
 // stderr: each problem as FILE:LINE:COL: message, then a one-line count; warnings (a secret file others may
 // read) as FILE:LINE:COL: warning: ..., also in JSON ("warnings"). Exit 0 valid, 2 invalid.
 // --connect (valid inventories only): every node driver, node API, the LB and the database reached in
-// parallel, one OK/FAIL line each on stdout ("connect" array in JSON); exit 3 when any failed.
+// parallel, one OK/FAIL line each on stdout ("connect" array in JSON); exit 3 when any failed. Then, when all
+// answered, the cluster preflight (docs/preflight.md): one finding line each ("findings" in JSON); exit 3 on
+// an error (--strict: on a warning too).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,7 @@
 #include "ncbctl/load_options.hpp"
 #include "util/redact.hpp"
 #include "wiring/wiring.hpp"
+#include "workflow/cluster_preflight.hpp"
 #include "workflow/connectivity.hpp"
 
 namespace ncbctl::cli {
@@ -61,12 +64,14 @@ void register_validate(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("validate", "Check the inventory: schema, references, unsafe values");
     auto reach = std::make_shared<bool>(false);
     auto no_file_checks = std::make_shared<bool>(false);
+    auto strict = std::make_shared<bool>(false);
     cmd->add_flag("--connect", *reach,
                   "Also reach every node driver, node API, the load balancer and the database (exit 3 if any fails)");
     cmd->add_flag("--no-file-checks", *no_file_checks,
                   "Do not check that the local files it refers to (keys, certificates, secret files) exist here");
-    cmd->callback([&ctx, reach, no_file_checks] {
-        ctx.action = [&ctx, reach, no_file_checks]() -> ExitCode {
+    cmd->add_flag("--strict", *strict, "With --connect: the cluster preflight's warnings are errors (exit 3)");
+    cmd->callback([&ctx, reach, no_file_checks, strict] {
+        ctx.action = [&ctx, reach, no_file_checks, strict]() -> ExitCode {
             const std::string path = ctx.inventory_path();
             std::vector<Diagnostic> warnings;
             auto inv = read_inventory(ctx, LoadOptions{.check_files = !*no_file_checks, .warnings = &warnings});
@@ -75,6 +80,11 @@ void register_validate(CLI::App& app, Context& ctx) {
             std::vector<workflow::ConnectResult> reached;
             if (inv && *reach) reached = connect(*inv);
             const bool all_ok = std::ranges::all_of(reached, [](const auto& r) { return r.ok; });
+            workflow::PreflightReport findings;
+            if (inv && *reach && all_ok)
+                findings = workflow::run_cluster_preflight(
+                    *inv, wiring::make_cluster_ports(*inv), *strict,
+                    Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.command) * 4));
             if (ctx.format() == OutputFormat::Json) {
                 nlohmann::json out{{"inventory", path}, {"valid", inv.has_value()}};
                 out["errors"] = nlohmann::json::array();
@@ -96,6 +106,9 @@ void register_validate(CLI::App& app, Context& ctx) {
                     for (const auto& r : reached)
                         out["connect"].push_back({{"target", r.target}, {"ok", r.ok}, {"detail", r.detail}});
                     out["reachable"] = inv.has_value() && all_ok;
+                    out["findings"] = nlohmann::json::array();
+                    for (const auto& f : findings.details) out["findings"].push_back(f);
+                    out["preflight_ok"] = findings.ok;
                 }
                 std::cout << out.dump() << '\n';
             }
@@ -114,11 +127,16 @@ void register_validate(CLI::App& app, Context& ctx) {
                           << inv->traffic.driver << ", backup " << inv->backup.method << '\n';
                 for (const auto& r : reached)
                     std::cout << (r.ok ? "OK   " : "FAIL ") << r.target << ": " << r.detail << '\n';
+                for (const auto& line : findings.lines) std::cout << line << '\n';
             }
             if (!all_ok) {
                 const auto n = std::ranges::count_if(reached, [](const auto& r) { return !r.ok; });
                 std::cerr << "ncbctl: " << n << " of " << reached.size() << " targets unreachable; see the FAIL "
                           << (n == 1 ? "line" : "lines") << '\n';
+                return ExitCode::Preflight;
+            }
+            if (!findings.ok) {
+                std::cerr << "ncbctl: " << findings.error << '\n';
                 return ExitCode::Preflight;
             }
             return ExitCode::Ok;

@@ -138,6 +138,17 @@ public:
         return haproxy_setup_gaps(*level, snap->main, backend_, socket_);
     }
 
+    Result<std::vector<std::string>> backend_servers(const Deadline& d) override {
+        auto reply = channel_->send("show servers state", d);
+        if (!reply) return fail(reply.error());
+        auto servers = parse_servers_state(std::string_view(*reply).substr(0, reply->find("# pxname")));
+        if (!servers) return fail(servers.error().with_context(channel_->where() + ": "));
+        std::vector<std::string> names;
+        for (const auto& s : *servers)
+            if (s.backend == backend_) names.push_back(s.name);
+        return names;
+    }
+
 private:
     Result<std::string> server_for(const std::string& node) const {
         auto it = server_of_.find(node);

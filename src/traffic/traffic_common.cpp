@@ -99,6 +99,10 @@ Result<std::vector<std::string>> TrafficSwitch::setup_gaps(const Deadline&) {
     return std::vector<std::string>{};
 }
 
+Result<std::vector<std::string>> TrafficSwitch::backend_servers(const Deadline&) {
+    return fail(ErrorCode::Unsupported, "this traffic driver cannot list its backend's servers");
+}
+
 Result<int> TrafficSwitch::open_sessions(const std::string&, const Deadline&) {
     return fail(ErrorCode::Unsupported, "this traffic driver cannot count the connections to a node");
 }

@@ -5,6 +5,7 @@
 
 #include "ncbctl/actions.hpp"
 #include "workflow/cluster_facts.hpp"
+#include "workflow/cluster_preflight.hpp"
 #include "workflow/cluster_rules.hpp"
 #include "workflow/cluster_runner.hpp"
 #include "workflow/progress.hpp"
@@ -85,9 +86,24 @@ Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Ca
             (void)(*s)->driver->exec({"rm", "-f", writer_path}, c.deadline);
         }
     }
-    for (const auto& [node, server] : inv_.traffic.servers) facts.lb_expected[node] = server;
+    // The LB: the servers its backend has (drivers that can list them: HAProxy), and what it lacks (setup
+    // gaps: HAProxy's missing or TCP-only health check; nginx: its include), each a warning.
+    std::vector<std::string> gaps;
+    if (inv_.traffic.driver == "haproxy") {
+        for (const auto& n : inv_.nodes) {
+            auto it = inv_.traffic.servers.find(n.name);
+            facts.lb_expected[n.name] = it == inv_.traffic.servers.end() ? n.name : it->second;
+        }
+        if (auto sw = traffic_switch(); sw) {
+            std::lock_guard lock(traffic_mu_);
+            if (auto names = (*sw)->backend_servers(c.deadline); names) facts.lb_servers = std::move(*names);
+            if (auto g = (*sw)->setup_gaps(c.deadline); g) gaps = std::move(*g);
+        }
+    }
 
     auto findings = evaluate(facts, strict);
+    for (const auto& g : gaps)
+        findings.push_back({strict ? Severity::Error : Severity::Warning, "lb", {}, g, "see docs/traffic.md"});
     StepResult out;
     int errors = 0, warnings = 0;
     std::string first_error;
@@ -111,6 +127,40 @@ Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Ca
         return fail(ErrorCode::Conflict,
                     "cluster preflight: " + std::to_string(errors) + " error(s); first: " + first_error);
     return out;
+}
+
+}  // namespace ncbctl::workflow
+
+namespace ncbctl::workflow {
+namespace {
+
+struct Collect final : EventSink {
+    PreflightReport& r;
+    explicit Collect(PreflightReport& report) : r(report) {}
+    void on_event(const Event& e) override {
+        if (!e.details.contains("finding")) return;
+        r.lines.push_back(e.message);
+        r.details.push_back(e.details);
+    }
+};
+
+}  // namespace
+
+PreflightReport run_cluster_preflight(const Inventory& inv, ClusterPorts ports, bool strict, const Deadline& d) {
+    PreflightReport report;
+    ClusterRunner runner(inv, std::move(ports), std::string());
+    Step step;
+    step.id = "preflight/cluster";
+    step.target = std::string(kClusterTarget);
+    step.action = std::string(actions::kPreflightCluster);
+    if (strict) step.params["strict"] = "1";
+    Collect sink(report);
+    auto r = runner.run(step, d, sink);
+    if (!r) {
+        report.ok = false;
+        report.error = r.error().message;
+    }
+    return report;
 }
 
 }  // namespace ncbctl::workflow

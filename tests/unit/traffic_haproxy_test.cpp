@@ -299,3 +299,14 @@ TEST_CASE("haproxy channel through a runner never hands socat a socket path with
     REQUIRE(log.argvs.size() == 1);
     CHECK(log.argvs[0].back() == "UNIX-CONNECT:/run/haproxy/admin-1.sock");
 }
+
+TEST_CASE("haproxy driver: backend_servers lists every server of the backend, an extra one too",
+          "[traffic][haproxy][preflight]") {
+    test::RunnerLog log;
+    FakeHaproxy lb;
+    lb.admin["be/old3"] = 0;  // a server the inventory does not know
+    auto sw = wiring::make_traffic_switch(haproxy_inventory(), std::make_unique<test::FakeRunner>(log, std::ref(lb)));
+    auto names = sw->backend_servers(soon());
+    REQUIRE(names);
+    CHECK(*names == std::vector<std::string>{"old3", "s1", "s2"});  // the bypass backend's are not listed
+}
