@@ -135,6 +135,12 @@ workflow::ClusterPorts make_cluster_ports(const Inventory& inv) {
         return backup::restore_storage(path, inv.backup.storage_path, d);
     };
     p.registry = nocobase::fetch_registry_package;
+    if (inv.lock.backend != "local")
+        p.lock_read = [&inv](const Deadline& d) -> Result<std::optional<LockHolder>> {
+            auto backend = make_lock_backend(inv, "");  // the state dir is the local lock's only
+            if (!backend) return fail(backend.error());
+            return (*backend)->read(d);
+        };
     return p;
 }
 

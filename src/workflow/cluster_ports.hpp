@@ -11,6 +11,7 @@
 #include "ncbctl/app_client.hpp"
 #include "ncbctl/http_get.hpp"
 #include "ncbctl/inventory.hpp"
+#include "ncbctl/lock.hpp"
 #include "ncbctl/node_driver.hpp"
 #include "ncbctl/package_registry.hpp"
 #include "ncbctl/plan.hpp"
@@ -43,6 +44,8 @@ struct ClusterPorts {
     std::function<Result<bool>(const std::string& name, const Deadline&)> database_exists;
     std::function<Status(const std::string& name, const Deadline&)> database_drop;
     RegistryLookup registry;  // app.registry_check
+    // lock.backend redis or node: read who holds the shared lock (validate --connect); empty for the local lock.
+    std::function<Result<std::optional<LockHolder>>(const Deadline&)> lock_read;
 };
 
 }  // namespace ncbctl::workflow

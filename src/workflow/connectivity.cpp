@@ -1,4 +1,5 @@
 #include "workflow/connectivity.hpp"
+#include "util/quote.hpp"
 #include "util/redact.hpp"
 
 #include <future>
@@ -74,6 +75,20 @@ ConnectResult check_database(const Inventory& inv, const ClusterPorts& ports, co
     return r;
 }
 
+// The shared lock's backend answers and takes our credentials; who holds it is shown, never changed.
+ConnectResult check_lock(const Inventory& inv, const ClusterPorts& ports, const Deadline& d) {
+    ConnectResult r{.target = "lock"};
+    const std::string where =
+        inv.lock.backend == "redis" ? "redis " + util::redact_url(inv.lock.redis.url) : "lock " + inv.lock.backend;
+    auto held = ports.lock_read(d);
+    if (!held) return failed(r, where + ": " + held.error().message);
+    r.ok = true;
+    r.detail =
+        where + (*held ? ", held by run " + util::quote((*held)->run_id) + " (" + util::quote((*held)->command) + ")"
+                       : ", free");
+    return r;
+}
+
 }  // namespace
 
 std::vector<ConnectResult> check_connectivity(const Inventory& inv, const ClusterPorts& ports,
@@ -86,6 +101,7 @@ std::vector<ConnectResult> check_connectivity(const Inventory& inv, const Cluste
     }
     launch([&inv, &ports, &deadline] { return check_traffic(inv, ports, deadline); });
     if (!inv.database.name.empty()) launch([&inv, &ports, &deadline] { return check_database(inv, ports, deadline); });
+    if (ports.lock_read) launch([&inv, &ports, &deadline] { return check_lock(inv, ports, deadline); });
     std::vector<ConnectResult> out;
     out.reserve(jobs.size());
     for (auto& j : jobs) out.push_back(j.get());

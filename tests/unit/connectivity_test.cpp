@@ -23,6 +23,10 @@ public:
         if (--left_ == 0) cv_.notify_all();
         return cv_.wait_for(lock, 10s, [this] { return left_ <= 0; });
     }
+    void reset(int expected) {
+        std::lock_guard lock(mu_);
+        left_ = expected;
+    }
 
 private:
     std::mutex mu_;
@@ -151,4 +155,44 @@ TEST_CASE("validate --connect skips the database when the inventory has none", "
     REQUIRE(r.size() == 3);
     CHECK(r.back().target == "traffic");
     for (const auto& c : r) CHECK(c.ok);
+}
+
+TEST_CASE("validate --connect reads a shared lock's holder, and says why it cannot", "[connect][lock]") {
+    auto inv = testing::make_inventory(1);
+    inv.lock.backend = "redis";
+    inv.lock.redis.url = "redis://10.0.0.9:6379/2";
+    Gate gate(2 + 1 + 1);
+    auto ports = fake_ports(gate, true);
+    std::optional<LockHolder> holder;
+    Status answer;
+    ports.lock_read = [&](const Deadline&) -> Result<std::optional<LockHolder>> {
+        if (!gate.arrive()) return fail(ErrorCode::Internal, "checks did not run in parallel");
+        if (!answer) return fail(answer.error());
+        return holder;
+    };
+    auto r = workflow::check_connectivity(inv, ports, Deadline::after(30s));
+    REQUIRE(r.size() == 4);
+    CHECK(r.back().target == "lock");
+    CHECK(r.back().ok);
+    CHECK(r.back().detail == "redis redis://10.0.0.9:6379/2, free");
+
+    gate.reset(4);
+    holder = LockHolder{.run_id = "20261201T000000Z-0000a1", .command = "upgrade --to 2.2.16"};
+    r = workflow::check_connectivity(inv, ports, Deadline::after(30s));
+    REQUIRE(r.size() == 4);
+    CHECK(r.back().ok);
+    CHECK(r.back().detail ==
+          "redis redis://10.0.0.9:6379/2, held by run 20261201T000000Z-0000a1 (upgrade --to 2.2.16)");
+
+    gate.reset(4);
+    answer = fail(ErrorCode::Auth, "authentication refused (WRONGPASS)");
+    r = workflow::check_connectivity(inv, ports, Deadline::after(30s));
+    REQUIRE(r.size() == 4);
+    CHECK_FALSE(r.back().ok);
+    CHECK(r.back().detail == "redis redis://10.0.0.9:6379/2: authentication refused (WRONGPASS)");
+
+    inv.lock.backend = "local";  // nothing to reach: the wiring leaves the port empty
+    ports.lock_read = nullptr;
+    gate.reset(3);
+    CHECK(workflow::check_connectivity(inv, ports, Deadline::after(30s)).size() == 3);
 }

@@ -555,6 +555,28 @@ TEST_CASE("ncbctl with a bad redis lock: one line, exit 3 or 2, before anything 
             CHECK_FALSE(fs::exists(c.dir.path + "/maintenance-ran"));
         }
     }
+    // validate --connect names the lock's problem on its own FAIL line (the node of these inventories does not
+    // answer either, so the exit is 3 in every case), and reads a good one as free.
+    for (const auto& k : cases) {
+        Cluster c(k.name + "-connect", k.block);
+        auto r = spawn(c.ncbctl({"validate", "--connect"}));
+        REQUIRE(r);
+        INFO(k.name << ": exit " << r->exit_code << "\n" << r->out << r->err);
+        CHECK(r->exit_code == 3);
+        CHECK(r->out.find("FAIL lock: redis redis://127.0.0.1:") != std::string::npos);
+        CHECK(r->out.find(k.says) != std::string::npos);
+        CHECK((r->out + r->err).find("not-the-password") == std::string::npos);
+        CHECK((r->out + r->err).find(password()) == std::string::npos);
+    }
+    {
+        Cluster good("good-connect");
+        auto r = spawn(good.ncbctl({"validate", "--connect"}));
+        REQUIRE(r);
+        INFO(r->out << r->err);
+        CHECK(r->out.find("OK   lock: redis redis://127.0.0.1:" + std::to_string(port()) + "/1, free") !=
+              std::string::npos);
+        CHECK(admin_cmd({"EXISTS", good.key}).integer == 0);  // read only
+    }
     // A malformed URL never gets that far: the inventory is refused with its line.
     Cluster bad("badurl", "{url: \"rediss://127.0.0.1:6380\", password_file: " + password_file() + "}");
     auto v = spawn(bad.ncbctl({"validate"}));
