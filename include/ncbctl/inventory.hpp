@@ -78,8 +78,11 @@ struct ServiceSpec {
     std::string project_dir;  // docker-compose
     std::string compose_service;
     std::string image_var;  // docker-compose: env var in .env holding the tag
-    std::string process;    // pm2 / supervisord program name
-    std::string app_dir;    // NocoBase app directory (version probe, upgrade)
+    // docker-compose: the compose CLI, as argv. Default the `docker compose` plugin; Debian 12's
+    // docker-compose 1.29 is [docker-compose]. The preset's commands work with both.
+    Argv compose_command{"docker", "compose"};
+    std::string process;  // pm2 / supervisord program name
+    std::string app_dir;  // NocoBase app directory (version probe, upgrade)
     // NocoBase's storage directory (STORAGE_PATH) on the host; empty => <app_dir>/storage. Where
     // mark_upgrade drops `.upgrading` so the next start runs NocoBase's upgrade (plugin migrations).
     std::string storage_dir;

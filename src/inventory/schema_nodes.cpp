@@ -72,10 +72,11 @@ void parse_docker(const MapView& node, Node& n) {
 }
 
 void parse_service(const MapView& node, Node& n) {
-    auto s = node.map("service",
-                      {"preset", "unit", "project_dir", "compose_service", "image_var", "process", "supervisor_config",
-                       "app_dir", "storage_dir", "env", "start", "stop", "status", "upgrade", "version", "logs"},
-                      true);
+    auto s = node.map(
+        "service",
+        {"preset", "unit", "project_dir", "compose_service", "image_var", "compose_command", "process",
+         "supervisor_config", "app_dir", "storage_dir", "env", "start", "stop", "status", "upgrade", "version", "logs"},
+        true);
     if (!s) return;
     ServiceSpec& sv = n.ssh.service;
     if (!s->choice("preset", sv.preset, {"systemd", "docker-compose", "pm2", "supervisord", "custom"}, true)) {
@@ -90,6 +91,7 @@ void parse_service(const MapView& node, Node& n) {
         {"project_dir", {"docker-compose"}},
         {"compose_service", {"docker-compose"}},
         {"image_var", {"docker-compose"}},
+        {"compose_command", {"docker-compose"}},
         {"process", {"pm2", "supervisord"}},
         {"supervisor_config", {"supervisord"}},
         {"app_dir", {"systemd", "pm2", "supervisord", "custom"}},
@@ -111,6 +113,7 @@ void parse_service(const MapView& node, Node& n) {
         sv.compose_service = "app";
         s->string("compose_service", sv.compose_service, {.check = check_safe_name});
         s->string("image_var", sv.image_var, {.check = check_env_name, .required = true});
+        s->argv("compose_command", sv.compose_command, {});
     }
     if (process) s->string("process", sv.process, {.check = check_safe_name, .required = true});
     if (sv.preset == "supervisord")

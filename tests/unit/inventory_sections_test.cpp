@@ -133,6 +133,7 @@ TEST_CASE("ssh nodes: target and every service preset", "[inventory][sections]")
     CHECK(s1.ssh.service.project_dir == "/srv/ncb");
     CHECK(s1.ssh.service.compose_service == "web");
     CHECK(s1.ssh.service.image_var == "NCB_TAG");
+    CHECK(s1.ssh.service.compose_command == Argv{"docker-compose"});
     CHECK(s1.ssh.service.upgrade == Argv{"/usr/local/bin/upgrade-ncb", "{{version}}", "{{node}}"});
 
     const ServiceSpec& custom = inv.nodes[3].ssh.service;

@@ -66,11 +66,37 @@ TEST_CASE("docker-compose preset commands and .env edits", "[ssh]") {
     };
     CHECK(argv_of(s, Action::Start) == with({"docker", "compose", "up", "-d", "app"}));
     CHECK(argv_of(s, Action::Stop) == with({"docker", "compose", "stop", "app"}));
-    CHECK(argv_of(s, Action::Status) == with({"docker", "compose", "ps", "--status", "running", "--quiet", "app"}));
+    const Argv status{"sh",
+                      "-c",
+                      "cd -- \"$1\" && shift && \"$@\" config --services && echo '--- running' && exec \"$@\" ps "
+                      "--services --filter status=running",
+                      "sh",
+                      "/srv/nocobase dir",
+                      "docker",
+                      "compose"};
+    CHECK(argv_of(s, Action::Status) == status);
     CHECK(argv_of(s, Action::Prepare, "2.2.16") ==
           with({"env", "NOCOBASE_TAG=2.2.16", "docker", "compose", "pull", "app"}));
-    CHECK(interpret_status(s, {0, "3f2a\n", ""})->state == ServiceState::Running);
-    CHECK(interpret_status(s, {0, "", ""})->state == ServiceState::Stopped);
+    // the project's services, the marker, the running ones: ours among them, or not, or not in the file at all
+    CHECK(interpret_status(s, {0, "redis\napp\n--- running\nredis\napp\n", ""})->state == ServiceState::Running);
+    CHECK(interpret_status(s, {0, "app\napp-worker\n--- running\napp-worker\n", ""})->state == ServiceState::Stopped);
+    CHECK(interpret_status(s, {0, "app\n--- running\n", ""})->state == ServiceState::Stopped);
+    auto missing = interpret_status(s, {0, "web\n--- running\nweb\n", ""});
+    REQUIRE(missing);
+    CHECK(missing->state == ServiceState::Missing);
+    CHECK(missing->detail == "the compose file in /srv/nocobase dir has no service app");
+    CHECK_FALSE(interpret_status(s, {0, "app\n", ""}));  // cut short: no verdict
+    auto broken = interpret_status(s, {1, "", "no such file docker-compose.yml"});
+    REQUIRE_FALSE(broken);
+    CHECK(broken.error().message.find("docker compose ps failed") != std::string::npos);
+    // Debian 12's docker-compose 1.29: the same verbs behind another command
+    s.compose_command = {"docker-compose"};
+    CHECK(argv_of(s, Action::Start) == with({"docker-compose", "up", "-d", "app"}));
+    CHECK(argv_of(s, Action::Status).back() == "docker-compose");
+    CHECK(argv_of(s, Action::Prepare, "2.2.16") ==
+          with({"env", "NOCOBASE_TAG=2.2.16", "docker-compose", "pull", "app"}));
+    CHECK(interpret_status(s, {1, "", "boom"}).error().message.find("docker-compose ps failed") != std::string::npos);
+    s.compose_command = {"docker", "compose"};
     CHECK(compose_env_file(s) == "/srv/nocobase dir/.env");
     CHECK(valid_image_tag("2.2.16-full"));
     CHECK_FALSE(valid_image_tag("1.0;rm"));

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "net/process.hpp"
+#include "util/shell_text.hpp"
 
 namespace ncbctl::ssh {
 namespace {
@@ -78,6 +80,27 @@ Argv in_dir(const std::string& dir, const Argv& argv) {
     return a;
 }
 
+// `<compose_command> ARGS...` in the project directory, as `docker compose` (v2) and docker-compose 1.29
+// both take them.
+Argv compose(const ServiceSpec& s, std::initializer_list<std::string> args) {
+    Argv a = s.compose_command;
+    a.insert(a.end(), args);
+    return in_dir(s.project_dir, a);
+}
+
+// The project's services, a marker line, then the running ones (one name a line each): a service that is
+// not in the compose file reads as missing, not as stopped. v1's `ps -q` also lists stopped containers and
+// has no --status; `config --services` and `ps --services --filter status=running` mean the same in v1 and v2.
+constexpr std::string_view kComposeRunning = "--- running";
+Argv compose_status(const ServiceSpec& s) {
+    Argv a{"sh", "-c",
+           "cd -- \"$1\" && shift && \"$@\" config --services && echo '" + std::string(kComposeRunning) +
+               "' && exec \"$@\" ps --services --filter status=running",
+           "sh", s.project_dir};
+    append(a, s.compose_command);
+    return a;
+}
+
 Argv supervisorctl(const ServiceSpec& s, const std::string& verb) {
     Argv a{"supervisorctl"};
     if (!s.supervisor_config.empty()) append(a, {"-c", s.supervisor_config});
@@ -93,14 +116,15 @@ std::optional<Argv> preset_argv(Preset p, const ServiceSpec& s, Action a, std::s
             if (a == Action::Status) return words({"systemctl", "is-active", s.unit});
             return std::nullopt;
         case Preset::DockerCompose:
-            if (a == Action::Start) return in_dir(s.project_dir, {"docker", "compose", "up", "-d", s.compose_service});
-            if (a == Action::Stop) return in_dir(s.project_dir, {"docker", "compose", "stop", s.compose_service});
-            if (a == Action::Status)
-                return in_dir(s.project_dir,
-                              {"docker", "compose", "ps", "--status", "running", "--quiet", s.compose_service});
-            if (a == Action::Prepare)  // the shell environment beats .env in compose: pulls the target tag only
-                return in_dir(s.project_dir, {"env", s.image_var + "=" + std::string(version), "docker", "compose",
-                                              "pull", s.compose_service});
+            if (a == Action::Start) return compose(s, {"up", "-d", s.compose_service});
+            if (a == Action::Stop) return compose(s, {"stop", s.compose_service});
+            if (a == Action::Status) return compose_status(s);
+            if (a == Action::Prepare) {  // the shell environment beats .env in compose: pulls the target tag only
+                Argv pull{"env", s.image_var + "=" + std::string(version)};
+                append(pull, s.compose_command);
+                append(pull, {"pull", s.compose_service});
+                return in_dir(s.project_dir, pull);
+            }
             return std::nullopt;
         case Preset::Pm2:
             if (a == Action::Start) return words({"pm2", "start", s.process});
@@ -149,8 +173,7 @@ Result<Argv> logs_argv(const ServiceSpec& s, std::string_view node, int lines,
                 argv = {"journalctl", "-u", s.unit, "-n", n, "--no-pager", "-o", "short-iso"};
                 break;
             case Preset::DockerCompose:
-                argv =
-                    in_dir(s.project_dir, {"docker", "compose", "logs", "--no-color", "--tail", n, s.compose_service});
+                argv = compose(s, {"logs", "--no-color", "--tail", n, s.compose_service});
                 break;
             case Preset::Pm2:
                 if (pm2_files.empty()) return fail(ErrorCode::Internal, "pm2 logs: the log files are not known");
@@ -287,9 +310,25 @@ Result<ServiceStatus> interpret_status(const ServiceSpec& s, const ExecResult& r
             if (out.empty()) return fail(ErrorCode::Remote, "systemctl is-active failed: " + why);
             return ServiceStatus{ServiceState::Unknown, out};
         }
-        case Preset::DockerCompose:
-            if (r.exit_code != 0) return fail(ErrorCode::Remote, "docker compose ps failed: " + why);
-            return ServiceStatus{out.empty() ? ServiceState::Stopped : ServiceState::Running, out};
+        case Preset::DockerCompose: {
+            if (r.exit_code != 0)
+                return fail(ErrorCode::Remote, util::shell_join(s.compose_command) + " ps failed: " + why);
+            std::istringstream lines(r.out);
+            bool defined = false, running = false, after_marker = false;
+            for (std::string l; std::getline(lines, l);) {
+                l = trim(l);
+                if (l == kComposeRunning)
+                    after_marker = true;
+                else if (l == s.compose_service)
+                    (after_marker ? running : defined) = true;
+            }
+            if (!after_marker) return fail(ErrorCode::Remote, "compose status printed no service list: " + why);
+            if (!defined)
+                return ServiceStatus{ServiceState::Missing,
+                                     "the compose file in " + s.project_dir + " has no service " + s.compose_service};
+            if (running) return ServiceStatus{ServiceState::Running, s.compose_service};
+            return ServiceStatus{ServiceState::Stopped, "service " + s.compose_service + " not running"};
+        }
         case Preset::Pm2: {
             if (r.exit_code != 0) return fail(ErrorCode::Remote, "pm2 jlist failed: " + why);
             auto env = pm2_env_of(r.out, s.process);

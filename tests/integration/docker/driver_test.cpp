@@ -33,21 +33,6 @@ bool has(const Json& arr, const std::string& v) {
     return std::find(arr.begin(), arr.end(), Json(v)) != arr.end();
 }
 
-// What the node's httpd serves at /version, polled until it answers (the container was just started).
-std::string served_version(int port) {
-    net::HttpClient http;
-    for (int i = 0; i < 100; ++i) {
-        auto r = http.perform({.url = "http://127.0.0.1:" + std::to_string(port) + "/version"}, Deadline::after(2s));
-        if (r && r->status == 200) {
-            std::string v = r->body;
-            while (!v.empty() && v.back() == '\n') v.pop_back();
-            return v;
-        }
-        std::this_thread::sleep_for(100ms);
-    }
-    return "(no answer)";
-}
-
 std::string status_of(Engine& e, const std::string& name) {
     Json c = e.inspect(name);
     return c.is_null() ? "absent" : c["State"]["Status"].get<std::string>();

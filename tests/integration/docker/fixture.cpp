@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
+
+#include "net/http.hpp"
 
 using namespace std::chrono_literals;
 
@@ -66,6 +69,21 @@ std::unique_ptr<ncbctl::docker::DockerNodeDriver> driver(const ncbctl::Node& n) 
     auto p = ncbctl::make_docker_driver(n, ncbctl::Inventory{});
     return std::unique_ptr<ncbctl::docker::DockerNodeDriver>(
         static_cast<ncbctl::docker::DockerNodeDriver*>(p.release()));
+}
+
+std::string served_version(int port) {
+    ncbctl::net::HttpClient http;
+    for (int i = 0; i < 100; ++i) {
+        auto r = http.perform({.url = "http://127.0.0.1:" + std::to_string(port) + "/version"},
+                              ncbctl::Deadline::after(std::chrono::seconds(2)));
+        if (r && r->status == 200) {
+            std::string v = r->body;
+            while (!v.empty() && v.back() == '\n') v.pop_back();
+            return v;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "(no answer)";
 }
 
 }  // namespace ncbtest

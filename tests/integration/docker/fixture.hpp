@@ -32,6 +32,10 @@ private:
     ncbctl::docker::EngineClient client_;
 };
 
+// What the busybox test image's httpd serves at /version on 127.0.0.1:port, polled until it answers (the
+// container was just started); "(no answer)" after about ten seconds.
+std::string served_version(int port);
+
 ncbctl::Node node(const std::string& container, const std::string& endpoint = {});
 std::unique_ptr<ncbctl::docker::DockerNodeDriver> driver(const ncbctl::Node& n);
 
