@@ -118,7 +118,7 @@ TEST_CASE("endpoints: unix, tcp with and without TLS, ssh, garbage", "[docker]")
     CHECK_FALSE(parse_endpoint(n));
 }
 
-TEST_CASE("FrameDemuxer merged keeps stdout and stderr interleaved as sent; a cut frame keeps what came", "[docker]") {
+TEST_CASE("FrameDemuxer merged keeps stdout and stderr interleaved as sent, a cut frame keeps what came", "[docker]") {
     auto merged = [](std::string_view body) {
         FrameDemuxer d(1024, true);
         for (char c : body) d.feed(std::string_view(&c, 1));  // arbitrary chunk boundaries

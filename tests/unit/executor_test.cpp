@@ -234,7 +234,7 @@ TEST_CASE("first interrupt: running steps finish, nothing new starts, exit 130",
     CHECK(runner.ids("undo").empty());
 }
 
-TEST_CASE("second interrupt aborts running steps; they are marked interrupted, not failed", "[executor][cancel]") {
+TEST_CASE("second interrupt aborts running steps, they are marked interrupted, not failed", "[executor][cancel]") {
     reset_interrupts();
     RecordingRunner runner;
     runner.sleeps["work/n0"] = 60s;
@@ -279,7 +279,7 @@ TEST_CASE("reporters: live view, plain lines, quiet and the summary table", "[ex
     CHECK(quiet_err.str().find("verify/app1 failed") != std::string::npos);
 }
 
-TEST_CASE("a runner that throws fails its step as an internal error; the run still ends cleanly", "[executor]") {
+TEST_CASE("a runner that throws fails its step as an internal error, the run still ends cleanly", "[executor]") {
     RecordingRunner runner;
     runner.on_run["work/n1"] = [] { throw std::runtime_error("boom"); };
     RecordingSink sink;

@@ -204,7 +204,7 @@ TEST_CASE("an unknown command is named, with a suggestion and the list of comman
     CHECK(nested.err.find("unknown command `upgrde` for `ncbctl plan`; did you mean `upgrade`?") != std::string::npos);
 }
 
-TEST_CASE("upgrade: --to must be a version; --max-out-of-service a node count, said in a few words", "[cli]") {
+TEST_CASE("upgrade: --to must be a version, --max-out-of-service a node count, said in a few words", "[cli]") {
     for (const char* to : {"..", ".", "+", "-1", "1.0..2", "2.2.16+", "a/b"}) {
         auto r = ncbctl_run({"-i", example("docker.yaml"), "plan", "upgrade", "--to", to});
         INFO(to);

@@ -134,7 +134,7 @@ TEST_CASE("durations take each unit once, largest first", "[inventory][values]")
     CHECK(parse_duration("90") == std::chrono::seconds(90));
 }
 
-TEST_CASE("the default drain adapts to a short timeouts.stop; an explicit one must stay shorter",
+TEST_CASE("the default drain adapts to a short timeouts.stop, an explicit one must stay shorter",
           "[inventory][timeouts]") {
     auto short_stop = parse_inventory(kValid + "timeouts: {stop: 5s}\n", "x.yaml");
     REQUIRE(short_stop.has_value());

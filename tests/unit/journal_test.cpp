@@ -71,7 +71,7 @@ TEST_CASE("journal never contains a value marked secret, in any event or error",
     CHECK((st.st_mode & 0777) == 0600);
 }
 
-TEST_CASE("journal reads back step states, phases and the plan; torn lines are ignored", "[journal]") {
+TEST_CASE("journal reads back step states, phases and the plan, torn lines are ignored", "[journal]") {
     TempDir dir;
     RecordingRunner runner;
     runner.errors["canary/start/app1"] = {Error{ErrorCode::Remote, "boom"}};

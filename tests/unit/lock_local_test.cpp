@@ -55,7 +55,7 @@ TEST_CASE("local lock: a holder file left by a dead process does not block", "[l
     CHECK((*lock)->holder().run_id == "20261126T024512Z-00000c");
 }
 
-TEST_CASE("cluster lock: held fresh -> Lock error naming the holder; stale heartbeat -> broken", "[lock]") {
+TEST_CASE("cluster lock: held fresh -> Lock error naming the holder, stale heartbeat -> broken", "[lock]") {
     TempDir dir;
     auto a = run::make_local_lock(dir.path);
     auto b = run::make_local_lock(dir.path);

@@ -40,7 +40,7 @@ std::string errors_of(const std::string& lock) {
 
 }  // namespace
 
-TEST_CASE("redis URL: host, port, db and user; no password, no TLS, nothing else", "[lock][redis]") {
+TEST_CASE("redis URL: host, port, db and user, no password, no TLS, nothing else", "[lock][redis]") {
     auto a = inv::parse_redis_url("redis://127.0.0.1");
     REQUIRE(a);
     CHECK(a->host == "127.0.0.1");
@@ -224,7 +224,7 @@ TEST_CASE("a lock that cannot be renewed for stale_after/2 is no longer fresh an
     reset_interrupts();
 }
 
-TEST_CASE("executor: no step starts once the lock is not fresh; the run ends resumable", "[lock][executor]") {
+TEST_CASE("executor: no step starts once the lock is not fresh, the run ends resumable", "[lock][executor]") {
     reset_interrupts();
     Plan p;
     p.workflow = "test";

@@ -81,7 +81,7 @@ TEST_CASE("ncbctl plan prints a fingerprinted runbook and JSON, and refuses unsa
     CHECK(cli({"plan", "upgrade"}).exit_code == 2);  // --to is required
 }
 
-TEST_CASE("ncbctl runs list/show render journals; resume refuses a changed inventory or an unknown run",
+TEST_CASE("ncbctl runs list/show render journals, resume refuses a changed inventory or an unknown run",
           "[resume][cli]") {
     Cli cli;
     CHECK(cli({"runs", "list"}).out.find("no runs") != std::string::npos);

@@ -100,7 +100,7 @@ TEST_CASE("plans are deterministic and fingerprinted by inventory, workflow and 
     CHECK(s->fingerprint != a->fingerprint);
 }
 
-TEST_CASE("start and stop plans: one node first, then the rest; maintenance then stop", "[plan]") {
+TEST_CASE("start and stop plans: one node first, then the rest, maintenance then stop", "[plan]") {
     auto start = plan::build_start(make_inventory(3));
     REQUIRE(start);
     CHECK(phase_names(*start) == std::vector<std::string>{"preflight", "maintenance", "first", "rest", "live"});
@@ -132,7 +132,7 @@ TEST_CASE("plan JSON round-trips and the runbook names every step", "[plan]") {
     CHECK(plan::format_duration(Duration{250}) == "250ms");
 }
 
-TEST_CASE("the plan as text, step by step, is the same document as the DOM; a run.started line carries it",
+TEST_CASE("the plan as text, step by step, is the same document as the DOM, a run.started line carries it",
           "[plan][json]") {
     auto inv = make_inventory(3);
     for (const auto& p :

@@ -83,7 +83,7 @@ TEST_CASE("keep_weekly buckets by ISO week starting Monday", "[backup][retention
     CHECK(d["20261101T000000Z"].empty());
 }
 
-TEST_CASE("rules combine; the newest verified backup is never pruned", "[backup][retention]") {
+TEST_CASE("rules combine, the newest verified backup is never pruned", "[backup][retention]") {
     auto d = decide({{"20261126T030000Z", false},
                      {"20261126T020000Z", false},
                      {"20261120T010000Z", true},

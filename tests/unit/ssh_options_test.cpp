@@ -72,7 +72,7 @@ TEST_CASE("ssh options: only allowlisted tuning options pass, in either form, an
     }
 }
 
-TEST_CASE("ssh transport: an option that slipped past the schema is refused; keep-alive tunable", "[ssh][security]") {
+TEST_CASE("ssh transport: an option that slipped past the schema is refused, keep-alive tunable", "[ssh][security]") {
     SshTarget t;
     t.host = "10.0.0.5";
     t.options = {"UserKnownHostsFile=/dev/null"};

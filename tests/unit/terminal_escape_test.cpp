@@ -52,7 +52,7 @@ TEST_CASE("an unknown inventory key with ESC and newline is echoed escaped", "[c
     check_clean(r.err, "FORGED");
 }
 
-TEST_CASE("--to, --canary and phase names with ESC and newline are echoed escaped", "[cli][plan][security]") {
+TEST_CASE("cli: --to, --canary and phase names with ESC and newline are echoed escaped", "[cli][plan][security]") {
     Cli cli;
     auto to = cli({"plan", "upgrade", "--to", "2.2\x1b]0;owned\a\nFORGED"});
     CHECK(to.exit_code == 2);

@@ -67,7 +67,7 @@ TEST_CASE("timeline: a rolled-back upgrade drawn on one axis, the 503 window and
     CHECK(text == expected);
 }
 
-TEST_CASE("timeline: plain ASCII without colour; colour only adds escape codes", "[timeline]") {
+TEST_CASE("timeline: plain ASCII without colour, colour only adds escape codes", "[timeline]") {
     const auto t = rolled_back_upgrade();
     const std::string plain = run::render_timeline(t);
     for (unsigned char c : plain) CHECK((c == '\n' || (c >= 0x20 && c < 0x7f)));
@@ -107,7 +107,7 @@ TEST_CASE("timeline: a window still open at the end, an interrupted phase, a pha
     CHECK(text.find("|====================|    20s  still serving 503 at the end\n") != std::string::npos);
 }
 
-TEST_CASE("timeline: a failed traffic.maintenance step opens no window; live, pin and serve close it", "[timeline]") {
+TEST_CASE("timeline: a failed traffic.maintenance step opens no window, live, pin and serve close it", "[timeline]") {
     TimelineBuilder b;
     b.add(EventKind::RunStarted, 0, "", "", "");
     b.add(EventKind::PhaseStarted, 0, "maintenance", "", "");

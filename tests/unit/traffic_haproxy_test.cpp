@@ -114,7 +114,7 @@ TEST_CASE("merge_show_stat reads scur, the connections open to each server", "[t
     CHECK((*servers)[0].status == "MAINT");
 }
 
-TEST_CASE("haproxy driver: open_sessions adds the bypass backend's; close_sessions shuts down both",
+TEST_CASE("haproxy driver: open_sessions adds the bypass backend's, close_sessions shuts down both",
           "[traffic][haproxy][drain]") {
     test::RunnerLog log;
     FakeHaproxy lb;

@@ -119,7 +119,7 @@ TEST_CASE("traffic setup haproxy: golden global, frontend, backend and errorfile
     CHECK_THAT(out->notes[0], Catch::Contains("/etc/haproxy/ncbctl-bypass.secret"));
 }
 
-TEST_CASE("traffic setup haproxy: without bypass no ACL and no bypass backend; --part one piece", "[traffic][setup]") {
+TEST_CASE("traffic setup haproxy: without bypass no ACL and no bypass backend, --part one piece", "[traffic][setup]") {
     Inventory inv = inventory("haproxy");
     inv.traffic.bypass.reset();
     inv.lb_url = "http://10.0.0.5:8080";
