@@ -6,21 +6,7 @@ source "$(dirname "$0")/lib.sh"
 FANOUT_STEP=fanout/start/app2
 before=$(ls "$E2E_DIR"/state/runs/ 2>/dev/null || true)
 JOURNAL=""
-kill_after() {  # STEP COMMAND...: as in tests/e2e/upgrade/crash_resume.sh
-  local step=$1; shift
-  "$@" > /dev/null 2>> "$E2E_DIR/crash.err" & local pid=$!
-  for _ in $(seq 3000); do
-    if [ -z "$JOURNAL" ]; then
-      local f; for f in $(ls "$E2E_DIR"/state/runs/ 2>/dev/null); do
-        grep -qx "$f" <<< "$before" || JOURNAL=$E2E_DIR/state/runs/$f; done
-    fi
-    journal_has "$JOURNAL" "$step" step.finished && break
-    kill -0 $pid 2>/dev/null || break; sleep 0.1
-  done
-  kill -0 $pid 2>/dev/null || fail "ncbctl ended before $step finished: $(tail -3 "$E2E_DIR/crash.err")"
-  kill -KILL $pid; wait $pid 2>/dev/null || true
-  note "killed ncbctl after $step"
-}
+KILL_WAIT=3000  # the Docker canary boots slower
 probe=$E2E_DIR/crash.probe; : > "$probe"
 prober_start "$probe"
 kill_after backup/database "${NC[@]}" --yes upgrade --to 2.2.15

@@ -65,3 +65,21 @@ reset_to_a() {  # back to version A, running and live
   "${NC[@]}" --yes -q start || fail "ncbctl start failed during reset"
   expect_versions 2.2.14
 }
+
+# kill_after STEP COMMAND...: run COMMAND, SIGKILL it once STEP finished in this run's journal (the one file of
+# state/runs/ not in $before; found once, kept in $JOURNAL). KILL_WAIT: tenths of a second to wait (1800).
+kill_after() {
+  local step=$1; shift
+  "$@" > /dev/null 2>> "$E2E_DIR/crash.err" & local pid=$!
+  for _ in $(seq "${KILL_WAIT:-1800}"); do
+    if [ -z "${JOURNAL:-}" ]; then
+      local f; for f in $(ls "$E2E_DIR"/state/runs/ 2>/dev/null); do
+        grep -qx "$f" <<< "$before" || JOURNAL=$E2E_DIR/state/runs/$f; done
+    fi
+    journal_has "${JOURNAL:-}" "$step" step.finished && break
+    kill -0 $pid 2>/dev/null || break; sleep 0.1
+  done
+  kill -0 $pid 2>/dev/null || fail "ncbctl ended before $step finished: $(tail -3 "$E2E_DIR/crash.err")"
+  kill -KILL $pid; wait $pid 2>/dev/null || true
+  note "killed ncbctl after $step"
+}
