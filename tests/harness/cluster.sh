@@ -24,6 +24,8 @@ PGPORT=${PGPORT:-55410}; SSHPORT=${SSHPORT:-2300}; LBPORT=${LBPORT:-13280}
 NODE_PORTS=${NODE_PORTS:-"13201 13202 13203"}
 VERSION_A=2.2.14; VERSION_B=2.2.15
 NCB="$here/nocobase-cluster.sh"
+# shellcheck source=ports.sh
+. "$here/ports.sh"
 
 die() { echo "cluster: $*" >&2; exit 1; }
 say() { echo "cluster: $*" >&2; }
@@ -31,6 +33,8 @@ waitfor() { local i; for i in $(seq "${WAIT_TRIES:-150}"); do "$@" >/dev/null 2>
 
 cmd_up() {
   local dir=${1:?DIR}; mkdir -p "$dir"; dir=$(cd "$dir" && pwd); chmod 755 "$dir"
+  # shellcheck disable=SC2086
+  ports_free "$PGPORT" "$SSHPORT" "$LBPORT" $NODE_PORTS || die "the cluster's ports are not free"
   "$root/scripts/deps" >&2
   mkdir -p "$dir/bin" "$dir/faults" "$dir/logs" "$dir/backups" "$dir/state"
   say "NocoBase install (cached after the first run)"

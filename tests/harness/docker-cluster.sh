@@ -27,6 +27,8 @@ die() { say "$*"; exit 1; }
 . "$here/docker-lib.sh"
 # shellcheck source=docker-nocobase.sh
 . "$here/docker-nocobase.sh"
+# shellcheck source=ports.sh
+. "$here/ports.sh"
 
 ngx() { nginx -p "$1/nginx" -c conf/nginx.conf -e logs/error.log "${@:2}"; }
 env_json() {  # ENVFILE PORT NAME: the container's Env as a JSON array
@@ -46,6 +48,8 @@ create_container() {  # NAME IMAGE ENVJSON [CMD-JSON]
 
 cmd_up() {
   local dir=${1:?DIR}; : "${NCBCTL:?NCBCTL=path to ncbctl}"
+  # shellcheck disable=SC2086
+  ports_free "$LBPORT" $NODE_PORTS "$NB_PGPORT" "$DOCKER_TLS_PORT" || die "the cluster's ports are not free"
   mkdir -p "$dir"; dir=$(cd "$dir" && pwd); chmod 755 "$dir"
   mkdir -p "$dir/backups" "$dir/state" "$dir/nginx/conf" "$dir/nginx/logs" "$dir/nginx/tmp"
   export DW=$dir/dk; mkdir -p "$DW"

@@ -112,6 +112,12 @@ docker_remove_containers() {
   done
 }
 
+docker_kill_tree() {  # PID: the process and all its descendants, SIGKILL
+  local c
+  for c in $(pgrep -P "$1"); do docker_kill_tree "$c"; done
+  kill -KILL "$1" 2>/dev/null
+}
+
 docker_cleanup() {
   set +e
   docker_remove_containers
@@ -123,6 +129,10 @@ docker_cleanup() {
     kill -9 "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null
   fi
   if [ -n "${DW:-}" ]; then
+    # A dockerd that died (or was killed above) leaves its containers' shims and their processes running,
+    # and with host networking they keep the nodes' ports: stop them, shim and all its descendants.
+    local shim
+    for shim in $(pgrep -f "containerd-shim.*$DW/"); do docker_kill_tree "$shim"; done
     umount "$DW/exec/netns/default" 2>/dev/null
     # overlay mounts of containers killed with dockerd
     grep -o " $DW/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
