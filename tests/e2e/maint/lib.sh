@@ -34,11 +34,6 @@ unlink_plugin() {
     [ -e "$link" ] || rm -f "$link"  # dangling from an earlier run
   fi
 }
-# Every status the prober saw is 200, or the pinned node's own 503 while it reloads (APP_COMMANDING).
-only_200_or_pinned_503() {
-  local bad; bad=$(awk '!($2 == 200 || $2 == 503)' "$1" | head -5)
-  [ -z "$bad" ] || fail "clients saw answers other than 200 and the pinned node's 503: $bad"
-}
 # After a plugin upgrade to VERSION: every node serves the new route text, `plugin list` shows VERSION
 # enabled on the three nodes, the database records it, and the LB is live.
 expect_plugin_version() {

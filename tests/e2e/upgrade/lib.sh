@@ -53,6 +53,11 @@ window_shape() {
 }
 bad_answers() { awk '!($2 == 200 || ($2 == 503 && $3 != "-"))' "$1" | head -5; }
 window_seconds() { awk '$2 == 503 { if (!s) s = $1; e = $1 } END { printf "%.1f", (e - s) / 1000 }' "$1"; }
+# Every status the prober saw is 200, or the pinned node's own 503 while it reloads (APP_COMMANDING).
+only_200_or_pinned_503() {
+  local bad; bad=$(awk '!($2 == 200 || $2 == 503)' "$1" | head -5)
+  [ -z "$bad" ] || fail "clients saw answers other than 200 and the pinned node's 503: $bad"
+}
 
 journal_has() {  # JOURNAL STEP TYPE: the journal has an event TYPE for STEP
   [ -f "$1" ] && grep -q "\"step\":\"$2\".*\"type\":\"$3\"" "$1"
