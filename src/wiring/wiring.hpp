@@ -15,6 +15,7 @@
 #include "ncbctl/node_driver.hpp"
 #include "ncbctl/tool_runner.hpp"
 #include "ncbctl/traffic_switch.hpp"
+#include "workflow/backup_ports.hpp"
 #include "workflow/cluster_ports.hpp"
 
 namespace ncbctl::wiring {
@@ -39,6 +40,9 @@ workflow::ClusterPorts make_cluster_ports(const Inventory& inv);
 // container, or a named container on the first docker node's engine. Inventory error for a run_on that names
 // no node of the right driver.
 Result<std::unique_ptr<ToolRunner>> make_tool_runner(const Inventory& inv);
+// The backup jobs' ports, real (the lock left for the command); `ping_base`: --ping's Healthchecks-style base
+// URL added to backup.ping_*.
+workflow::BackupPorts make_backup_ports(const Inventory& inv, const std::string& ping_base);
 // The real ActionRunner; `work_dir` keeps what later steps of one run need from earlier ones.
 Result<std::unique_ptr<ActionRunner>> make_action_runner(const Inventory& inv, const std::string& work_dir);
 
