@@ -12,6 +12,7 @@
 #include "ncbctl/command_runner.hpp"
 #include "ncbctl/inventory.hpp"
 #include "ncbctl/lock.hpp"
+#include "ncbctl/migration_manager.hpp"
 #include "ncbctl/node_driver.hpp"
 #include "ncbctl/tool_runner.hpp"
 #include "ncbctl/traffic_switch.hpp"
@@ -31,6 +32,8 @@ Result<std::unique_ptr<TrafficSwitch>> make_traffic_switch(const Inventory& inv)
 std::unique_ptr<TrafficSwitch> make_traffic_switch(const Inventory& inv, std::unique_ptr<CommandRunner> runner);
 // The node's NocoBase HTTP API client (libcurl).
 std::unique_ptr<AppClient> make_app_client(const Node& node, const Inventory& inv);
+// The Migration manager (commercial plugin) of the node, over its NocoBase client.
+std::unique_ptr<MigrationManager> make_migration_manager(const Node& node, const Inventory& inv);
 // lock.backend: `local` (flock in the state dir), `node` (shared, on lock.node over SSH) or `redis` (shared,
 // one key in lock.redis.url).
 Result<std::unique_ptr<LockBackend>> make_lock_backend(const Inventory& inv, const std::string& state_dir);
