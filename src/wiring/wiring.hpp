@@ -15,6 +15,7 @@
 #include "ncbctl/migration_manager.hpp"
 #include "ncbctl/node_driver.hpp"
 #include "ncbctl/tool_runner.hpp"
+#include "ncbctl/traffic_setup.hpp"
 #include "ncbctl/traffic_switch.hpp"
 #include "workflow/backup_ports.hpp"
 #include "workflow/cluster_ports.hpp"
@@ -30,6 +31,9 @@ Result<std::unique_ptr<TrafficSwitch>> make_traffic_switch(const Inventory& inv)
 // The same with the commands' runner given (null: this machine). Never null: an unknown driver name yields
 // a switch whose every call fails with an Inventory error.
 std::unique_ptr<TrafficSwitch> make_traffic_switch(const Inventory& inv, std::unique_ptr<CommandRunner> runner);
+// `traffic setup`: the LB configuration generated from the inventory, read and (nginx, `write`) written on
+// the LB host (traffic.via_node, else this machine) by src/traffic/traffic_setup.
+Result<TrafficSetupOutcome> set_up_traffic(const Inventory& inv, const TrafficSetupRequest& req, const Deadline& d);
 // The node's NocoBase HTTP API client (libcurl).
 std::unique_ptr<AppClient> make_app_client(const Node& node, const Inventory& inv);
 // The Migration manager (commercial plugin) of the node, over its NocoBase client.
