@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <memory>
 
 #include "backup/catalog.hpp"
 #include "backup/database_dump.hpp"
@@ -21,12 +22,19 @@ namespace fs = std::filesystem;
 workflow::BackupPorts make_backup_ports(const Inventory& inv, const std::string& ping_base) {
     workflow::BackupPorts p;
     p.node_app = [&inv](const Node& n) { return make_app_client(n, inv); };
-    p.api_download = [&inv](const Node& n, const std::string& name, const std::string& path,
+    p.node_backups = [&inv](const Node& n) {
+        std::shared_ptr<nocobase::NocoBaseClient> c = nocobase::make_app_client(n, inv);
+        return workflow::NodeBackups{
+            .create = [c](const Deadline& d) { return c->backup_create(d); },
+            .download = [c](const std::string& name, const std::string& path,
                             const Deadline& d) -> Result<workflow::ApiBackupFile> {
-        auto file = nocobase::make_app_client(n, inv)->backup_download_verified(name, path, d);
-        if (!file) return fail(file.error());
-        ::chmod(path.c_str(), 0600);
-        return workflow::ApiBackupFile{file->sha256, file->bytes, file->version, file->dialect};
+                auto file = c->backup_download_verified(name, path, d);
+                if (!file) return fail(file.error());
+                ::chmod(path.c_str(), 0600);
+                return workflow::ApiBackupFile{file->sha256, file->bytes, file->version, file->dialect};
+            },
+            .remove = [c](const std::string& name, const Deadline& d) { return c->backup_delete(name, d); },
+        };
     };
     p.database_dump = [&inv](const std::string& dir, const std::string& base,
                              const Deadline& d) -> Result<workflow::DumpDone> {

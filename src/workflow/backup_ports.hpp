@@ -43,12 +43,20 @@ struct ManifestFacts {
     std::uint64_t bytes = 0;
 };
 
+// One node's Backup manager through one client (one keep-alive connection, so every task poll reaches the
+// node that started the task): backups:create (waits for the task), the verified download to a path (0600),
+// backups:destroy.
+struct NodeBackups {
+    std::function<Result<std::string>(const Deadline&)> create;
+    std::function<Result<ApiBackupFile>(const std::string& name, const std::string& path, const Deadline&)> download;
+    std::function<Status(const std::string& name, const Deadline&)> remove;
+};
+
 struct BackupPorts {
     TakeLock lock;
-    // The node's NocoBase API: readiness, backups:create and backups:destroy.
+    // The node's NocoBase API, for its readiness.
     std::function<std::unique_ptr<AppClient>(const Node&)> node_app;
-    std::function<Result<ApiBackupFile>(const Node&, const std::string& name, const std::string& path, const Deadline&)>
-        api_download;
+    std::function<NodeBackups(const Node&)> node_backups;
     // pg_dump / mysqldump of the inventory's database into dir/<base>.<ext> where database.run_on says.
     std::function<Result<DumpDone>(const std::string& dir, const std::string& base, const Deadline&)> database_dump;
     // A database dump restored into a scratch database and counted: how, in one line.

@@ -59,15 +59,15 @@ Result<std::string> api_backup(const BackupJob& job, const Node& node, const std
     auto& ports = job.ports;
     const auto started = Clock::now();
     const Deadline deadline = backup_deadline(job.inv);
-    auto client = ports.node_app(node);
-    auto name = existing.empty() ? client->backup_create(deadline) : Result<std::string>(existing);
+    auto backups = ports.node_backups(node);
+    auto name = existing.empty() ? backups.create(deadline) : Result<std::string>(existing);
     if (!name) return fail(name.error().with_context("node " + node.name + ": backup: "));
     job.log.info("node " + node.name + (existing.empty() ? " made backup " : " has backup ") + *name + "; downloading");
     if (auto d = ports.make_dir(dest); !d) return fail(d.error());
     const std::string path = (std::filesystem::path(dest) / (base + ".nbdata")).string();
     if (ports.exists(path))
         return fail(ErrorCode::Conflict, path + " already exists (two backups in the same second); run again");
-    auto file = ports.api_download(node, *name, path, deadline);
+    auto file = backups.download(*name, path, deadline);
     if (!file) return fail(file.error());
     ApiManifest m{.path = path,
                   .sha256 = file->sha256,
@@ -79,7 +79,7 @@ Result<std::string> api_backup(const BackupJob& job, const Node& node, const std
                   .seconds = std::chrono::duration<double>(Clock::now() - started).count()};
     if (auto w = ports.write_api_manifest(m); !w) return fail(w.error());
     if (delete_on_node) {
-        if (auto d = client->backup_delete(*name, Deadline::after(60s)); !d)
+        if (auto d = backups.remove(*name, Deadline::after(60s)); !d)
             job.log.warn("node " + node.name + ": could not delete " + *name + " after download: " + d.error().message);
     }
     return "backup " + path + " (" + backup::human_bytes(m.bytes) + ", NocoBase " + file->version + ") sha256 " +

@@ -43,14 +43,6 @@ public:
         const AppPhase p = it == w_.node_phase.end() ? AppPhase::Ready : it->second;
         return {.phase = p, .message = p == AppPhase::Ready ? "" : "faked"};
     }
-    Result<std::string> backup_create(const Deadline&) override {
-        w_.calls.push_back("create on " + node_);
-        return w_.created;
-    }
-    Status backup_delete(const std::string& name, const Deadline&) override {
-        w_.calls.push_back("delete " + name + " on " + node_);
-        return {};
-    }
 
 private:
     FakeBackupWorld& w_;
@@ -67,11 +59,24 @@ inline workflow::BackupPorts fake_backup_ports(FakeBackupWorld& w) {
     p.node_app = [&w](const Node& n) -> std::unique_ptr<AppClient> {
         return std::make_unique<FakeBackupApp>(w, n.name);
     };
-    p.api_download = [&w](const Node& n, const std::string& name, const std::string& path,
-                          const Deadline&) -> Result<workflow::ApiBackupFile> {
-        w.calls.push_back("download " + name + " from " + n.name + " to " + path);
-        w.files[path] = {.bytes = 2048, .sha256 = "abcdef0123456789"};
-        return workflow::ApiBackupFile{"abcdef0123456789", 2048, "2.2.15", "postgres"};
+    p.node_backups = [&w](const Node& n) {
+        const std::string node = n.name;
+        return workflow::NodeBackups{
+            .create = [&w, node](const Deadline&) -> Result<std::string> {
+                w.calls.push_back("create on " + node);
+                return w.created;
+            },
+            .download = [&w, node](const std::string& name, const std::string& path,
+                                   const Deadline&) -> Result<workflow::ApiBackupFile> {
+                w.calls.push_back("download " + name + " from " + node + " to " + path);
+                w.files[path] = {.bytes = 2048, .sha256 = "abcdef0123456789"};
+                return workflow::ApiBackupFile{"abcdef0123456789", 2048, "2.2.15", "postgres"};
+            },
+            .remove = [&w, node](const std::string& name, const Deadline&) -> Status {
+                w.calls.push_back("delete " + name + " on " + node);
+                return {};
+            },
+        };
     };
     p.database_dump = [&w](const std::string& dir, const std::string& base,
                            const Deadline&) -> Result<workflow::DumpDone> {
