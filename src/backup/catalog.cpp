@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/database_dump.hpp"
-#include "backup/retention.hpp"
+#include "util/backup_names.hpp"
 
 namespace ncbctl::backup {
 namespace {
@@ -32,23 +32,6 @@ Status write_json(const std::string& path, const nlohmann::json& j) {
 }
 
 }  // namespace
-
-std::string utc_iso(std::int64_t unix_seconds) {
-    return util::format_utc(unix_seconds, util::kIsoUtc);
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes);
-    std::size_t u = 0;
-    while (v >= 1024 && u + 1 < std::size(kUnits)) {
-        v /= 1024;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, kUnits[u]);
-    return buf;
-}
 
 Result<std::vector<BackupEntry>> list_backups(const std::string& dir, const std::string& cluster) {
     std::vector<BackupEntry> out;

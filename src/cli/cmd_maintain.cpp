@@ -2,7 +2,7 @@
 // (docs/maintain.md) around any list of plugin and restore actions. The shortcuts
 // (`plugin add|enable|disable|remove`, `backup restore`) build the same plan through maintain_command().
 #include "cli/maintain_command.hpp"
-#include "cli/plugin_package.hpp"
+#include "wiring/plugin_package.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -51,8 +51,8 @@ void register_maintain(CLI::App& app, Context& ctx) {
                     std::cerr << "ncbctl: " << parsed.error().message << '\n';
                     return ExitCode::Usage;
                 }
-                if (parsed->kind == "plugin_update" && looks_like_package_file(parsed->target)) {
-                    auto pkg = read_plugin_package(parsed->target);
+                if (parsed->kind == "plugin_update" && wiring::looks_like_package_file(parsed->target)) {
+                    auto pkg = wiring::read_plugin_package(parsed->target);
                     if (!pkg) {
                         std::cerr << "ncbctl: " << pkg.error().message << '\n';
                         return ExitCode::Usage;

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "cli/maintain_command.hpp"
-#include "cli/plugin_package.hpp"
+#include "wiring/plugin_package.hpp"
 #include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
@@ -126,8 +126,8 @@ void add_upgrade(CLI::App& parent, Context& ctx) {
             flags->m.args.files.clear();
             for (const auto& t : flags->targets) {
                 std::string target = t;
-                if (looks_like_package_file(t)) {
-                    auto pkg = read_plugin_package(t);
+                if (wiring::looks_like_package_file(t)) {
+                    auto pkg = wiring::read_plugin_package(t);
                     if (!pkg) return usage(pkg.error().message);
                     flags->m.args.files[pkg->name] = pkg->path;
                     target = pkg->name + "@" + pkg->version;

@@ -1,7 +1,7 @@
 // `ncbctl traffic status|maintenance|live|pin NODE|setup`: the load balancer by hand. `status` only reads
 // (exit 0, or 3 when the LB cannot be read); the three changes are tiny locked, journaled plans
 // (src/plan/traffic_workflows.hpp) run like upgrade/start/stop, so `runs list` shows them. `setup` prints
-// (and for nginx's include, writes) the LB configuration (src/traffic/traffic_setup.hpp): stdout the pieces,
+// (and for nginx's include, writes) the LB configuration (wiring::set_up_traffic): stdout the pieces,
 // stderr what was written; exit 2 for usage, 3 when the LB host refuses (nothing written).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "cli/workflow_command.hpp"
+#include "ncbctl/traffic_setup.hpp"
 #include "plan/traffic_workflows.hpp"
-#include "traffic/traffic_setup.hpp"  // setup generators: not behind a port yet
 #include "wiring/wiring.hpp"
 
 namespace ncbctl::cli {
@@ -49,14 +49,11 @@ ExitCode traffic_status(const Context& ctx) {
     return ExitCode::Ok;
 }
 
-ExitCode traffic_setup(const Context& ctx, const traffic::SetupRequest& req) {
+ExitCode traffic_setup(const Context& ctx, const TrafficSetupRequest& req) {
     auto inv = ctx.load();
     if (!inv) return ExitCode::Usage;
-    auto lb = wiring::make_runner(inv->traffic.via_node, *inv);
-    Result<traffic::SetupOutcome> out =
-        lb ? traffic::set_up_traffic(*inv, **lb, req,
-                                     Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.command)))
-           : fail(lb.error());
+    auto out =
+        wiring::set_up_traffic(*inv, req, Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.command)));
     if (!out) {
         std::cerr << "ncbctl: traffic setup: " << out.error().message << '\n';
         const auto code = out.error().code;
@@ -123,7 +120,7 @@ void register_traffic(CLI::App& app, Context& ctx) {
         ->add_option("NODE", *node, "Inventory node that alone receives traffic")
         ->required();
 
-    auto req = std::make_shared<traffic::SetupRequest>();
+    auto req = std::make_shared<TrafficSetupRequest>();
     auto* setup = cmd->add_subcommand(
         "setup", "Print the LB configuration NocoBase and ncbctl need (nginx: --write creates ncbctl's include)");
     setup->add_flag("--write", req->write,

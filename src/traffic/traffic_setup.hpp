@@ -14,26 +14,14 @@
 #include "ncbctl/deadline.hpp"
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
+#include "ncbctl/traffic_setup.hpp"
 
 namespace ncbctl::traffic {
 
-struct SetupRequest {
-    bool write = false;  // nginx: write the include (and its page) when missing
-    std::string part;    // only this piece (empty: all)
-    std::string errorfile = "/etc/haproxy/errors/ncbctl-maintenance.http";  // HAProxy: where the 503 goes
-};
-
-struct SetupPiece {
-    std::string name;     // include | server (nginx); global | frontend | backend | errorfile (HAProxy)
-    std::string where;    // where it goes, for the operator
-    std::string content;  // the text; a bypass secret appears as kSecretPlaceholder, never its value
-};
-
-struct SetupOutcome {
-    std::vector<SetupPiece> pieces;
-    std::vector<std::string> notes;  // what was written or left, and the next steps (stderr lines)
-    bool wrote = false;
-};
+// The request and outcome types are the port's (include/ncbctl/traffic_setup.hpp).
+using SetupRequest = TrafficSetupRequest;
+using SetupPiece = TrafficSetupPiece;
+using SetupOutcome = TrafficSetupOutcome;
 
 // Stands for the bypass secret in printed pieces (it matches nginx's value rules, so the piece still parses).
 inline constexpr std::string_view kSecretPlaceholder = "NCBCTL-BYPASS-SECRET-NOT-SHOWN";

@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "backup/retention.hpp"
+#include "util/backup_names.hpp"
 
 using namespace ncbctl;
 using namespace ncbctl::backup;

@@ -1,4 +1,4 @@
-#include "backup/retention.hpp"
+#include "util/backup_names.hpp"
 #include "util/utc_time.hpp"
 
 #include <algorithm>
@@ -106,6 +106,23 @@ std::vector<RetentionDecision> select_retention(std::vector<RetentionItem> items
     for (auto& d : out)
         if (!d.keep) d.reason = "pruned";
     return out;
+}
+
+std::string utc_iso(std::int64_t unix_seconds) {
+    return util::format_utc(unix_seconds, util::kIsoUtc);
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes);
+    std::size_t u = 0;
+    while (v >= 1024 && u + 1 < std::size(kUnits)) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, kUnits[u]);
+    return buf;
 }
 
 }  // namespace ncbctl::backup

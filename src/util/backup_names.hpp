@@ -1,4 +1,6 @@
 #pragma once
+// Backup file names, retention and sizes as text, shared by the backup adapters (src/backup/catalog) and the
+// backup jobs (src/workflow/backup_*): pure functions, no file system.
 // Backup retention: which backup files a prune keeps, as a pure function over dated names, so the rules
 // are unit-tested without a file system. Names are `<cluster>-YYYYMMDDTHHMMSSZ.<ext>` (UTC), the names
 // `ncbctl backup run` and the upgrade's backup phase write.
@@ -40,5 +42,10 @@ struct RetentionDecision {
 
 // Decisions newest first, one per item.
 std::vector<RetentionDecision> select_retention(std::vector<RetentionItem> items, const Retention& policy);
+
+// "2026-11-26T07:41:17Z"
+std::string utc_iso(std::int64_t unix_seconds);
+// "512 B", "1.5 MiB"
+std::string human_bytes(std::uint64_t bytes);
 
 }  // namespace ncbctl::backup

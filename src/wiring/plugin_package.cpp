@@ -1,4 +1,4 @@
-#include "cli/plugin_package.hpp"
+#include "wiring/plugin_package.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -7,7 +7,7 @@
 
 #include "net/process.hpp"
 
-namespace ncbctl::cli {
+namespace ncbctl::wiring {
 
 bool looks_like_package_file(const std::string& arg) {
     return arg.ends_with(".tgz") || arg.ends_with(".tar.gz");
@@ -33,4 +33,4 @@ Result<PluginPackage> read_plugin_package(const std::string& file) {
     return PluginPackage{abs.string(), j["name"].get<std::string>(), j["version"].get<std::string>()};
 }
 
-}  // namespace ncbctl::cli
+}  // namespace ncbctl::wiring
