@@ -399,7 +399,7 @@ ExitCode prune_cmd(const Context& ctx, const PruneFlags& flags) {
                      (d.keep ? "  (" + d.reason + ")" : ""));
         if (d.keep || flags.dry_run) continue;
         std::error_code ec;
-        fs::remove(e->path, ec);
+        fs::remove_all(e->path, ec);  // a directory dump (.pgdir) is a tree
         if (!ec) fs::remove(backup::manifest_path(e->path), ec);
         if (ec) {
             log.error("cannot delete " + e->path + ": " + ec.message());
