@@ -9,7 +9,7 @@ namespace ncbctl {
 
 struct BackupEntry {
     std::string path;
-    std::string name;  // file name
+    std::string name;  // file name (a directory dump: the directory's name, bytes its files' sum)
     std::string kind;  // database | api
     std::int64_t time = 0;
     std::uint64_t bytes = 0;

@@ -156,6 +156,10 @@ struct DatabaseSpec {
     std::string run_on = "local";  // local | node:NAME | container:NAME (where pg_dump runs)
     std::string dump_command;      // override, e.g. /usr/lib/postgresql/15/bin/pg_dump
     std::string restore_command;
+    // PostgreSQL only (docs/inventory.md; defaults measured, docs/performance.md):
+    std::string dump_format = "custom";  // custom (pg_dump -Fc, one file) | directory (pg_dump -Fd -j, local run_on)
+    int jobs = 2;                        // pg_dump -j (directory) and pg_restore -j (a dump read by name)
+    int dump_compress = 1;               // pg_dump -Z 0-9 (0: none)
 };
 
 struct Retention {

@@ -27,6 +27,15 @@ Result<nlohmann::json> read_json(const std::string& path) {
     }
 }
 
+// The size of a directory dump: its files' sizes added up (what its manifest's `bytes` records).
+std::uint64_t tree_bytes(const std::string& dir) {
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (const auto& f : fs::directory_iterator(dir, ec))
+        if (f.is_regular_file(ec)) total += static_cast<std::uint64_t>(f.file_size(ec));
+    return total;
+}
+
 Status write_json(const std::string& path, const nlohmann::json& j) {
     return write_private_file(path, j.dump(2) + "\n");
 }
@@ -40,16 +49,17 @@ Result<std::vector<BackupEntry>> list_backups(const std::string& dir, const std:
     fs::directory_iterator it(dir, ec);
     if (ec) return fail(ErrorCode::Io, "cannot read backup directory " + dir + ": " + ec.message());
     for (const auto& de : it) {
-        if (!de.is_regular_file(ec)) continue;
         const std::string name = de.path().filename().string();
         auto parsed = parse_backup_name(name);
         if (!parsed || parsed->cluster != cluster) continue;
+        const bool directory = parsed->ext == "pgdir";
+        if (directory ? !de.is_directory(ec) || de.is_symlink(ec) : !de.is_regular_file(ec)) continue;
         BackupEntry e;
         e.path = de.path().string();
         e.name = name;
         e.kind = parsed->ext == "nbdata" ? "api" : "database";
         e.time = parsed->time;
-        e.bytes = static_cast<std::uint64_t>(de.file_size(ec));
+        e.bytes = directory ? tree_bytes(e.path) : static_cast<std::uint64_t>(de.file_size(ec));
         if (auto j = read_json(manifest_path(e.path)); j && j->is_object()) {
             e.sha256 = j->value("sha256", "");
             e.verified_by = j->value("verified_by", "");

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "backup/pg_dump_args.hpp"
 #include "net/process.hpp"
 #include "util/atomic_file.hpp"
 #include "util/fd.hpp"
@@ -128,7 +129,81 @@ Status write_manifest(const DumpManifest& m) {
         {"bytes", m.bytes},   {"created", m.created}, {"verified_by", m.verified_by}, {"verified_at", utc_now_iso()},
         {"run_id", m.run_id}, {"ran_on", m.ran_on},   {"seconds", m.seconds},         {"format", 1}};
     if (!m.dumped_from.empty()) j["dumped_from"] = m.dumped_from;
+    j["dump_format"] = m.dump_format;
+    if (m.data_offsets) j["data_offsets"] = true;
+    if (!m.files.empty()) {
+        auto files = nlohmann::json::array();
+        for (const auto& f : m.files) files.push_back({{"name", f.name}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+        j["files"] = std::move(files);
+    }
     return write_private_file(manifest_path(m.path), j.dump(2) + "\n");
+}
+
+// Removes a temporary dump (a file, or a directory dump's tree) unless released.
+struct Cleanup {
+    std::string path;
+    explicit Cleanup(std::string p) : path(std::move(p)) {}
+    Cleanup(const Cleanup&) = delete;
+    Cleanup& operator=(const Cleanup&) = delete;
+    ~Cleanup() {
+        std::error_code ec;
+        if (!path.empty()) fs::remove_all(path, ec);
+    }
+};
+
+// A directory dump is read by pg_restore by name: only where the tools see this machine's files.
+Status needs_shared_files(const ToolRunner& tools, const std::string& path) {
+    std::error_code ec;
+    if (tools.shares_files() || !fs::is_directory(path, ec)) return {};
+    return fail(ErrorCode::Unsupported, path +
+                                            " is a directory dump: pg_restore reads it by name, so it needs "
+                                            "database.run_on: local (tools on " +
+                                            tools.where() + ")");
+}
+
+// pg_dump -Fd -j N -Z c -f TMP (pg_dump creates TMP and syncs its files), then every file hashed and synced,
+// the directory synced, pg_restore --list over it, and one rename into place. A killed run leaves at most
+// `<dir>.partial`, removed by the next dump of that name.
+Result<DumpManifest> dump_directory(ToolRunner& tools, const DatabaseSpec& db, const std::string& source,
+                                    const std::string& tmp_path, const std::string& final_path, const ClientEnv& env,
+                                    const Deadline& deadline) {
+    if (!tools.shares_files())
+        return fail(ErrorCode::Unsupported,
+                    "database.dump_format: directory needs database.run_on: local (tools on " + tools.where() + ")");
+    std::error_code ec;
+    fs::remove_all(tmp_path, ec);
+    if (ec) return fail(ErrorCode::Io, "cannot remove the leftover " + tmp_path + ": " + ec.message());
+    if (fs::exists(final_path, ec)) return fail(ErrorCode::Io, final_path + " already exists");
+    Cleanup cleanup{tmp_path};
+    Argv argv{tool(db.dump_command, "pg_dump")};
+    for (auto& a : pg_dump_format_args(db)) argv.push_back(a);
+    argv.push_back("--no-password");
+    for (auto& a : pg_conn(db, source)) argv.push_back(a);
+    argv.insert(argv.end(), {"-f", tmp_path});
+    auto r = run(tools, call(argv, env), deadline);
+    if (!r) return fail(r.error().with_context("database backup: "));
+    if (!r->ok()) return fail(tool_failed(argv[0] + " of database " + source, *r, tools));
+    ::chmod(tmp_path.c_str(), 0700);
+    auto digest = digest_directory(tmp_path, true);
+    if (!digest) return fail(digest.error());
+    if (digest->bytes == 0)
+        return fail(ErrorCode::Verification, argv[0] + " of database " + db.name + " wrote nothing");
+    auto readable = check_readable(tools, db, tmp_path, env, deadline);
+    if (!readable) return fail(readable.error());
+    if (auto committed = util::commit_atomic(tmp_path, final_path); !committed) return fail(committed.error());
+    cleanup.path.clear();
+    DumpManifest m;
+    m.path = final_path;
+    m.dialect = db.dialect;
+    m.database = db.name;
+    m.sha256 = digest->sha256;
+    m.bytes = digest->bytes;
+    m.files = std::move(digest->files);
+    m.created = utc_now_iso();
+    m.verified_by = *readable;
+    m.ran_on = tools.where();
+    m.dump_format = "directory";
+    return m;
 }
 
 }  // namespace
@@ -158,6 +233,13 @@ Result<DumpManifest> read_manifest(const std::string& dump_path) {
         m.ran_on = j.value("ran_on", "local");
         m.seconds = j.value("seconds", 0.0);
         m.dumped_from = j.value("dumped_from", "");
+        std::error_code ec;
+        const bool dir = fs::is_directory(dump_path, ec);
+        m.dump_format = j.value("dump_format", dir ? "directory" : m.dialect == "postgres" ? "custom" : "sql");
+        m.data_offsets = j.value("data_offsets", false);
+        if (j.contains("files") && j["files"].is_array())
+            for (const auto& f : j["files"])
+                m.files.push_back({f.value("name", ""), f.value("sha256", ""), f.value("bytes", std::uint64_t{0})});
         return m;
     } catch (const nlohmann::json::exception& e) {
         return fail(ErrorCode::Verification, manifest_path(dump_path) + ": unreadable manifest: " + e.what());
@@ -176,15 +258,18 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     auto env = client_env(db);
     if (!env) return fail(env.error());
 
-    const std::string ext = is_postgres(db) ? ".pgdump" : ".sql";
-    const std::string final_path = (fs::path(dest_dir) / (base_name + ext)).string();
+    const std::string final_path = (fs::path(dest_dir) / (base_name + dump_extension(db))).string();
     const std::string tmp_path = final_path + ".partial";
-    struct Cleanup {
-        std::string path;
-        ~Cleanup() {
-            if (!path.empty()) ::unlink(path.c_str());
-        }
-    } cleanup{tmp_path};
+    if (is_directory_format(db)) {
+        auto m = dump_directory(tools, db, source, tmp_path, final_path, *env, deadline);
+        if (!m) return fail(m.error());
+        m->run_id = run_id;
+        m->dumped_from = dump_from;
+        m->seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        if (auto w = write_manifest(*m); !w) return fail(w.error());
+        return m;
+    }
+    Cleanup cleanup{tmp_path};
     util::Fd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd.valid()) return fail(io_error("write", tmp_path));
     ::fchmod(fd.get(), 0600);  // a .partial left by a killed run may have kept other bits
@@ -195,7 +280,9 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     // elsewhere, its stdout is the only way back: hashed and written as it arrives, nothing held in memory.
     const bool tool_writes_file = is_postgres(db) && tools.shares_files();
     if (is_postgres(db)) {
-        argv = {tool(db.dump_command, "pg_dump"), "-Fc", "--no-password"};
+        argv = {tool(db.dump_command, "pg_dump")};
+        for (auto& a : pg_dump_format_args(db)) argv.push_back(a);
+        argv.push_back("--no-password");
         for (auto& a : pg_conn(db, source)) argv.push_back(a);
         if (tool_writes_file) argv.insert(argv.end(), {"-f", tmp_path});
     } else {
@@ -254,6 +341,8 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     m.run_id = run_id;
     m.ran_on = tools.where();
     m.dumped_from = dump_from;
+    m.dump_format = is_postgres(db) ? "custom" : "sql";
+    m.data_offsets = tool_writes_file;
     if (auto committed = util::commit_atomic(tmp_path, final_path); !committed) return fail(committed.error());
     cleanup.path.clear();
     m.seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -261,11 +350,42 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
     return m;
 }
 
+namespace {
+
+Result<DumpManifest> verify_directory(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                      DumpManifest m, const Deadline& deadline) {
+    if (auto local = needs_shared_files(tools, path); !local) return fail(local.error());
+    if (m.files.empty()) return fail(ErrorCode::Verification, manifest_path(path) + ": lists no files");
+    auto actual = digest_directory(path, false);
+    if (!actual) return fail(actual.error());
+    const DirectoryDigest expected{.files = m.files, .sha256 = m.sha256, .bytes = m.bytes};
+    if (auto same = compare_digest(path, expected, *actual); !same) return fail(same.error());
+    auto env = client_env(db);
+    if (!env) return fail(env.error());
+    auto readable = check_readable(tools, db, path, *env, deadline);
+    if (!readable) return fail(readable.error());
+    m.verified_by = *readable;
+    return m;
+}
+
+// pg_restore's -j for this dump read this way (pg_dump_args.hpp).
+void add_restore_jobs(Argv& argv, const ToolRunner& tools, const DatabaseSpec& db, const DumpManifest& m,
+                      bool single_transaction) {
+    const int jobs = restore_jobs(db, {.directory = m.dump_format == "directory",
+                                       .by_name = tools.shares_files(),
+                                       .data_offsets = m.data_offsets,
+                                       .single_transaction = single_transaction});
+    if (jobs > 1) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
+}
+
+}  // namespace
+
 Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
                                  const Deadline& deadline) {
     auto m = read_manifest(path);
     if (!m) return fail(m.error());
     std::error_code ec;
+    if (fs::is_directory(path, ec)) return verify_directory(tools, db, path, *m, deadline);
     const auto size = fs::file_size(path, ec);
     if (ec) return fail(ErrorCode::NotFound, path + ": " + ec.message());
     if (size != m->bytes)
@@ -479,6 +599,7 @@ Status restore_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string
     if (!dropped) return fail(dropped.error());
     Argv argv{tool(db.restore_command, "pg_restore"), "--no-owner", "--exit-on-error", "--no-password"};
     if (!dropped->ok()) argv.insert(argv.end(), {"--clean", "--if-exists", "--single-transaction"});
+    add_restore_jobs(argv, tools, db, *verified, !dropped->ok());
     for (auto& a : pg_conn(db, db.name)) argv.push_back(a);
     auto r = run(tools, pg_restore_call(tools, argv, *env, path), deadline);
     if (!r) return fail(r.error());
@@ -514,6 +635,7 @@ Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db
     Argv argv;
     if (pg) {
         argv = {tool(db.restore_command, "pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--no-password"};
+        add_restore_jobs(argv, tools, db, *checked, false);
         for (auto& a : pg_conn(db, scratch)) argv.push_back(a);
     } else {
         argv = {tool(db.restore_command, "mysql")};

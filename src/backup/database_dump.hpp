@@ -14,6 +14,9 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "backup/dump_digest.hpp"
 #include "ncbctl/deadline.hpp"
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
@@ -27,26 +30,36 @@ struct DumpManifest {
     std::string database;
     std::string sha256;
     std::uint64_t bytes = 0;
-    std::string created;      // ISO-8601 UTC
-    std::string verified_by;  // "pg_restore --list: 152 entries"
-    std::string run_id;       // empty for cron backups
-    std::string ran_on;       // ToolRunner::where() of the dump: "local", "node app1 (root@h:22)", ...
-    double seconds = 0;       // dump + verify
-    std::string dumped_from;  // the server-side copy dumped instead of `database` (backup.in_window: clone)
+    std::string created;        // ISO-8601 UTC
+    std::string verified_by;    // "pg_restore --list: 152 entries"
+    std::string run_id;         // empty for cron backups
+    std::string ran_on;         // ToolRunner::where() of the dump: "local", "node app1 (root@h:22)", ...
+    double seconds = 0;         // dump + verify
+    std::string dumped_from;    // the server-side copy dumped instead of `database` (backup.in_window: clone)
+    std::string dump_format;    // custom | directory (PostgreSQL) | sql (MySQL/MariaDB)
+    bool data_offsets = false;  // custom file written by pg_dump -f: pg_restore -j may read it out of order
+    // directory: each file's SHA-256 and size (`sha256` is their combined digest, `bytes` their sum).
+    std::vector<FileDigest> files;
 };
 
-// Dumps `db` into `dest_dir/<base_name>.<ext>` (0600) and writes the manifest beside it. `dump_from`: dump
+// Dumps `db` into `dest_dir/<base_name>.<ext>` (0600) and writes the manifest beside it. With
+// database.dump_format: directory (PostgreSQL, tools on this machine) the dump is the directory
+// `<base_name>.pgdir` (pg_dump -Fd -j N into `<dir>.partial`, each file hashed and synced, renamed into place
+// whole); its manifest lists every file's SHA-256 (dump_digest.hpp). `dump_from`: dump
 // that database of the same server instead (the upgrade's clone of `db`); the manifest still names `db`,
 // which a restore replaces, and records the copy as `dumped_from`.
 Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& dest_dir,
                                    const std::string& base_name, const std::string& run_id, const Deadline& deadline,
                                    const std::string& dump_from = "");
 
-// Re-checks an existing dump: size and SHA-256 against its manifest, then readability.
+// Re-checks an existing dump: size and SHA-256 against its manifest (a directory: the same files, each
+// with its size and SHA-256, nothing more), then readability.
 Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
                                  const Deadline& deadline);
 
-// Restores a dump into the inventory's database, replacing its content (rollback). PostgreSQL: the
+// Restores a dump into the inventory's database, replacing its content (rollback). pg_restore runs
+// database.jobs jobs when it reads the dump by name: a directory, or a custom file pg_dump wrote itself
+// (pg_dump_args.hpp); a dump streamed into its stdin is restored by one job. PostgreSQL: the
 // database is dropped and re-created from the maintenance database when the user may do so, else the
 // dump is restored with --clean --if-exists. MySQL/MariaDB: the database is dropped and re-created with its
 // character set and collation when the user may, else the dump is replayed over it. Every node must be

@@ -96,9 +96,31 @@ void parse_traffic(const MapView& root, Inventory& inv, RefMarks& marks) {
     }
 }
 
+namespace {
+
+// pg_dump's format, parallel jobs and compression (PostgreSQL only). A directory dump is many files written
+// by pg_dump itself, so it needs the tools on this machine: one stdout over SSH or docker exec carries one file.
+void parse_dump_options(const MapView& d, DatabaseSpec& db) {
+    const bool pg = db.dialect == "postgres";
+    for (std::string_view key : {"dump_format", "jobs", "dump_compress"})
+        if (d.has(key) && !pg)
+            d.error(key, "PostgreSQL only (" + db.dialect + " is dumped by mysqldump as one SQL stream); remove it");
+    if (!pg) return;
+    d.choice("dump_format", db.dump_format, {"custom", "directory"});
+    d.integer("jobs", db.jobs, 1, 64);
+    d.integer("dump_compress", db.dump_compress, 0, 9);
+    if (db.dump_format == "directory" && db.run_on != "local")
+        d.error("dump_format",
+                "`directory` needs `database.run_on: local` (pg_dump writes the directory where ncbctl keeps it; "
+                "through " +
+                    db.run_on + " a dump is one stream): use `dump_format: custom` there");
+}
+
+}  // namespace
+
 void parse_database(const MapView& root, Inventory& inv, RefMarks& marks) {
     auto d = root.map("database", {"dialect", "host", "port", "name", "user", "password_env", "password_file", "run_on",
-                                   "dump_command", "restore_command"});
+                                   "dump_command", "restore_command", "dump_format", "jobs", "dump_compress"});
     if (!d) return;
     marks.has_database = true;
     DatabaseSpec& db = inv.database;
@@ -123,6 +145,7 @@ void parse_database(const MapView& root, Inventory& inv, RefMarks& marks) {
     }
     d->string("dump_command", db.dump_command, {.check = check_remote_path, .expand = Expand::Yes});
     d->string("restore_command", db.restore_command, {.check = check_remote_path, .expand = Expand::Yes});
+    parse_dump_options(*d, db);
 }
 
 void parse_backup(const MapView& root, Inventory& inv, RefMarks& marks) {

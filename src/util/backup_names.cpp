@@ -59,7 +59,7 @@ std::optional<BackupName> parse_backup_name(const std::string& file_name) {
     BackupName n;
     n.cluster = file_name.substr(0, s - 1);
     n.ext = file_name.substr(dot + 1);
-    if (n.ext != "pgdump" && n.ext != "sql" && n.ext != "nbdata") return std::nullopt;
+    if (n.ext != "pgdump" && n.ext != "pgdir" && n.ext != "sql" && n.ext != "nbdata") return std::nullopt;
     std::tm tm{};
     tm.tm_year = num(file_name, s, 4) - 1900;
     tm.tm_mon = num(file_name, s + 4, 2) - 1;

@@ -20,7 +20,7 @@ namespace ncbctl::backup {
 struct BackupName {
     std::string cluster;
     std::int64_t time = 0;  // unix seconds, UTC
-    std::string ext;        // pgdump | sql | nbdata
+    std::string ext;        // pgdump | pgdir (a directory dump) | sql | nbdata
 };
 
 // nullopt when the name does not follow the pattern (other files in the directory are never touched).

@@ -87,7 +87,7 @@ workflow::BackupPorts make_backup_ports(const Inventory& inv, const std::string&
     p.record_restorable = backup::record_restorable;
     p.remove = [](const std::string& path) -> Status {
         std::error_code ec;
-        fs::remove(path, ec);
+        fs::remove_all(path, ec);  // a directory dump (.pgdir) is a tree
         if (!ec) fs::remove(backup::manifest_path(path), ec);
         if (ec) return fail(ErrorCode::Io, ec.message());
         return {};

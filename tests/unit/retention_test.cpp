@@ -94,3 +94,11 @@ TEST_CASE("rules combine, the newest verified backup is never pruned", "[backup]
     CHECK(d["20261120T010000Z"] == "newest verified");
     CHECK(d["20261110T010000Z"].empty());
 }
+
+TEST_CASE("a directory dump's name parses like a file's", "[backup][retention]") {
+    auto n = parse_backup_name("c-20261126T031500Z.pgdir");
+    REQUIRE(n);
+    CHECK(n->ext == "pgdir");
+    CHECK_FALSE(parse_backup_name("c-20261126T031500Z.pgdir.partial"));
+    CHECK_FALSE(parse_backup_name("c-20261126T031500Z.pgdir.json"));
+}

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/psql.hpp"
 #include "net/process.hpp"
@@ -252,4 +253,51 @@ TEST_CASE("backup run --method api with the API down: exit 3, one line, failure 
     CHECK(bad.exit_code == 2);
     auto none = run_cli(e, {"backup", "verify"});
     CHECK(none.exit_code == 2);
+}
+
+TEST_CASE("a directory dump through the binary: run, list, verify, prune", "[backupcli][dir]") {
+    make_database("itc_dir");
+    auto e = make_env("dir", "itc_dir");
+    {
+        std::ifstream in(e.inventory);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string from = "user: postgres}";
+        text.replace(text.find(from), from.size(), "user: postgres, dump_format: directory, jobs: 2}");
+        std::ofstream(e.inventory) << text;
+    }
+    auto first = run_cli(e, {"backup", "run"});
+    INFO(first.err);
+    REQUIRE(first.exit_code == 0);
+    std::this_thread::sleep_for(1100ms);  // the next backup's name is one second later
+    REQUIRE(run_cli(e, {"-q", "backup", "run"}).exit_code == 0);
+    auto listed = list_json(e);
+    REQUIRE(listed.size() == 2);
+    for (const auto& b : listed) {
+        CHECK(b["verified"] == true);
+        CHECK(std::string(b["name"]).ends_with(".pgdir"));
+        CHECK(fs::is_directory(std::string(b["path"])));
+    }
+    const std::string older = listed[1]["path"];
+
+    auto v = run_cli(e, {"backup", "verify", "--latest"});
+    INFO(v.err);
+    REQUIRE(v.exit_code == 0);
+    CHECK(v.out.find(": 1 tables") != std::string::npos);
+
+    // One data file changed: verify names it and exits 1.
+    for (const auto& f : fs::directory_iterator(older))
+        if (f.path().filename() != "toc.dat") {
+            std::ofstream(f.path(), std::ios::app) << "x";
+            break;
+        }
+    auto bad = run_cli(e, {"backup", "verify", older});
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("differs from the manifest") != std::string::npos);
+
+    auto pruned = run_cli(e, {"backup", "prune", "--keep-last", "1"});
+    INFO(pruned.err);
+    REQUIRE(pruned.exit_code == 0);
+    CHECK_FALSE(fs::exists(older));
+    CHECK_FALSE(fs::exists(older + ".json"));
+    CHECK(list_json(e).size() == 1);
 }
