@@ -2,10 +2,12 @@
 // the environment is read"), on recorded file contents and command answers.
 #include <catch2/catch.hpp>
 
+#include "fakes/app_client.hpp"
 #include "fakes/engine.hpp"
 #include "fakes/node_stub.hpp"
 #include "workflow/cluster_facts.hpp"
 #include "workflow/cluster_preflight.hpp"
+#include "workflow/cluster_status.hpp"
 
 using namespace ncbctl;
 using namespace ncbctl::workflow;
@@ -183,4 +185,28 @@ TEST_CASE("preflight pings each distinct Redis URL once, through the port, and n
     p.redis_ping = nullptr;
     auto none = run_cluster_preflight(inv, p, false, Deadline::after(std::chrono::seconds(10)));
     CHECK(count(none, "error") == 0);
+}
+
+TEST_CASE("status deep: the cluster checks after the status, only when asked") {
+    auto inv = testing::make_inventory(2);
+    testing::TempDir state;
+    ClusterPorts p;
+    p.node_driver = [](const Node& n) -> Result<NodeDriverPtr> {
+        return std::make_unique<testing::NodeStub>(n.name, "APP_KEY=key-of-" + n.name + "\n");
+    };
+    p.node_app = [](const Node&) -> Result<std::unique_ptr<AppClient>> {
+        return std::unique_ptr<AppClient>(std::make_unique<testing::StubApp>());
+    };
+    p.traffic = []() -> Result<std::unique_ptr<TrafficSwitch>> { return fail(ErrorCode::Unsupported, "no LB"); };
+    const LockPort lock = fail(ErrorCode::Unsupported, "no lock here");
+    const auto soon = Deadline::after(std::chrono::seconds(10));
+    auto plain = collect_status(inv, p, lock, state.path, soon);
+    CHECK_FALSE(plain.checks);
+    auto deep = collect_status(inv, p, lock, state.path, soon, true, soon);
+    REQUIRE(deep.checks);
+    CHECK_FALSE(deep.checks->ok);
+    REQUIRE(!deep.checks->lines.empty());
+    CHECK(deep.checks->lines.front().starts_with("error [secrets] nodes app1, app2: APP_KEY differs"));
+    for (const auto& l : deep.checks->lines) CHECK(l.find("key-of-") == std::string::npos);
+    CHECK(deep.nodes.size() == 2);  // the status itself is still there
 }
