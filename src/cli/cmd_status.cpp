@@ -1,8 +1,10 @@
-// `ncbctl status`: node, driver state, app state, version, LB mode, lock holder, last run and the next
-// safe action. Read-only; exit 0 when it could look (whatever it saw), 2 on a bad inventory.
+// `ncbctl status [--deep]`: node, driver state, app state, version, LB mode, lock holder, last run and the
+// next safe action; --deep adds the cluster preflight's findings (docs/preflight.md). Read-only; exit 0 when
+// it could look (whatever it saw), 3 when --deep found an error, 2 on a bad inventory.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -54,6 +56,11 @@ nlohmann::json to_json(const workflow::ClusterStatus& s) {
                                                         {"result", s.last_result},
                                                         {"exit_code", s.last_exit}};
     j["next_action"] = s.next_action;
+    if (s.checks) {
+        j["findings"] = nlohmann::json::array();
+        for (const auto& f : s.checks->details) j["findings"].push_back(f);
+        j["checks_ok"] = s.checks->ok;
+    }
     return j;
 }
 
@@ -81,24 +88,37 @@ void print_text(const workflow::ClusterStatus& s) {
         std::printf("last run: %s  %s  %s (exit %d)\n", s.last_run.c_str(), s.last_command.c_str(),
                     s.last_result.c_str(), s.last_exit);
     if (!s.next_action.empty()) std::printf("next: %s\n", s.next_action.c_str());
+    if (s.checks) {
+        std::printf("checks: %s\n", s.checks->ok ? (s.checks->lines.empty() ? "clean" : "no error") : "failed");
+        for (const auto& line : s.checks->lines) std::printf("  %s\n", line.c_str());
+    }
 }
 
 }  // namespace
 
 void register_status(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("status", "Every node's service, app state and version; LB mode; lock; last run");
-    cmd->callback([&ctx] {
-        ctx.action = [&ctx]() -> ExitCode {
+    auto deep = std::make_shared<bool>(false);
+    cmd->add_flag("--deep", *deep,
+                  "Also run the cluster preflight's checks (secrets, storage, cluster mode, Redis, LB, database); "
+                  "exit 3 on an error");
+    cmd->callback([&ctx, deep] {
+        ctx.action = [&ctx, deep]() -> ExitCode {
             auto inv = ctx.load();
             if (!inv) return ExitCode::Usage;
             const std::string state_dir = ctx.state_dir_for(inv->cluster);
             auto s = workflow::collect_status(
                 *inv, wiring::make_cluster_ports(*inv), wiring::make_lock_backend(*inv, state_dir), state_dir,
-                Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.connect) * 3));
+                Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.connect) * 3), *deep,
+                Deadline::after(std::chrono::duration_cast<Duration>(inv->timeouts.command) * 4));
             if (ctx.format() == OutputFormat::Json)
                 std::cout << to_json(s).dump(2) << '\n';
             else
                 print_text(s);
+            if (s.checks && !s.checks->ok) {
+                std::cerr << "ncbctl: " << s.checks->error << '\n';
+                return ExitCode::Preflight;
+            }
             return ExitCode::Ok;
         };
     });

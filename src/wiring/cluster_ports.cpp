@@ -3,6 +3,7 @@
 #include "backup/database_clone.hpp"
 #include "backup/database_dump.hpp"
 #include "backup/storage_archive.hpp"
+#include "lock/redis_ping.hpp"
 #include "net/http.hpp"
 #include "nocobase/client.hpp"
 #include "nocobase/npm_registry.hpp"
@@ -141,6 +142,16 @@ workflow::ClusterPorts make_cluster_ports(const Inventory& inv) {
             if (!backend) return fail(backend.error());
             return (*backend)->read(d);
         };
+    p.redis_ping = [&inv](const workflow::RedisAddress& a, const Deadline& d) {
+        return lock::ping_redis({.host = a.host,
+                                 .port = a.port,
+                                 .db = a.db,
+                                 .user = a.user,
+                                 .password = a.password,
+                                 .where = {},
+                                 .connect_timeout = std::chrono::duration_cast<Duration>(inv.timeouts.connect)},
+                                d);
+    };
     return p;
 }
 

@@ -19,6 +19,15 @@
 
 namespace ncbctl::workflow {
 
+// A Redis server a node's cluster-mode variable names (docs/preflight.md "Redis"), parsed from its URL by the
+// preflight; the password only travels to the client's AUTH.
+struct RedisAddress {
+    std::string host;  // IPv6 without brackets
+    int port = 6379;
+    int db = 0;
+    std::string user, password;
+};
+
 struct ClusterPorts {
     std::function<Result<NodeDriverPtr>(const Node&)> node_driver;
     std::function<Result<std::unique_ptr<AppClient>>(const Node&)> node_app;  // the node's direct URL
@@ -46,6 +55,10 @@ struct ClusterPorts {
     RegistryLookup registry;  // app.registry_check
     // lock.backend redis or node: read who holds the shared lock (validate --connect); empty for the local lock.
     std::function<Result<std::optional<LockHolder>>(const Deadline&)> lock_read;
+    // PING a Redis the nodes use, from this machine: ok on PONG; NotFound when the host does not resolve here;
+    // Timeout, Unreachable, Auth or Protocol otherwise. Messages name neither the URL nor the password. Empty: the
+    // preflight reports the Redis URLs as not checkable.
+    std::function<Status(const RedisAddress&, const Deadline&)> redis_ping;
 };
 
 }  // namespace ncbctl::workflow

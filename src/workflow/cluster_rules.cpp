@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace ncbctl::workflow {
 namespace {
@@ -119,7 +120,8 @@ std::vector<Finding> rule_secrets(const ClusterFacts& f) {
     }
     if (auto nc = not_checkable(f); !nc.empty())
         out.push_back({Severity::Info, "secrets", nc, "the service environment of " + join(nc) + " is not checkable",
-                       "use a preset whose environment ncbctl reads (systemd, docker-compose, a .env in app_dir)"});
+                       "use a preset whose environment ncbctl reads (systemd, docker-compose, supervisord, pm2, a .env "
+                       "in app_dir)"});
     return out;
 }
 
@@ -174,6 +176,31 @@ std::vector<Finding> rule_cluster_mode(const ClusterFacts& f) {
                        "Redis configured on any node)",
                        "configure NocoBase's cluster mode (docs/preflight.md \"Cluster mode\"), or ignore for a test "
                        "cluster"});
+    return out;
+}
+
+std::vector<Finding> rule_redis(const ClusterFacts& f) {
+    // (answer, detail, variable) -> nodes: one finding per Redis URL variable and outcome.
+    std::map<std::tuple<RedisAnswer, std::string, std::string>, std::vector<std::string>> groups;
+    for (const auto& n : f.nodes)
+        for (const auto& p : n.redis)
+            if (p.answer != RedisAnswer::Answered) groups[{p.answer, p.detail, p.variable}].push_back(n.node);
+    std::vector<Finding> out;
+    for (const auto& [key, nodes] : groups) {
+        const auto& [answer, detail, var] = key;
+        if (answer == RedisAnswer::NotCheckable) {
+            out.push_back({Severity::Info, "redis", nodes, var + " is not checkable from here: " + detail,
+                           "check it on the node: redis-cli -u \"$" + var + "\" ping, in the service's environment"});
+            continue;
+        }
+        const bool timed_out = answer == RedisAnswer::TimedOut;
+        out.push_back({timed_out ? Severity::Warning : Severity::Error, "redis", nodes,
+                       "the Redis in " + var + " does not answer a PING from here (" + detail + ")" +
+                           (timed_out ? ": down, or not reachable from this machine" : ""),
+                       "start that Redis or correct " + var +
+                           " on those nodes (cluster mode needs it: without it the nodes' caches, locks and "
+                           "sync signals break)"});
+    }
     return out;
 }
 
@@ -238,7 +265,8 @@ std::vector<Finding> rule_database(const ClusterFacts& f) {
 
 std::vector<Finding> evaluate(const ClusterFacts& f, bool strict) {
     std::vector<Finding> out;
-    for (auto rule : {rule_versions, rule_secrets, rule_storage, rule_cluster_mode, rule_lb, rule_database}) {
+    for (auto rule :
+         {rule_versions, rule_secrets, rule_storage, rule_cluster_mode, rule_redis, rule_lb, rule_database}) {
         auto r = rule(f);
         out.insert(out.end(), r.begin(), r.end());
     }

@@ -17,10 +17,19 @@ std::string_view to_string(Severity s) noexcept;  // error | warning | info
 
 struct Finding {
     Severity severity = Severity::Info;
-    std::string check;               // versions | secrets | storage | cluster_mode | lb | database
+    std::string check;               // versions | secrets | storage | cluster_mode | redis | lb | database
     std::vector<std::string> nodes;  // the nodes it names (may be empty: the cluster)
     std::string message;             // what is wrong, naming the nodes
     std::string fix;                 // what to do about it
+};
+
+// What a PING of a Redis URL in a node's cluster-mode environment showed (docs/preflight.md "Redis"). The URL
+// is as the node sees it; ncbctl pings from its own machine, so some are not checkable from here.
+enum class RedisAnswer { Answered, NoAnswer, TimedOut, NotCheckable };
+struct RedisProbe {
+    std::string variable;  // REDIS_URL, CACHE_REDIS_URL, ...
+    RedisAnswer answer = RedisAnswer::NotCheckable;
+    std::string detail;  // why, never the URL
 };
 
 // What one node showed. An unset optional: the fact could not be read on this node (not checkable).
@@ -31,6 +40,7 @@ struct NodeFacts {
     std::map<std::string, std::string> env_plain;           // non-secret values: DB_HOST, DB_PORT, DB_DATABASE
     std::string env_source;                                 // where the environment was read from
     std::optional<bool> storage_seen;                       // saw the nonce file (the writer: true)
+    std::vector<RedisProbe> redis;                          // one per Redis URL variable it sets
 };
 
 struct ClusterFacts {
@@ -59,6 +69,7 @@ std::vector<Finding> rule_versions(const ClusterFacts& f);
 std::vector<Finding> rule_secrets(const ClusterFacts& f);
 std::vector<Finding> rule_storage(const ClusterFacts& f);
 std::vector<Finding> rule_cluster_mode(const ClusterFacts& f);
+std::vector<Finding> rule_redis(const ClusterFacts& f);
 std::vector<Finding> rule_lb(const ClusterFacts& f);
 std::vector<Finding> rule_database(const ClusterFacts& f);
 // Every rule, in that order; `strict`: warnings become errors.

@@ -30,7 +30,8 @@ NodeStatus probe_node(const ClusterPorts& ports, const Node& n, const Deadline& 
 }  // namespace
 
 ClusterStatus collect_status(const Inventory& inv, const ClusterPorts& ports, const LockPort& lock,
-                             const std::string& state_dir, const Deadline& deadline) {
+                             const std::string& state_dir, const Deadline& deadline, bool deep,
+                             const Deadline& checks_deadline) {
     ClusterStatus out;
     out.cluster = inv.cluster;
     std::vector<std::future<NodeStatus>> nodes;
@@ -64,6 +65,7 @@ ClusterStatus collect_status(const Inventory& inv, const ClusterPorts& ports, co
         out.traffic = *t;
     else
         out.traffic_error = t.error().message;
+    if (deep) out.checks = run_cluster_preflight(inv, ports, false, checks_deadline);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "ncbctl/actions.hpp"
+#include "util/sha256.hpp"
 #include "workflow/cluster_facts.hpp"
 #include "workflow/cluster_preflight.hpp"
 #include "workflow/cluster_rules.hpp"
@@ -22,6 +23,46 @@ std::string nonce_name() {
     return s;
 }
 
+// The Redis URLs node `n`'s environment sets, pinged from here through the redis_ping port where this machine
+// can reach them as the node does (docs/preflight.md "Redis"). `env` holds values: only answers leave here.
+std::vector<RedisProbe> probe_redis(const ClusterPorts& ports, const Node& n,
+                                    const std::map<std::string, std::string>& env,
+                                    std::map<std::string, RedisProbe>& pinged, const Deadline& d) {
+    std::vector<RedisProbe> out;
+    for (auto var : redis_url_variables()) {
+        auto it = env.find(std::string(var));
+        if (it == env.end() || it->second.empty()) continue;
+        RedisProbe p{.variable = std::string(var)};
+        auto addr = parse_node_redis_url(it->second);
+        if (!addr) {
+            p.detail = "not a redis:// URL this build can ping (rediss:// needs TLS, a socket path is the node's)";
+        } else if (is_loopback_host(addr->host) && !node_on_this_machine(n)) {
+            p.detail = "it names the node's own loopback, which is not this machine's";
+        } else if (!ports.redis_ping) {
+            p.detail = "no Redis client here";
+        } else {
+            const std::string key = util::sha256_hex(it->second);
+            if (auto done = pinged.find(key); done != pinged.end()) {
+                p.answer = done->second.answer;
+                p.detail = done->second.detail;
+            } else {
+                auto st = ports.redis_ping(*addr, d);
+                if (st) {
+                    p.answer = RedisAnswer::Answered;
+                } else {
+                    p.answer = st.error().code == ErrorCode::NotFound  ? RedisAnswer::NotCheckable
+                               : st.error().code == ErrorCode::Timeout ? RedisAnswer::TimedOut
+                                                                       : RedisAnswer::NoAnswer;
+                    p.detail = st.error().message;
+                }
+                pinged[key] = p;
+            }
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Call& c) {
@@ -34,6 +75,7 @@ Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Ca
     const std::string nonce = nonce_name();
     const Node* writer = nullptr;
     std::string writer_path;
+    std::map<std::string, RedisProbe> pinged;  // sha256 of a URL -> its answer: each distinct URL pinged once
 
     for (const auto& n : inv_.nodes) {
         auto s = slot(n);
@@ -48,7 +90,7 @@ Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Ca
         for (const auto& src : env_sources(n)) {
             auto r = d.exec(src.argv, c.deadline);
             if (!r || r->exit_code != 0) continue;
-            auto part = src.systemd ? parse_systemd_environment(r->out) : parse_env_lines(r->out);
+            auto part = parse_env_source(src, r->out);
             for (auto& [k, v] : part) env[k] = std::move(v);
             sources += (sources.empty() ? "" : ", ") + src.label;
         }
@@ -59,6 +101,7 @@ Result<StepResult> ClusterRunner::preflight_cluster(const std::string&, const Ca
             nf.env.emplace();
             digest_environment(env, *nf.env, nf.env_plain);
             nf.env_source = sources;
+            nf.redis = probe_redis(ports_, n, env, pinged, c.deadline);
         }
         env.clear();
         // Storage: the nonce file written through the first node that knows its storage directory.

@@ -234,7 +234,7 @@ TEST_CASE("preflight env sources: Docker reads the container's env, SSH presets 
     auto ss = env_sources(s);
     REQUIRE(ss.size() == 2);
     CHECK(ss[0].argv == Argv{"cat", "/srv/nb/.env"});
-    CHECK(ss[1].systemd);
+    CHECK(ss[1].format == EnvFormat::Systemd);
     CHECK(node_storage_dir(s) == "/srv/nb/storage");
     s.ssh.service = {};
     s.ssh.service.preset = "supervisord";

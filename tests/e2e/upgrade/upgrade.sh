@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A -> B on the real cluster: every node at B; through the LB only 200 before, only 503 + Retry-After
 # during, only 200 after; the record written before is still there; a second upgrade meanwhile exits 4
-# naming the holder; upgrading again to the same version changes nothing. The backup is taken with database.run_on: node:app1 (pg_dump on app1's host over SSH).
+# naming the holder; upgrading again to the same version changes nothing; the cluster preflight finds no
+# error and only the no-adapters warning. The backup is taken with database.run_on: node:app1 (pg_dump on app1's host over SSH).
 source "$(dirname "$0")/lib.sh"
 runon_inventory "$INV" "$E2E_DIR/runon.yaml"
 NC=("$NCBCTL" -i "$E2E_DIR/runon.yaml" --state-dir "$E2E_DIR/state" --no-color)
@@ -17,6 +18,11 @@ tail -15 "$E2E_DIR/upgrade.err" >&2
 [ $rc2 = 4 ] || fail "second upgrade during the first: exit $rc2, expected 4 ($(cat "$E2E_DIR/second.err"))"
 grep -q "upgrade --to 2.2.15" "$E2E_DIR/second.err" || fail "exit 4 does not name the holder: $(cat "$E2E_DIR/second.err")"
 expect_versions 2.2.15
+# The e2e cluster passes the cluster preflight clean: no error, and the one warning of a cluster without
+# cluster-mode adapters (docs/preflight.md).
+findings=$(grep -E 'preflight/cluster: (error|warning) \[' "$E2E_DIR/upgrade.err" || true)
+[ "$(printf '%s\n' "$findings" | grep -c .)" = 1 ] && printf '%s\n' "$findings" | grep -q 'warning \[cluster_mode\]' ||
+  fail "the cluster preflight is not clean (expected only the no-adapters warning): $findings"
 shape=$(window_shape "$probe")
 [ "$shape" = AMA ] || { bad_answers "$probe" >&2; fail "clients saw '$shape' through the LB, expected AMA (200s, 503s with Retry-After, 200s)"; }
 user_exists e2e_before || fail "the record written before the upgrade is gone"

@@ -1,9 +1,15 @@
 // The cluster preflight (docs/preflight.md) on real SSH peers: two namespace hosts (each its own /srv) with
 // different APP_KEYs and unshared storage are errors; two nodes on one host sharing their app directory pass,
-// with the one warning of a cluster without adapters.
+// with the one warning of a cluster without adapters; the supervisord preset's environment= read from its
+// configuration over SSH, and the Redis URL in it pinged against a real redis-server (tests/harness/redis.sh).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "net/process.hpp"
+#include "wiring/wiring.hpp"
 
 #include "drivers/ssh/ssh_driver.hpp"
 #include "support.hpp"
@@ -99,4 +105,99 @@ TEST_CASE("cluster preflight on SSH peers: one shared app directory passes with 
     CHECK_FALSE(strict.ok);
     CHECK(count_with(strict, "error", "cluster_mode") == 1);
     run_on(inv.nodes[0], inv, "rm -rf '" + app + "'");
+}
+
+namespace {
+
+// A private redis-server (with a password) for one test, stopped and removed at the end.
+struct RedisPeer {
+    std::string dir = E("DIR") + "/pf-redis";
+    int port = 55468;
+    std::string password;
+    RedisPeer() {
+        auto r =
+            net::run_process({.argv = {NCBCTL_SOURCE_DIR "/tests/harness/redis.sh", "up", dir, std::to_string(port)}},
+                             Deadline::after(30s));
+        REQUIRE(r);
+        INFO(r->err);
+        REQUIRE(r->exit_code == 0);
+        std::ifstream in(dir + "/password");
+        std::getline(in, password);
+        REQUIRE(!password.empty());
+    }
+    ~RedisPeer() {
+        (void)net::run_process({.argv = {NCBCTL_SOURCE_DIR "/tests/harness/redis.sh", "down", dir}},
+                               Deadline::after(30s));
+    }
+};
+
+// supervisord's configuration for node `n` under DIR: the main file includes conf.d/*.conf, where the
+// program's environment= is (as Debian lays it out). No supervisord runs on it: only the file is read.
+ServiceSpec supervised(const std::string& dir, const std::string& environment) {
+    std::filesystem::create_directories(dir + "/conf.d");  // the SSH node is this machine: write the files here
+    std::ofstream(dir + "/supervisord.conf") << "[supervisord]\nlogfile=/dev/null\n[include]\nfiles = conf.d/*.conf\n";
+    std::ofstream(dir + "/conf.d/nb.conf") << "[program:nb]\ncommand=/bin/true\nenvironment=" << environment << "\n";
+    ServiceSpec s;
+    s.preset = "supervisord";
+    s.process = "nb";
+    s.supervisor_config = dir + "/supervisord.conf";
+    s.version = {"echo", "2.2.15"};
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("cluster preflight on SSH peers: supervisord environment= compared, its Redis URL pinged",
+          "[ssh][preflight][redis]") {
+    RedisPeer redis;
+    auto inv = inventory();
+    const std::string base = E("DIR") + "/pf-sv";
+    const std::string good = "redis://:" + redis.password + "@127.0.0.1:" + std::to_string(redis.port) + "/0";
+    auto setup = [&](const std::string& key2, const std::string& url) {
+        inv.nodes.clear();
+        for (int i = 1; i <= 2; ++i) inv.nodes.push_back(ssh_node("sv" + std::to_string(i), lo_target()));
+        for (int i = 0; i < 2; ++i) {
+            const std::string key = i == 0 ? "key,one secret" : key2;
+            inv.nodes[i].ssh.service =
+                supervised(base + std::to_string(i + 1), "APP_KEY=\"" + key + "\",REDIS_URL=\"" + url + "\"");
+        }
+    };
+    auto check_hidden = [&](const workflow::PreflightReport& r) {
+        for (const auto& l : r.lines) {
+            UNSCOPED_INFO(l);
+            CHECK(l.find(redis.password) == std::string::npos);
+            CHECK(l.find("key,one secret") == std::string::npos);
+        }
+    };
+    auto ports = [&inv] { return wiring::make_cluster_ports(inv); };
+
+    // Same key, a Redis that answers: neither secrets nor redis finds anything.
+    setup("key,one secret", good);
+    auto clean = workflow::run_cluster_preflight(inv, ports(), false, Deadline::after(60s));
+    check_hidden(clean);
+    CHECK(count_with(clean, "error", "secrets") == 0);
+    CHECK(count_with(clean, "info", "secrets") == 0);  // supervisord's environment is checkable
+    CHECK(count_with(clean, "error", "redis") == 0);
+    CHECK(count_with(clean, "info", "redis") == 0);
+    CHECK(clean.ok);
+
+    // Another key on sv2 (quoted, with a %% escape): an error.
+    setup("key-two 100%%", good);
+    auto differ = workflow::run_cluster_preflight(inv, ports(), false, Deadline::after(60s));
+    check_hidden(differ);
+    CHECK(count_with(differ, "error", "secrets") == 1);
+    CHECK_FALSE(differ.ok);
+
+    // The Redis URL with a wrong password, then a port nothing listens on: errors naming REDIS_URL.
+    const std::string wrong = "redis://:not-the-password@127.0.0.1:" + std::to_string(redis.port) + "/0";
+    setup("key,one secret", wrong);
+    auto refused = workflow::run_cluster_preflight(inv, ports(), false, Deadline::after(60s));
+    check_hidden(refused);
+    CHECK(count_with(refused, "error", "redis") == 1);
+    CHECK_THAT(refused.error, Catch::Contains("REDIS_URL") && Catch::Contains("credentials"));
+    setup("key,one secret", "redis://:" + redis.password + "@127.0.0.1:" + std::to_string(redis.port + 1) + "/0");
+    auto closed = workflow::run_cluster_preflight(inv, ports(), false, Deadline::after(60s));
+    check_hidden(closed);
+    CHECK(count_with(closed, "error", "redis") == 1);
+    for (int i = 1; i <= 2; ++i) std::filesystem::remove_all(base + std::to_string(i));
 }
