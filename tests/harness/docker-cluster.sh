@@ -14,12 +14,17 @@
 #   docker-cluster.sh psql DIR SQL
 #   docker-cluster.sh break-b DIR on|off   tag a B image whose NocoBase never gets ready (database port 1)
 #   docker-cluster.sh reset-a DIR  with every node stopped: containers on A again, database version A
+#   docker-cluster.sh compose-up DIR   the compose shape beside it (see cmd_compose_up); writes DIR/compose.yaml
 # Ports (env): NB_PGPORT=55430 LBPORT=13390 NODE_PORTS="13311 13312 13313" DOCKER_TLS_PORT=13396
+#   compose-up: COMPOSE_PORTS="13314 13315" DOCKER_SSH_PORT=13392 COMPOSE_REGISTRY_PORT=13393
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export NB_PGPORT=${NB_PGPORT:-55430} DOCKER_TLS_PORT=${DOCKER_TLS_PORT:-13396}
 LBPORT=${LBPORT:-13390}
 NODE_PORTS=${NODE_PORTS:-"13311 13312 13313"}
+COMPOSE_PORTS=${COMPOSE_PORTS:-"13314 13315"}
+export DOCKER_SSH_PORT=${DOCKER_SSH_PORT:-13392}
+COMPOSE_REGISTRY_PORT=${COMPOSE_REGISTRY_PORT:-13393}
 say() { echo "docker-cluster: $*" >&2; }
 die() { say "$*"; exit 1; }
 
@@ -81,6 +86,36 @@ cmd_up() {
   say "up: inventory $dir/ncbctl.yaml (containers created, not started; version 2.2.14 recorded)"
 }
 
+# DIR UPS RUN_ON_LINE: the inventory from `canary:` on (nginx, the database, backups, timeouts), shared by both shapes.
+inventory_rest() {
+  local dir=$1 ups=$2
+  cat <<YAML
+canary: app1
+traffic:
+  driver: nginx
+  nginx:
+    include_file: $dir/nginx/conf/ncbctl.conf
+    upstreams: {${ups%, }}
+    test_command: [nginx, -p, $dir/nginx, -c, conf/nginx.conf, -e, logs/error.log, -t]
+    reload_command: [nginx, -p, $dir/nginx, -c, conf/nginx.conf, -e, logs/error.log, -s, reload]
+database:
+  dialect: postgres
+  host: 127.0.0.1
+  port: $NB_PGPORT
+  name: nocobase
+  user: nocobase
+  password_file: $dir/db-password
+${3:+$3
+}backup:
+  method: database
+  destination: $dir/backups
+timeouts:
+  stop: 60s
+  start: 60s
+  ready: 240s
+YAML
+}
+
 write_inventory() {
   local dir=$1 i=1 p nodes="" ups="" ep tls
   for p in $NODE_PORTS; do
@@ -112,30 +147,8 @@ api:
   password_file: $dir/admin-password
 nodes:
 $nodes
-canary: app1
-traffic:
-  driver: nginx
-  nginx:
-    include_file: $dir/nginx/conf/ncbctl.conf
-    upstreams: {${ups%, }}
-    test_command: [nginx, -p, $dir/nginx, -c, conf/nginx.conf, -e, logs/error.log, -t]
-    reload_command: [nginx, -p, $dir/nginx, -c, conf/nginx.conf, -e, logs/error.log, -s, reload]
-database:
-  dialect: postgres
-  host: 127.0.0.1
-  port: $NB_PGPORT
-  name: nocobase
-  user: nocobase
-  password_file: $dir/db-password
-  run_on: container:ncb-tools
-backup:
-  method: database
-  destination: $dir/backups
-timeouts:
-  stop: 60s
-  start: 60s
-  ready: 240s
 YAML
+  inventory_rest "$dir" "$ups" "  run_on: container:ncb-tools" >> "$dir/ncbctl.yaml"
 }
 
 load() {  # DIR: the variables of a cluster that is up
@@ -154,6 +167,8 @@ cmd_down() {
     kill -KILL "$pid" 2>/dev/null || true
   fi
   [ -f "$dir/dockerd.pid.harness" ] && DOCKERD_PID=$(cat "$dir/dockerd.pid.harness")
+  [ -f "$dir/sshd.pid.harness" ] && SSHD_PID=$(cat "$dir/sshd.pid.harness")
+  [ -f "$dir/registry.pid.harness" ] && REGISTRY_PID=$(cat "$dir/registry.pid.harness")
   NB_PG_STARTED=1 nocobase_cleanup || true
   docker_cleanup || true
   rm -rf "$dir"
@@ -194,6 +209,82 @@ cmd_reset_a() {
   cmd_psql "$dir" "update \"applicationVersion\" set value='2.2.14'"
 }
 
+# The docker-compose shape on the same dockerd, database and storage: two NocoBase nodes, each its own compose
+# project (as on its own host) with one service `app` whose image tag is APP_TAG in the project's .env, run by
+# Debian's docker-compose 1.29 from a loopback registry holding both tags, and reached by ncbctl's SSH driver (preset docker-compose) over a private sshd
+# on 127.0.0.1:$DOCKER_SSH_PORT; nginx switched to them (its include rewritten, reloaded). The nodes share the
+# container cluster's database: bring this up with the container cluster stopped. Writes DIR/compose.yaml.
+cmd_compose_up() {
+  load "$1"; : "${NCBCTL:?NCBCTL=path to ncbctl}"
+  # shellcheck disable=SC2086
+  ports_free $COMPOSE_PORTS "$DOCKER_SSH_PORT" "$COMPOSE_REGISTRY_PORT" || die "the compose nodes' ports are not free"
+  sshd_start || die "sshd cannot start"
+  echo "$SSHD_PID" > "$dir/sshd.pid.harness"
+  # The images in a registry (plain HTTP on loopback, no auth), as a compose project pulls them: `prepare`
+  # runs `docker-compose pull` before the window.
+  printf '%s\n' 'version: 0.1' 'log: {level: warn}' 'storage:' '  filesystem:' "    rootdirectory: $DW/registry" \
+    'http:' "  addr: 127.0.0.1:$COMPOSE_REGISTRY_PORT" >"$DW/registry.yml"
+  docker-registry serve "$DW/registry.yml" >"$DW/registry.log" 2>&1 &
+  echo $! > "$dir/registry.pid.harness"
+  dwait curl -s -o /dev/null "http://127.0.0.1:$COMPOSE_REGISTRY_PORT/v2/" || die "registry: $(tail -3 "$DW/registry.log")"
+  local repo=127.0.0.1:$COMPOSE_REGISTRY_PORT/ncb/nocobase v
+  for v in 2.2.14 2.2.15; do
+    dapi -X POST "http://d/v1.41/images/ncb/nocobase:$v/tag?repo=$repo&tag=$v" >/dev/null
+    dapi -X POST -H "X-Registry-Auth: e30=" "http://d/v1.41/images/$repo:$v/push" >"$DW/push.log"
+    ! grep -q '"error"' "$DW/push.log" || die "push of $repo:$v failed: $(tail -c 300 "$DW/push.log")"
+  done
+  local i=1 p pj nodes="" ups=""
+  for p in $COMPOSE_PORTS; do
+    pj=$dir/compose/app$i; mkdir -p "$pj"
+    sed -e "s/^APP_PORT=.*/APP_PORT=$p/" -e "s#^SOCKET_PATH=.*#SOCKET_PATH=/tmp/ncb-c$i.sock#" \
+      -e "s#^PM2_HOME=.*#PM2_HOME=/tmp/ncb-c$i.pm2#" "$NB/container.env" > "$pj/app.env"
+    chmod 600 "$pj/app.env"
+    cat > "$pj/docker-compose.yml" <<YAML
+version: "2.4"
+services:
+  app:
+    image: "$repo:\${APP_TAG}"
+    network_mode: host
+    init: true
+    stop_grace_period: 30s
+    env_file: [app.env]
+    volumes: ["/usr:/usr:ro", "/etc:/etc:ro", "$NCB_NOCOBASE_APP:$NCB_NOCOBASE_APP:rw", "$NB/storage:$NB/storage:rw"]
+YAML
+    printf '%s\n' '# the tag ncbctl edits' 'APP_TAG=2.2.14' > "$pj/.env"
+    nodes+="  - name: app$i
+    url: http://127.0.0.1:$p
+    driver: ssh
+    ssh: *ssh
+    service:
+      preset: docker-compose
+      project_dir: $pj
+      compose_service: app
+      image_var: APP_TAG
+      compose_command: [docker-compose]
+      storage_dir: $NB/storage
+      env: {DOCKER_HOST: unix://$DW/docker.sock}
+"
+    ups+="app$i: 127.0.0.1:$p, "
+    i=$((i + 1))
+  done
+  sed -n '/^cluster:/,/^nodes:/p' "$dir/ncbctl.yaml" | sed -e 's/^cluster: .*/cluster: compose-local/' -e '/^nodes:/d' \
+    > "$dir/compose.yaml"
+  cat >> "$dir/compose.yaml" <<YAML
+x-ssh: &ssh
+  host: 127.0.0.1
+  port: $DOCKER_SSH_PORT
+  user: root
+  identity_file: $DW/ssh/id
+  known_hosts_file: $DW/ssh/known_hosts
+nodes:
+$nodes
+YAML
+  inventory_rest "$dir" "$ups" "" >> "$dir/compose.yaml"
+  "$NCBCTL" -i "$dir/compose.yaml" --no-color traffic setup --write >&2
+  ngx "$dir" -s reload || die "nginx did not reload the compose nodes' include"
+  say "compose-up: inventory $dir/compose.yaml (two compose projects under $dir/compose, not started)"
+}
+
 sub=${1:-}; shift || true
 case "$sub" in
   up) cmd_up "$@" ;;
@@ -201,5 +292,6 @@ case "$sub" in
   psql) cmd_psql "$@" ;;
   break-b) cmd_break_b "$@" ;;
   reset-a) cmd_reset_a "$@" ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  compose-up) cmd_compose_up "$@" ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
 esac

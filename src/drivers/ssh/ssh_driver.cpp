@@ -221,6 +221,9 @@ private:
         auto st =
             (*t)->write_file(env, ssh::env_file_set(text->value_or(""), node_.ssh.service.image_var, version), d, m);
         if (!st) return fail(st.error().with_context(std::string(what) + ": "));
+        // Like docker.upgrade_marker_dir: with the storage directory known, the canary's next start runs
+        // NocoBase's upgrade even when the image does not upgrade at every start by itself.
+        if (what == "upgrade" && !node_.ssh.service.storage_path().empty()) return mark_upgrade(d);
         return {};
     }
 

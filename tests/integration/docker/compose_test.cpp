@@ -198,3 +198,22 @@ TEST_CASE("docker-compose preset: a project dir or service that is not there fai
     REQUIRE_FALSE(st2);
     CHECK(st2.error().code == ErrorCode::NotFound);
 }
+
+TEST_CASE("docker-compose preset: upgrade drops NocoBase's upgrade marker into storage_dir, rollback does not",
+          "[compose]") {
+    Project p;
+    Inventory inv;
+    Node n = compose_node(p);
+    const std::string storage = env("NCB_DOCKER_WORK") + "/compose storage";
+    fs::create_directories(storage);
+    fs::remove(storage + "/.upgrading");
+    n.ssh.service.storage_dir = storage;
+    inv.nodes = {n};
+    auto d = make_ssh_driver(n, inv);
+    REQUIRE(d->upgrade("2.0", soon()));
+    CHECK(fs::exists(storage + "/.upgrading"));  // the canary's next start runs NocoBase's upgrade
+    fs::remove(storage + "/.upgrading");
+    REQUIRE(d->rollback("1.0", soon()));
+    CHECK_FALSE(fs::exists(storage + "/.upgrading"));
+    CHECK(slurp(p.dir + "/.env").find("APP_TAG=1.0") != std::string::npos);
+}
