@@ -218,10 +218,12 @@ struct Hooks {
 };
 
 // lock.redis: the shared lock in the Redis NocoBase's cluster mode already runs. The URL is parsed at load
-// (redis://[user@]host[:port][/db]); the password is a reference, resolved when the lock is taken.
+// (redis[s]://[user@]host[:port][/db]); the password is a reference, resolved when the lock is taken.
 struct RedisLockSpec {
-    std::string url;   // as written (never holds a password: refused at load)
-    std::string host;  // IPv6 without brackets
+    std::string url;         // as written (never holds a password: refused at load)
+    bool tls = false;        // rediss://
+    TlsOptions tls_options;  // lock.redis.tls (rediss:// only): verify, ca_file, cert_file + key_file
+    std::string host;        // IPv6 without brackets
     int port = 6379;
     int db = 0;
     std::string user;  // ACL user (AUTH user password); empty: AUTH password

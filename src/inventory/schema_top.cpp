@@ -120,7 +120,7 @@ void parse_lock(const MapView& root, Inventory& inv, RefMarks& marks) {
         if (l->has("redis")) l->error("redis", "applies only to `backend: redis`");
         return;
     }
-    auto r = l->map("redis", {"url", "password_env", "password_file", "key"}, true);
+    auto r = l->map("redis", {"url", "password_env", "password_file", "key", "tls"}, true);
     if (!r) return;
     RedisLockSpec& spec = inv.lock.redis;
     const auto url_problem = [](std::string_view v) -> Problem {
@@ -133,7 +133,10 @@ void parse_lock(const MapView& root, Inventory& inv, RefMarks& marks) {
         spec.port = u->port;
         spec.db = u->db;
         spec.user = u->user;
+        spec.tls = u->tls;
     }
+    if (r->has("tls") && !spec.tls) r->error("tls", "applies only to a rediss:// url");
+    parse_tls(*r, spec.tls_options, true);
     r->secret("password", spec.password);
     r->string("key", spec.key, {.check = check_redis_key, .expand = Expand::Yes});
 }

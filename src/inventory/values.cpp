@@ -376,16 +376,13 @@ std::expected<Endpoint, std::string> parse_endpoint(std::string_view s) {
 }
 
 std::expected<RedisUrl, std::string> parse_redis_url(std::string_view s) {
-    if (s.starts_with("rediss://"))
-        return std::unexpected(
-            shown(s) +
-            ": rediss:// (TLS) is not supported by this build (Debian 12's hiredis 0.14 has no TLS); reach Redis "
-            "through a TLS tunnel (stunnel, spiped) on this machine and give its redis:// address");
-    if (!s.starts_with("redis://")) return std::unexpected(shown(s) + " is not a redis:// URL");
+    RedisUrl url;
+    url.tls = s.starts_with("rediss://");
+    if (!url.tls && !s.starts_with("redis://"))
+        return std::unexpected(shown(s) + " is not a redis:// or rediss:// URL");
     if (!all_of(s, [](char c) { return !is_control(c) && c != ' '; }))
         return std::unexpected(shown(s) + " contains whitespace or control characters");
-    RedisUrl url;
-    std::string_view rest = s.substr(8);
+    std::string_view rest = s.substr(url.tls ? 9 : 8);
     std::string_view path;
     if (auto slash = rest.find('/'); slash != std::string_view::npos) {
         path = rest.substr(slash + 1);

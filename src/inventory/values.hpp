@@ -79,6 +79,7 @@ std::expected<Endpoint, std::string> parse_endpoint(std::string_view s);
 // by default range of redis.conf's `databases` (up to 10000 accepted here: the server says if it has fewer).
 // rediss:// (TLS) is refused with what to do: Debian 12's hiredis (0.14) has no TLS support.
 struct RedisUrl {
+    bool tls = false;  // rediss://
     std::string user;
     std::string host;  // IPv6 without brackets
     int port = 6379;

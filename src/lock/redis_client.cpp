@@ -1,5 +1,7 @@
 #include "lock/redis_client.hpp"
 
+#include "lock/redis_tls.hpp"
+
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
@@ -29,6 +31,35 @@ std::string first_line(std::string s) {
     return s.substr(0, 200);
 }
 
+RedisReply convert(const redisReply& r) {
+    RedisReply out;
+    switch (r.type) {
+        case REDIS_REPLY_STRING:
+            out.type = RedisReply::Type::String;
+            break;
+        case REDIS_REPLY_STATUS:
+            out.type = RedisReply::Type::Status;
+            break;
+        case REDIS_REPLY_ERROR:
+            out.type = RedisReply::Type::Error;
+            break;
+        case REDIS_REPLY_INTEGER:
+            out.type = RedisReply::Type::Integer;
+            out.integer = r.integer;
+            break;
+        case REDIS_REPLY_ARRAY:
+            out.type = RedisReply::Type::Array;
+            break;
+        default:
+            out.type = RedisReply::Type::Nil;
+            break;
+    }
+    if (out.type == RedisReply::Type::String || out.type == RedisReply::Type::Status ||
+        out.type == RedisReply::Type::Error)
+        out.str.assign(r.str, r.len);
+    return out;
+}
+
 }  // namespace
 
 void RedisClient::Free::operator()(redisContext* c) const {
@@ -40,6 +71,18 @@ RedisClient::~RedisClient() = default;
 
 Status RedisClient::connect(const Deadline& deadline) {
     if (deadline.expired()) return fail(ErrorCode::Timeout, ep_.where + ": no time left to connect", true);
+    if (ep_.tls) {
+        auto t = RedisTlsConnection::open({ep_.host, ep_.port, ep_.tls_options, ep_.where},
+                                          Deadline::after(std::min(deadline.remaining(), ep_.connect_timeout)));
+        if (!t) return fail(t.error());
+        tls_ = std::move(*t);
+    } else if (auto st = connect_plain(deadline); !st) {
+        return st;
+    }
+    return login(deadline);
+}
+
+Status RedisClient::connect_plain(const Deadline& deadline) {
     std::unique_ptr<redisContext, Free> c(redisConnectWithTimeout(
         ep_.host.c_str(), ep_.port, to_timeval(std::min(deadline.remaining(), ep_.connect_timeout))));
     if (!c) return fail(ErrorCode::Internal, ep_.where + ": cannot allocate a Redis connection");
@@ -50,17 +93,21 @@ Status RedisClient::connect(const Deadline& deadline) {
                     true);
     }
     ctx_ = std::move(c);
+    return {};
+}
+
+Status RedisClient::login(const Deadline& deadline) {
     if (!ep_.password.empty()) {
         std::vector<std::string> auth{"AUTH"};
         if (!ep_.user.empty()) auth.push_back(ep_.user);
         auth.push_back(ep_.password);
         auto r = send(auth, deadline);
         if (!r) {
-            ctx_.reset();
+            drop();
             return fail(r.error());
         }
         if (r->type == RedisReply::Type::Error) {
-            ctx_.reset();
+            drop();
             // Redis's own text names neither the password nor the user's secret.
             return fail(ErrorCode::Auth, ep_.where + ": authentication refused (" + first_line(r->str) +
                                              "); check lock.redis.password" +
@@ -70,11 +117,11 @@ Status RedisClient::connect(const Deadline& deadline) {
     if (ep_.db != 0) {
         auto r = send({"SELECT", std::to_string(ep_.db)}, deadline);
         if (!r) {
-            ctx_.reset();
+            drop();
             return fail(r.error());
         }
         if (r->type == RedisReply::Type::Error) {
-            ctx_.reset();
+            drop();
             return fail(auth_refused(r->str) ? ErrorCode::Auth : ErrorCode::Remote,
                         ep_.where + ": SELECT " + std::to_string(ep_.db) + " refused: " + first_line(r->str));
         }
@@ -82,11 +129,17 @@ Status RedisClient::connect(const Deadline& deadline) {
     return {};
 }
 
+void RedisClient::drop() {
+    ctx_.reset();
+    tls_.reset();
+}
+
 Result<RedisReply> RedisClient::send(const std::vector<std::string>& argv, const Deadline& deadline) {
     if (deadline.expired()) {
-        ctx_.reset();
+        drop();
         return fail(ErrorCode::Timeout, ep_.where + ": timed out", true);
     }
+    if (tls_) return send_tls(argv, deadline);
     if (redisSetTimeout(ctx_.get(), to_timeval(deadline.remaining())) != REDIS_OK) {
         ctx_.reset();
         return fail(ErrorCode::Unreachable, ep_.where + ": cannot set the command timeout", true);
@@ -108,36 +161,20 @@ Result<RedisReply> RedisClient::send(const std::vector<std::string>& argv, const
                     ep_.where + ": " + (why.empty() ? "connection lost" : why) + " (" + argv.front() + ")", true);
     }
     std::unique_ptr<redisReply, void (*)(void*)> reply(raw, freeReplyObject);
-    RedisReply out;
-    switch (reply->type) {
-        case REDIS_REPLY_STRING:
-            out.type = RedisReply::Type::String;
-            out.str.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_STATUS:
-            out.type = RedisReply::Type::Status;
-            out.str.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_ERROR:
-            out.type = RedisReply::Type::Error;
-            out.str.assign(reply->str, reply->len);
-            break;
-        case REDIS_REPLY_INTEGER:
-            out.type = RedisReply::Type::Integer;
-            out.integer = reply->integer;
-            break;
-        case REDIS_REPLY_ARRAY:
-            out.type = RedisReply::Type::Array;
-            break;
-        default:
-            out.type = RedisReply::Type::Nil;
-            break;
+    return convert(*reply);
+}
+
+Result<RedisReply> RedisClient::send_tls(const std::vector<std::string>& argv, const Deadline& deadline) {
+    auto reply = tls_->call(argv, deadline);
+    if (!reply) {
+        drop();
+        return fail(reply.error());
     }
-    return out;
+    return convert(**reply);
 }
 
 Result<RedisReply> RedisClient::command(const std::vector<std::string>& argv, const Deadline& deadline) {
-    if (!ctx_) {
+    if (!connected()) {
         if (auto st = connect(deadline); !st) return fail(st.error());
     }
     auto r = send(argv, deadline);

@@ -52,8 +52,8 @@ std::string new_token() {
 
 std::string where_of(const RedisLockSpec& r) {
     const bool v6 = r.host.find(':') != std::string::npos;
-    return "redis://" + (r.user.empty() ? "" : r.user + "@") + (v6 ? "[" + r.host + "]" : r.host) + ":" +
-           std::to_string(r.port) + "/" + std::to_string(r.db);
+    return std::string(r.tls ? "rediss://" : "redis://") + (r.user.empty() ? "" : r.user + "@") +
+           (v6 ? "[" + r.host + "]" : r.host) + ":" + std::to_string(r.port) + "/" + std::to_string(r.db);
 }
 
 class RedisLock final : public LockBackend {
@@ -173,7 +173,9 @@ private:
                              .user = spec_.user,
                              .password = {},
                              .where = where(),
-                             .connect_timeout = connect_};
+                             .connect_timeout = connect_,
+                             .tls = spec_.tls,
+                             .tls_options = spec_.tls_options};
             if (!spec_.password.empty()) {
                 auto pw = resolve_secret(spec_.password);
                 if (!pw)

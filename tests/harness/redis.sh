@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A private redis-server for tests on 127.0.0.1, never the system one: a password (requirepass), no
 # persistence (a restart forgets every key, as a Redis without AOF does), stopped by its PID.
-#   redis.sh up DIR PORT    writes DIR/redis.conf and DIR/password (once), starts it, waits for PONG; DIR/env
+#   redis.sh up DIR PORT [TLS_PORT]  writes DIR/redis.conf and DIR/password (once), starts it, waits for PONG;
+#                           DIR/env. With TLS_PORT it also serves rediss:// there: a throwaway CA and a server
+#                           certificate for 127.0.0.1 in DIR/tls (REDIS_TLS_PORT, REDIS_TLS_CA in DIR/env)
 #   redis.sh start DIR      starts it again with the same configuration (after stop)
 #   redis.sh stop DIR       SIGTERM by PID file, waits until the process is gone (SIGKILL after 10 s)
 #   redis.sh down DIR       stop, then removes DIR
@@ -55,6 +57,19 @@ appendonly no
 CONF
 )
   printf 'REDIS_PORT=%s\nREDIS_PASSWORD_FILE=%s\n' "$port" "$dir/password" > "$dir/env"
+  if [ -n "${4:-}" ]; then
+    t=$dir/tls; mkdir -p "$t"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=ncb-redis-ca \
+      -keyout "$t/ca-key.pem" -out "$t/ca.pem" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=ncb-redis \
+      -keyout "$t/server-key.pem" -out "$t/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$t/server.ext"
+    openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca-key.pem" -CAcreateserial -days 2 \
+      -extfile "$t/server.ext" -out "$t/server.pem" 2>/dev/null
+    printf '%s\n' "tls-port $4" "tls-cert-file $t/server.pem" "tls-key-file $t/server-key.pem" \
+      "tls-ca-cert-file $t/ca.pem" 'tls-auth-clients no' >> "$dir/redis.conf"
+    printf 'REDIS_TLS_PORT=%s\nREDIS_TLS_CA=%s\n' "$4" "$t/ca.pem" >> "$dir/env"
+  fi
   start
   ;;
 start) start ;;

@@ -59,10 +59,15 @@ TEST_CASE("redis URL: host, port, db and user, no password, no TLS, nothing else
     CHECK(c->port == 7000);
     CHECK(c->db == 0);
 
-    auto tls = inv::parse_redis_url("rediss://r:6380");
-    REQUIRE_FALSE(tls);
-    CHECK(tls.error().find("TLS") != std::string::npos);
-    CHECK(tls.error().find("tunnel") != std::string::npos);
+    auto tls = inv::parse_redis_url("rediss://ops@r:6380/4");
+    REQUIRE(tls);
+    CHECK(tls->tls);
+    CHECK(tls->user == "ops");
+    CHECK(tls->host == "r");
+    CHECK(tls->port == 6380);
+    CHECK(tls->db == 4);
+    CHECK_FALSE(inv::parse_redis_url("redis://r")->tls);
+    CHECK_FALSE(inv::parse_redis_url("http://r"));
     for (const char* pw : {"redis://:s3cret@r", "redis://ops:s3cret@r"}) {
         auto e = inv::parse_redis_url(pw);
         REQUIRE_FALSE(e);
@@ -115,9 +120,11 @@ TEST_CASE("inventory: bad redis lock settings are reported at their line", "[loc
     CHECK(errors_of("lock: {backend: redis}\n").find("missing required key `redis`") != std::string::npos);
     CHECK(errors_of("lock:\n  backend: redis\n  redis: {}\n").find("lock.redis: missing required key `url`") !=
           std::string::npos);
-    const auto tls = errors_of("lock:\n  backend: redis\n  redis: {url: \"rediss://r\"}\n");
+    const auto tls = errors_of("lock:\n  backend: redis\n  redis: {url: \"redis://r\", tls: {verify: false}}\n");
     CHECK(tls.find("inv.yaml:7:") != std::string::npos);
-    CHECK(tls.find("rediss:// (TLS) is not supported") != std::string::npos);
+    CHECK(tls.find("lock.redis.tls: applies only to a rediss:// url") != std::string::npos);
+    CHECK(errors_of("lock:\n  backend: redis\n  redis: {url: \"rediss://r\", tls: {cert_file: /dev/null}}\n")
+              .find("key_file") != std::string::npos);
     const auto pw = errors_of("lock:\n  backend: redis\n  redis: {url: \"redis://:hunter2@r\"}\n");
     CHECK(pw.find("must not contain a password") != std::string::npos);
     CHECK(pw.find("hunter2") == std::string::npos);

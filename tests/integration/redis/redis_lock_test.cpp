@@ -578,15 +578,83 @@ TEST_CASE("ncbctl with a bad redis lock: one line, exit 3 or 2, before anything 
         CHECK(admin_cmd({"EXISTS", good.key}).integer == 0);  // read only
     }
     // A malformed URL never gets that far: the inventory is refused with its line.
-    Cluster bad("badurl", "{url: \"rediss://127.0.0.1:6380\", password_file: " + password_file() + "}");
+    Cluster bad("badurl", "{url: \"redis://127.0.0.1:6380/x\", password_file: " + password_file() + "}");
     auto v = spawn(bad.ncbctl({"validate"}));
     REQUIRE(v);
     CHECK(v->exit_code == 2);
     CHECK(v->err.find(bad.inventory + ":") != std::string::npos);
-    CHECK(v->err.find("lock.redis.url: `rediss://127.0.0.1:6380`: rediss:// (TLS) is not supported") !=
+    CHECK(v->err.find("lock.redis.url: `redis://127.0.0.1:6380/x`: the path is the database index") !=
           std::string::npos);
     auto t = spawn(bad.ncbctl({"--yes", "traffic", "maintenance"}));
     REQUIRE(t);
     CHECK(t->exit_code == 2);
     CHECK_FALSE(fs::exists(bad.dir.path + "/maintenance-ran"));
+}
+
+TEST_CASE("rediss:// lock: TLS to the real server, its certificate checked against tls.ca_file", "[redis][lock][tls]") {
+    const std::string url = "rediss://127.0.0.1:" + peer_env("REDIS_TLS_PORT") + "/1";
+    const std::string ca = peer_env("REDIS_TLS_CA");
+    {
+        Cluster c("tls", "{url: \"" + url + "\", password_file: " + password_file() + ", tls: {ca_file: " + ca +
+                             "}, key: \"ncbctl:lock:it-tls\"}");
+        const Inventory inv = c.load();
+        CHECK(inv.lock.redis.tls);
+        auto a = lock::make_redis_lock(inv);
+        auto got = a->try_acquire(holder("20261202T000000Z-0000a1"), Deadline::after(5s));
+        REQUIRE(got);
+        CHECK_FALSE(got->has_value());  // taken, nobody else held it
+        // The same key on the server's plain port: the lock really went over TLS to this server.
+        CHECK(admin_cmd({"EXISTS", "ncbctl:lock:it-tls"}).integer == 1);
+        auto h = a->read(Deadline::after(5s));
+        REQUIRE(h);
+        REQUIRE(h->has_value());
+        CHECK((*h)->run_id == "20261202T000000Z-0000a1");
+        REQUIRE(a->heartbeat(holder("20261202T000000Z-0000a1"), Deadline::after(5s)));
+        REQUIRE(a->release(holder("20261202T000000Z-0000a1"), Deadline::after(5s)));
+        CHECK(admin_cmd({"EXISTS", "ncbctl:lock:it-tls"}).integer == 0);
+    }
+    {  // no ca_file: the system's CAs do not know the test CA
+        Cluster c("tls-untrusted", "{url: \"" + url + "\", password_file: " + password_file() + "}");
+        auto r = lock::make_redis_lock(c.load())->read(Deadline::after(5s));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ErrorCode::Auth);
+        CHECK(r.error().message.find("not trusted") != std::string::npos);
+        CHECK(r.error().message.find("lock.redis.tls.ca_file") != std::string::npos);
+        CHECK(run::lock_failure_exit(r.error()) == ExitCode::Preflight);
+    }
+    {  // verify: false connects to the same server without a CA (warned)
+        Cluster c("tls-noverify",
+                  "{url: \"" + url + "\", password_file: " + password_file() + ", tls: {verify: false}}");
+        auto r = lock::make_redis_lock(c.load())->read(Deadline::after(5s));
+        REQUIRE(r);
+        CHECK_FALSE(r->has_value());
+    }
+    {  // the certificate names 127.0.0.1, not localhost
+        const std::string by_name = "rediss://localhost:" + peer_env("REDIS_TLS_PORT") + "/1";
+        Cluster c("tls-name",
+                  "{url: \"" + by_name + "\", password_file: " + password_file() + ", tls: {ca_file: " + ca + "}}");
+        auto r = lock::make_redis_lock(c.load())->read(Deadline::after(5s));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ErrorCode::Auth);
+        CHECK(r.error().message.find("not trusted") != std::string::npos);
+    }
+    {  // rediss:// to the plain port: the handshake fails, one line, no hang
+        const std::string plain = "rediss://127.0.0.1:" + std::to_string(port()) + "/1";
+        Cluster c("tls-plain",
+                  "{url: \"" + plain + "\", password_file: " + password_file() + ", tls: {ca_file: " + ca + "}}");
+        // A plain server waits for a command line that never comes: the deadline ends the handshake.
+        const auto t0 = Clock::now();
+        auto r = lock::make_redis_lock(c.load())->read(Deadline::after(2s));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find("rediss://127.0.0.1") != std::string::npos);
+        CHECK(r.error().message.find('\n') == std::string::npos);
+        CHECK(Clock::now() - t0 < 4s);
+    }
+    {  // tls: with a redis:// URL is an inventory error
+        Cluster c("tls-on-plain", "{url: \"redis://127.0.0.1:" + std::to_string(port()) +
+                                      "/1\", password_file: " + password_file() + ", tls: {ca_file: " + ca + "}}");
+        auto inv = load_inventory(c.inventory);
+        REQUIRE_FALSE(inv);
+        CHECK(inv.error().front().to_string().find("applies only to a rediss:// url") != std::string::npos);
+    }
 }
