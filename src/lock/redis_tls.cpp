@@ -185,7 +185,7 @@ Result<std::unique_ptr<RedisTlsConnection>> RedisTlsConnection::open(const Redis
                                              X509_verify_cert_error_string(v) +
                                              "); set lock.redis.tls.ca_file to the CA that signed it");
         if (err.code == ErrorCode::Timeout) return fail(err);
-        return fail(ErrorCode::Auth, t.where + ": TLS handshake refused: " + err.message.substr(t.where.size() + 2));
+        return fail(ErrorCode::Auth, err.message);  // not transient: the server refused this client's TLS
     }
     s->reader = redisReaderCreate();
     if (s->reader == nullptr) return fail(ErrorCode::Internal, t.where + ": cannot allocate a reply reader");

@@ -35,7 +35,9 @@ std::vector<RedisProbe> probe_redis(const ClusterPorts& ports, const Node& n,
         RedisProbe p{.variable = std::string(var)};
         auto addr = parse_node_redis_url(it->second);
         if (!addr) {
-            p.detail = "not a redis:// URL this build can ping (rediss:// needs TLS, a socket path is the node's)";
+            p.detail =
+                "not a redis:// URL ncbctl pings (a rediss:// one is verified with the node's CA settings, a "
+                "socket path is on the node)";
         } else if (is_loopback_host(addr->host) && !node_on_this_machine(n)) {
             p.detail = "it names the node's own loopback, which is not this machine's";
         } else if (!ports.redis_ping) {
