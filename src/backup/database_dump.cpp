@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -352,22 +353,6 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
 
 namespace {
 
-Result<DumpManifest> verify_directory(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
-                                      DumpManifest m, const Deadline& deadline) {
-    if (auto local = needs_shared_files(tools, path); !local) return fail(local.error());
-    if (m.files.empty()) return fail(ErrorCode::Verification, manifest_path(path) + ": lists no files");
-    auto actual = digest_directory(path, false);
-    if (!actual) return fail(actual.error());
-    const DirectoryDigest expected{.files = m.files, .sha256 = m.sha256, .bytes = m.bytes};
-    if (auto same = compare_digest(path, expected, *actual); !same) return fail(same.error());
-    auto env = client_env(db);
-    if (!env) return fail(env.error());
-    auto readable = check_readable(tools, db, path, *env, deadline);
-    if (!readable) return fail(readable.error());
-    m.verified_by = *readable;
-    return m;
-}
-
 // pg_restore's -j for this dump read this way (pg_dump_args.hpp).
 void add_restore_jobs(Argv& argv, const ToolRunner& tools, const DatabaseSpec& db, const DumpManifest& m,
                       bool single_transaction) {
@@ -378,22 +363,48 @@ void add_restore_jobs(Argv& argv, const ToolRunner& tools, const DatabaseSpec& d
     if (jobs > 1) argv.insert(argv.end(), {"-j", std::to_string(jobs)});
 }
 
-}  // namespace
-
-Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
-                                 const Deadline& deadline) {
+// The manifest of the dump at `path`, with what can be checked without reading the dump: the file's size
+// (a directory: it lists files, and the tools read it by name).
+Result<DumpManifest> checked_manifest(const ToolRunner& tools, const std::string& path) {
     auto m = read_manifest(path);
     if (!m) return fail(m.error());
     std::error_code ec;
-    if (fs::is_directory(path, ec)) return verify_directory(tools, db, path, *m, deadline);
+    if (fs::is_directory(path, ec)) {
+        if (auto local = needs_shared_files(tools, path); !local) return fail(local.error());
+        if (m->files.empty()) return fail(ErrorCode::Verification, manifest_path(path) + ": lists no files");
+        return m;
+    }
     const auto size = fs::file_size(path, ec);
     if (ec) return fail(ErrorCode::NotFound, path + ": " + ec.message());
     if (size != m->bytes)
         return fail(ErrorCode::Verification, path + ": size " + std::to_string(size) + " differs from the manifest's " +
                                                  std::to_string(m->bytes));
+    return m;
+}
+
+// The dump's bytes against the manifest: the file's SHA-256, or a directory's files (the same ones, each
+// with its size and SHA-256). Reads the whole dump; touches nothing else (safe on another thread).
+Status check_content(const std::string& path, const DumpManifest& m) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        auto actual = digest_directory(path, false);
+        if (!actual) return fail(actual.error());
+        const DirectoryDigest expected{.files = m.files, .sha256 = m.sha256, .bytes = m.bytes};
+        return compare_digest(path, expected, *actual);
+    }
     auto sum = util::sha256_file_hex(path);
     if (!sum) return fail(sum.error());
-    if (*sum != m->sha256) return fail(ErrorCode::Verification, path + ": SHA-256 differs from the manifest");
+    if (*sum != m.sha256) return fail(ErrorCode::Verification, path + ": SHA-256 differs from the manifest");
+    return {};
+}
+
+}  // namespace
+
+Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                 const Deadline& deadline) {
+    auto m = checked_manifest(tools, path);
+    if (!m) return fail(m.error());
+    if (auto same = check_content(path, *m); !same) return fail(same.error());
     auto env = client_env(db);
     if (!env) return fail(env.error());
     auto readable = check_readable(tools, db, path, *env, deadline);
@@ -607,12 +618,13 @@ Status restore_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string
     return {};
 }
 
-Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
-                                       const Deadline& deadline) {
-    auto checked = verify_dump(tools, db, path, deadline);
-    if (!checked) return fail(checked.error());
+namespace {
+
+Result<std::string> restore_checked(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                    const DumpManifest& checked, const Deadline& deadline) {
     auto env = client_env(db);
     if (!env) return fail(env.error());
+    if (auto readable = check_readable(tools, db, path, *env, deadline); !readable) return fail(readable.error());
     const bool pg = is_postgres(db);
     const std::string scratch = scratch_name();
     auto admin = [&](const std::string& sql) {
@@ -635,7 +647,7 @@ Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db
     Argv argv;
     if (pg) {
         argv = {tool(db.restore_command, "pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", "--no-password"};
-        add_restore_jobs(argv, tools, db, *checked, false);
+        add_restore_jobs(argv, tools, db, checked, false);
         for (auto& a : pg_conn(db, scratch)) argv.push_back(a);
     } else {
         argv = {tool(db.restore_command, "mysql")};
@@ -654,6 +666,20 @@ Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db
     if (!c->ok()) return fail(tool_failed("counting tables of scratch database " + scratch, *c, tools));
     return std::string(pg ? "pg_restore" : "mysql restore") + " into scratch database " + scratch + ": " +
            net::last_lines(c->out, 1) + " tables";
+}
+
+}  // namespace
+
+Result<std::string> restore_to_scratch(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
+                                       const Deadline& deadline) {
+    // The scratch database is dropped whatever happens, so the dump is hashed while the restore reads it (one
+    // pass over the disk instead of two); a mismatch fails the verification even when the restore succeeded.
+    auto checked = checked_manifest(tools, path);
+    if (!checked) return fail(checked.error());
+    auto content = std::async(std::launch::async, [&path, m = *checked] { return check_content(path, m); });
+    auto result = restore_checked(tools, db, path, *checked, deadline);
+    if (auto same = content.get(); !same) return fail(same.error());
+    return result;
 }
 
 }  // namespace ncbctl::backup

@@ -66,7 +66,8 @@ Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, cons
 // stopped (the caller's contract).
 Status restore_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path, const Deadline& deadline);
 
-// Proves a dump restorable without touching the live database: verify_dump, then pg_restore into a new
+// Proves a dump restorable without touching the live database: verify_dump (its hash taken while the restore
+// reads the file, on another thread), then pg_restore into a new
 // scratch database `ncbctl_verify_<random>` on the same server (pg_restore / mysql fed the file), count its
 // tables, and drop it (also on failure). Needs CREATEDB (PostgreSQL) or CREATE/DROP on that name (MySQL).
 // Returns "pg_restore into scratch database X: N tables" (or "mysql restore into ...").
