@@ -56,6 +56,13 @@ public:
     // read the file by name instead of through stdin.
     [[nodiscard]] virtual bool shares_files() const { return false; }
     virtual Result<ToolResult> run(const ToolCall& call, const Deadline& deadline) = 0;
+    // Preflight of the place itself, before any tool runs there: a container must exist and run on its
+    // engine (NotFound / Conflict naming `database.run_on`, the container and the node). Local and SSH:
+    // nothing to check here (the first tool's run names an unreachable host).
+    virtual Status check_place(const Deadline& deadline) {
+        (void)deadline;
+        return {};
+    }
 };
 
 // The stderr kept per tool run.

@@ -519,6 +519,7 @@ Result<std::string> check_database(ToolRunner& tools, const DatabaseSpec& db, co
         is_postgres(db)
             ? std::vector<std::string>{tool(db.dump_command, "pg_dump"), tool(db.restore_command, "pg_restore"), "psql"}
             : std::vector<std::string>{tool(db.dump_command, "mysqldump"), tool(db.restore_command, "mysql")};
+    if (auto place = tools.check_place(deadline); !place) return fail(place.error());
     std::string dump_version;
     for (const auto& t : needed) {
         auto v = tool_version(tools, t, deadline);

@@ -29,7 +29,31 @@ public:
         return ToolResult{r->exit_code, std::move(r->out), std::move(r->err)};
     }
 
+    Status check_place(const Deadline& d) override {
+        if (config_error_) return fail(config_error_->with_context(where() + ": "));
+        auto r = engine_.get("/containers/" + net::url_encode(container_) + "/json", d);
+        if (!r) return fail(r.error().with_context(where() + ": "));
+        const std::string key = "database.run_on: container:" + container_;
+        if (r->status == 404)
+            return fail(ErrorCode::NotFound, key + ": no such container on the engine of " + on_node() +
+                                                 " (create it there, or name a running container that has the "
+                                                 "database tools)");
+        if (r->status != 200) return fail(engine_.api_error(*r, "inspect container " + container_));
+        auto info = r->json();
+        if (!info) return fail(info.error());
+        const auto state = info->value("State", Json::object());
+        if (!state.value("Running", false))
+            return fail(ErrorCode::Conflict, key + ": the container is " + state.value("Status", "not running") +
+                                                 " on the engine of " + on_node() + " (start it first)");
+        return {};
+    }
+
 private:
+    [[nodiscard]] std::string on_node() const {
+        return (node_.empty() ? std::string("this inventory's docker node") : "node " + node_) + " (" +
+               engine_.endpoint().display + ")";
+    }
+
     std::optional<Error> config_error_;
     EngineClient engine_;
     std::string container_;

@@ -3,7 +3,11 @@
 // mariadb-dump run there), `container:` through the real dockerd (a container of the busybox test image
 // with this host's /usr and /etc mounted read-only and the host network: the client tools come from the
 // host, nothing is pulled). PostgreSQL and MariaDB from peers.sh, both with password logins.
+#include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <csignal>
 
 #include <atomic>
 #include <filesystem>
@@ -227,40 +231,58 @@ TEST_CASE("dump, verify and restore through run_on node: and container:, Postgre
     }
 }
 
-TEST_CASE("a dump killed halfway leaves no file under its final name", "[dbremote]") {
-    ensure_tools_container();
-    ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
-    // A dump tool that sends 64 KiB of a real dump, then dies by SIGKILL (as an OOM kill would).
-    const fs::path script = fs::path(NCBCTL_DBR_DIR) / "halfdump.sh";
+namespace {
+
+// A dump tool that sends 64 KiB of a real dump, then dies by SIGKILL (as an OOM kill would): NAME.sh in the
+// test directory (seen by the node's host and the tools container), running the real tool REAL.
+std::string half_dump_tool(const std::string& name, const fs::path& real) {
+    const fs::path script = fs::path(NCBCTL_DBR_DIR) / (name + ".sh");
     {
         std::ofstream out(script);
         out << "#!/bin/sh\n\"$0.real\" \"$@\" | head -c 65536\nkill -KILL $$\n";
     }
     fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                 fs::perms::others_read | fs::perms::others_exec);
-    fs::path real;  // the newest /usr/lib/postgresql/N/bin/pg_dump (Debian's /usr/bin one is a Perl wrapper)
-    for (const auto& v : fs::directory_iterator("/usr/lib/postgresql"))
-        if (fs::exists(v.path() / "bin/pg_dump") && (real.empty() || v.path() / "bin/pg_dump" > real))
-            real = v.path() / "bin/pg_dump";
-    REQUIRE(!real.empty());
     fs::remove(script.string() + ".real");
     fs::create_symlink(real, script.string() + ".real");
+    return script.string();
+}
+
+}  // namespace
+
+TEST_CASE("a dump killed halfway leaves no file under its final name", "[dbremote]") {
+    ensure_tools_container();
+    ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
+    fs::path real_pg;  // the newest /usr/lib/postgresql/N/bin/pg_dump (Debian's /usr/bin one is a Perl wrapper)
+    for (const auto& v : fs::directory_iterator("/usr/lib/postgresql"))
+        if (fs::exists(v.path() / "bin/pg_dump") && (real_pg.empty() || v.path() / "bin/pg_dump" > real_pg))
+            real_pg = v.path() / "bin/pg_dump";
+    REQUIRE(!real_pg.empty());
+    REQUIRE(fs::exists("/usr/bin/mariadb-dump"));
     admin_sql(true, "postgres", "DROP DATABASE IF EXISTS ncb_half WITH (FORCE)");
     admin_sql(true, "postgres", "CREATE DATABASE ncb_half OWNER ncbpw");
     admin_sql(true, "ncb_half",
               "CREATE TABLE bulk AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 200000) g");
-    for (const auto& t : kTargets) {
-        auto inv = inventory(t.run_on, true, "ncb_half");
-        inv.database.dump_command = script.string();
-        auto tools = wiring::make_tool_runner(inv);
-        REQUIRE(tools);
-        const fs::path dest = fs::path(NCBCTL_DBR_DIR) / "out" / (std::string("half-") + t.label);
-        fs::remove_all(dest);
-        auto m = backup::dump_database(**tools, inv.database, dest.string(), "b1", "", Deadline::after(60s));
-        REQUIRE_FALSE(m);
-        INFO(m.error().message);
-        CHECK(m.error().message.find(t.where) != std::string::npos);
-        CHECK(fs::is_empty(dest));  // neither b1.pgdump nor b1.pgdump.partial
+    admin_sql(false, "", "DROP DATABASE IF EXISTS ncb_half");
+    admin_sql(false, "", "CREATE DATABASE ncb_half");
+    admin_sql(false, "ncb_half", "CREATE TABLE bulk AS SELECT seq AS id, md5(seq) AS v FROM seq_1_to_200000");
+    for (bool pg : {true, false}) {
+        const std::string script =
+            pg ? half_dump_tool("halfdump", real_pg) : half_dump_tool("halfdump-my", "/usr/bin/mariadb-dump");
+        for (const auto& t : kTargets) {
+            auto inv = inventory(t.run_on, pg, "ncb_half");
+            inv.database.dump_command = script;
+            auto tools = wiring::make_tool_runner(inv);
+            REQUIRE(tools);
+            const fs::path dest =
+                fs::path(NCBCTL_DBR_DIR) / "out" / (std::string("half-") + t.label + (pg ? "-pg" : "-my"));
+            fs::remove_all(dest);
+            auto m = backup::dump_database(**tools, inv.database, dest.string(), "b1", "", Deadline::after(60s));
+            REQUIRE_FALSE(m);
+            INFO(m.error().message);
+            CHECK(m.error().message.find(t.where) != std::string::npos);
+            CHECK(fs::is_empty(dest));  // neither b1.pgdump / b1.sql nor its .partial
+        }
     }
 }
 
@@ -288,5 +310,122 @@ TEST_CASE("preflight: a missing tool or a wrong password is refused naming where
             CHECK(wrong.error().message.find(t.where) != std::string::npos);
             CHECK(wrong.error().message.find("definitely-wrong") == std::string::npos);
         }
+    }
+}
+
+TEST_CASE("preflight: run_on container: names a container that exists and runs on the engine", "[dbremote]") {
+    ensure_tools_container();
+    ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
+    auto check = [](const std::string& run_on) {
+        auto inv = inventory(run_on, true, "postgres");
+        auto tools = wiring::make_tool_runner(inv);
+        REQUIRE(tools);
+        return backup::check_database(**tools, inv.database, Deadline::after(60s));
+    };
+    REQUIRE(check(std::string("container:") + kTools));
+
+    auto missing = check("container:ncb-no-such-tools");
+    REQUIRE_FALSE(missing);
+    INFO(missing.error().message);
+    CHECK(missing.error().code == ErrorCode::NotFound);
+    CHECK(missing.error().message.find("database.run_on: container:ncb-no-such-tools: no such container on the "
+                                       "engine of node d1") != std::string::npos);
+
+    // A stopped container of the same image.
+    ncbtest::Engine e;
+    e.create("ncb-dbtools-stopped", {{"Image", ncbtest::repo() + ":1.0"}, {"Cmd", {"sleep", "100000"}}});
+    auto stopped = check("container:ncb-dbtools-stopped");
+    REQUIRE_FALSE(stopped);
+    INFO(stopped.error().message);
+    CHECK(stopped.error().code == ErrorCode::Conflict);
+    CHECK(stopped.error().message.find("database.run_on: container:ncb-dbtools-stopped: the container is created") !=
+          std::string::npos);
+    CHECK(stopped.error().message.find("(start it first)") != std::string::npos);
+}
+
+namespace {
+
+// `ncbctl backup run` through the binary, for run_on node:app1 or container:ncb-dbtools, into DEST.
+fs::path cli_inventory(const std::string& label, const std::string& run_on, const fs::path& dest) {
+    const fs::path dir = fs::path(NCBCTL_DBR_DIR) / ("cli-" + label);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::ofstream out(dir / "ncbctl.yaml");
+    out << "cluster: dbr\napi: {lb_url: \"http://127.0.0.1:9\", token_env: NCB_TOKEN}\nnodes:\n"
+        << "  - name: app1\n    url: http://127.0.0.1:9\n    driver: ssh\n"
+        << "    ssh: {host: 127.0.0.1, port: " << ncbtest::env("NCB_SSH_PORT")
+        << ", user: root, identity_file: " << ncbtest::env("NCB_SSH_ID")
+        << ", known_hosts_file: " << ncbtest::env("NCB_SSH_KNOWN_HOSTS") << "}\n"
+        << "    service: {preset: supervisord, process: nocobase, app_dir: /opt/nocobase}\n"
+        << "  - {name: d1, url: \"http://127.0.0.1:9\", driver: docker, docker: {endpoint: \"unix://"
+        << ncbtest::env("NCB_DOCKER_SOCK") << "\", container: ncb-app-d1, image: x}}\n"
+        << "database: {dialect: postgres, host: 127.0.0.1, port: " << NCBCTL_DBR_PG_PORT
+        << ", name: ncb_big, user: ncbpw, password_env: NCBCTL_DBR_PW, run_on: \"" << run_on << "\"}\n"
+        << "backup: {method: database, destination: " << dest.string() << "}\n";
+    return dir;
+}
+
+net::ProcessResult run_ncbctl(const fs::path& dir, std::vector<std::string> args) {
+    Argv argv{NCBCTL_BIN, "-i", (dir / "ncbctl.yaml").string(), "--state-dir", (dir / "state").string(), "--no-color"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = net::run_process({.argv = argv}, Deadline::after(300s));
+    REQUIRE(r);
+    return *r;
+}
+
+}  // namespace
+
+TEST_CASE("ncbctl killed in the middle of backup run leaves no backup under its final name", "[dbremote]") {
+    ensure_tools_container();
+    ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
+    admin_sql(true, "postgres", "DROP DATABASE IF EXISTS ncb_big WITH (FORCE)");
+    admin_sql(true, "postgres", "CREATE DATABASE ncb_big OWNER ncbpw");
+    // ~150 MB of incompressible rows: the dump runs for seconds, long enough to be caught halfway.
+    admin_sql(true, "ncb_big",
+              "CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE blob AS SELECT g AS id, "
+              "gen_random_bytes(1024) AS b FROM generate_series(1, 150000) g; ALTER TABLE blob OWNER TO ncbpw");
+    for (const auto& t : kTargets) {
+        const fs::path dest = fs::path(NCBCTL_DBR_DIR) / "out" / (std::string("killed-") + t.label);
+        fs::remove_all(dest);
+        const fs::path dir = cli_inventory(t.label, t.run_on, dest);
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            const std::string inv = (dir / "ncbctl.yaml").string(), state = (dir / "state").string();
+            ::execl(NCBCTL_BIN, NCBCTL_BIN, "-i", inv.c_str(), "--state-dir", state.c_str(), "-q", "backup", "run",
+                    static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        // Wait until the stream has written a few MB into its .partial, then SIGKILL ncbctl.
+        fs::path partial;
+        for (int i = 0; i < 600 && partial.empty(); ++i) {
+            std::this_thread::sleep_for(50ms);
+            std::error_code ec;
+            if (fs::exists(dest, ec))
+                for (const auto& f : fs::directory_iterator(dest, ec))
+                    if (f.path().string().ends_with(".partial") && f.file_size(ec) > 4U * 1024U * 1024U)
+                        partial = f.path();
+        }
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        INFO(t.label);
+        REQUIRE_FALSE(partial.empty());
+        REQUIRE(WIFSIGNALED(status));
+        for (const auto& f : fs::directory_iterator(dest)) {
+            INFO(f.path().string());
+            CHECK(f.path().string().ends_with(".partial"));  // no dump and no manifest under a final name
+        }
+        // The next run is not disturbed by the leftover, and the catalog does not list it.
+        auto again = run_ncbctl(dir, {"-q", "backup", "run"});
+        INFO(again.err);
+        REQUIRE(again.exit_code == 0);
+        auto listed = run_ncbctl(dir, {"--output", "json", "backup", "list"});
+        INFO(listed.out);
+        REQUIRE(listed.exit_code == 0);
+        const auto backups = nlohmann::json::parse(listed.out);
+        REQUIRE(backups.size() == 1);
+        CHECK_FALSE(std::string(backups[0]["path"]).ends_with(".partial"));
+        CHECK(backups[0]["verified"] == true);
     }
 }
