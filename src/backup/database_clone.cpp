@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include "backup/clone_space.hpp"
 #include "backup/database_dump.hpp"
+#include "util/backup_names.hpp"
 
 namespace ncbctl::backup {
 namespace {
@@ -187,8 +189,14 @@ Result<std::string> clone_preflight(ToolRunner& tools, const DatabaseSpec& db, c
                     where + ": sessions of other roles are connected (" + joined(lines_of(*others), "; ") +
                         "); CREATE DATABASE ... TEMPLATE needs the database alone once the nodes stop: end them, or "
                         "use backup.in_window: dump");
+    auto space = clone_space(tools, db, d);
+    if (!space) return fail(space.error());
+    if (auto room = space_verdict(*space, db.name); !room) return fail(room.error().with_context(where + ": "));
+    const std::string room_text = space->checkable ? human_bytes(space->available) + " free in " + space->dir +
+                                                         " for " + human_bytes(space->needed)
+                                                   : "server free space not checkable from here: " + space->reason;
     return "clone " + db.name + " -> " + names.copy + " (PostgreSQL " + f[0] + ", " +
-           (super ? "superuser" : "CREATEDB, member of owner " + f[4]) + ")";
+           (super ? "superuser" : "CREATEDB, member of owner " + f[4]) + "; " + room_text + ")";
 }
 
 Result<std::string> verify_clone(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,

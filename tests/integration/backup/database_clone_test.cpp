@@ -3,9 +3,13 @@
 // local ToolRunner as a non-superuser owner with CREATEDB (the least the feature needs).
 #include <catch2/catch.hpp>
 
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+
 #include <filesystem>
 #include <thread>
 
+#include "backup/clone_space.hpp"
 #include "backup/database_clone.hpp"
 #include "backup/database_dump.hpp"
 #include "backup/local_tool_runner.hpp"
@@ -203,4 +207,62 @@ TEST_CASE("clone: the durable dump is taken from the copy, proven restorable, th
     // Restored, the dump is the database before the upgrade (the copy's content, not the source's now).
     REQUIRE(backup::restore_dump(*tools, db, m->path, Deadline::after(120s)));
     CHECK(psql("ncb_clone_dump", "select count(*) from migrations") == "3");
+}
+
+TEST_CASE("clone preflight: the server's free space for the copy, read where the tools run",
+          "[backup][postgres][clone]") {
+    fresh_database("ncb_clone_room");
+    auto tools = make_local_tool_runner();
+    const auto names = backup::clone_names("ncb_clone_room", "20261202T000000Z-bbbbbb");
+    // The superuser may read data_directory: df there, on this machine (the server is on 127.0.0.1).
+    auto super = test::pg_spec(NCBCTL_PG_PORT, "ncb_clone_room");
+    auto s = backup::clone_space(*tools, super, Deadline::after(30s));
+    REQUIRE(s);
+    INFO(s->reason);
+    REQUIRE(s->checkable);
+    CHECK(s->dir == psql("postgres", "show data_directory"));
+    struct statvfs vfs {};
+    REQUIRE(::statvfs(s->dir.c_str(), &vfs) == 0);
+    const double free_now = static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize);
+    CHECK(static_cast<double>(s->available) == Approx(free_now).epsilon(0.05));
+    CHECK(s->needed > backup::kCloneMargin);
+    auto ok = backup::clone_preflight(*tools, super, names, Deadline::after(30s));
+    REQUIRE(ok);
+    CHECK(ok->find(" free in " + s->dir) != std::string::npos);
+
+    // The owner with CREATEDB only may not: the summary says why it cannot tell, and the preflight passes.
+    auto owner = owner_spec("ncb_clone_room");
+    auto o = backup::clone_space(*tools, owner, Deadline::after(30s));
+    REQUIRE(o);
+    CHECK_FALSE(o->checkable);
+    CHECK(o->reason.find("may not read data_directory") != std::string::npos);
+    auto pass = backup::clone_preflight(*tools, owner, names, Deadline::after(30s));
+    REQUIRE(pass);
+    CHECK(pass->find("server free space not checkable from here") != std::string::npos);
+
+    // A database in a tablespace on a 32 MiB file system: its copy needs its size + 64 MiB, more than there
+    // is. Refused before anything is copied, naming the directory.
+    const fs::path ts = fs::path(NCBCTL_PG_DIR) / "small-ts";
+    fs::create_directories(ts);
+    REQUIRE(::mount("tmpfs", ts.c_str(), "tmpfs", 0, "size=32m,mode=700,uid=0") == 0);
+    struct Unmount {
+        fs::path p;
+        ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+    } unmount{ts};
+    auto chowned = net::run_process({.argv = {"chown", "postgres:postgres", ts.string()}}, Deadline::after(10s));
+    REQUIRE((chowned && chowned->exit_code == 0));
+    psql("postgres", "DROP DATABASE IF EXISTS ncb_clone_small WITH (FORCE)");
+    psql("postgres", "DROP TABLESPACE IF EXISTS ncb_small");
+    psql("postgres", "CREATE TABLESPACE ncb_small LOCATION '" + ts.string() + "'");
+    psql("postgres", "CREATE DATABASE ncb_clone_small TABLESPACE ncb_small");
+    auto small = test::pg_spec(NCBCTL_PG_PORT, "ncb_clone_small");
+    auto refused = backup::clone_preflight(
+        *tools, small, backup::clone_names("ncb_clone_small", "20261202T000000Z-cccccc"), Deadline::after(30s));
+    psql("postgres", "DROP DATABASE ncb_clone_small");
+    psql("postgres", "DROP TABLESPACE ncb_small");
+    REQUIRE_FALSE(refused);
+    INFO(refused.error().message);
+    CHECK(refused.error().code == ErrorCode::Conflict);
+    CHECK(refused.error().message.find("database server: " + ts.string()) != std::string::npos);
+    CHECK(refused.error().message.find("use backup.in_window: dump") != std::string::npos);
 }
