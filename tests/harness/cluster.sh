@@ -16,12 +16,16 @@
 #   cluster.sh fault DIR NAME on|off   fault switches read by bin/node-run (see below)
 #   cluster.sh psql DIR SQL            run SQL on the cluster's database
 #   cluster.sh reset-a DIR             with every node stopped: back to version A (database and releases)
+#   cluster.sh sql DIR SQL             the same, on either server (psql is kept for PostgreSQL)
 # Ports (override with env): PGPORT=55410 SSHPORT=2300 LBPORT=13280 NODE_PORTS="13201 13202 13203"
+# NCB_DB=mariadb: the database is a private MariaDB server on 127.0.0.1:$MYPORT (default 55470) instead, and
+# the inventory says `dialect: mariadb` (NocoBase's DB_DIALECT=mariadb; dumps by mariadb-dump).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 PGPORT=${PGPORT:-55410}; SSHPORT=${SSHPORT:-2300}; LBPORT=${LBPORT:-13280}
 NODE_PORTS=${NODE_PORTS:-"13201 13202 13203"}
+NCB_DB=${NCB_DB:-postgres}; MYPORT=${MYPORT:-55470}
 VERSION_A=2.2.14; VERSION_B=2.2.15
 NCB="$here/nocobase-cluster.sh"
 # shellcheck source=ports.sh
@@ -34,17 +38,23 @@ waitfor() { local i; for i in $(seq "${WAIT_TRIES:-150}"); do "$@" >/dev/null 2>
 cmd_up() {
   local dir=${1:?DIR}; mkdir -p "$dir"; dir=$(cd "$dir" && pwd); chmod 755 "$dir"
   # shellcheck disable=SC2086
-  ports_free "$PGPORT" "$SSHPORT" "$LBPORT" $NODE_PORTS || die "the cluster's ports are not free"
+  ports_free "$([ "$NCB_DB" = mariadb ] && echo "$MYPORT" || echo "$PGPORT")" "$SSHPORT" "$LBPORT" $NODE_PORTS ||
+    die "the cluster's ports are not free"
   "$root/scripts/deps" >&2
   mkdir -p "$dir/bin" "$dir/faults" "$dir/logs" "$dir/backups" "$dir/state"
   say "NocoBase install (cached after the first run)"
   "$here/nocobase-install.sh" >/dev/null
-  say "PostgreSQL on 127.0.0.1:$PGPORT"
-  "$NCB" pg-start "$dir" "$PGPORT" > "$dir/pg.pid"
+  if [ "$NCB_DB" = mariadb ]; then
+    say "MariaDB on 127.0.0.1:$MYPORT"
+    "$NCB" my-start "$dir" "$MYPORT" > "$dir/my.pid"
+  else
+    say "PostgreSQL on 127.0.0.1:$PGPORT"
+    "$NCB" pg-start "$dir" "$PGPORT" > "$dir/pg.pid"
+  fi
   "$NCB" db-create "$dir" nocobase
   say "NocoBase schema install into a fresh database"
   "$NCB" app-install "$dir" nocobase
-  cmd_psql "$dir" "update \"applicationVersion\" set value='$VERSION_A'"
+  set_version_a "$dir"
 
   # Node programs: bin/node-run reads fault switches, then execs the node in the foreground.
   cat > "$dir/bin/node-run" <<SH
@@ -198,9 +208,9 @@ traffic:
     servers:
 $servers
 database:
-  dialect: postgres
+  dialect: $NCB_DB
   host: 127.0.0.1
-  port: $PGPORT
+  port: $([ "$NCB_DB" = mariadb ] && echo "$MYPORT" || echo "$PGPORT")
   name: nocobase
   user: nocobase
   password_file: $dir/db-password
@@ -256,7 +266,7 @@ cmd_fault() {
 cmd_reset_a() {
   local dir=${1:?DIR} r
   dir=$(cd "$dir" && pwd)
-  cmd_psql "$dir" "update \"applicationVersion\" set value='$VERSION_A'"
+  set_version_a "$dir"
   for r in "$dir"/nodes/*/release; do echo "$VERSION_A" > "$r"; done
   rm -f "$dir/storage/.upgrading" "$dir"/faults/*
 }
@@ -266,12 +276,27 @@ cmd_psql() {
   psql -X -q -At -h 127.0.0.1 -p "$(cat "$dir/pg/port")" -U nocobase -d nocobase -v ON_ERROR_STOP=1 -c "${2:?SQL}"
 }
 
+cmd_sql() {  # DIR SQL: on the cluster's server, whichever it is
+  local dir=${1:?DIR}
+  if [ -f "$dir/my/port" ]; then
+    mariadb --no-defaults -N -B -h 127.0.0.1 -P "$(cat "$dir/my/port")" -u nocobase -pnocobase nocobase -e "${2:?SQL}"
+  else
+    cmd_psql "$@"
+  fi
+}
+
+set_version_a() {  # DIR: the database's recorded NocoBase version back to A (quoting per dialect)
+  if [ -f "$1/my/port" ]; then cmd_sql "$1" "update applicationVersion set value='$VERSION_A'"
+  else cmd_psql "$1" "update \"applicationVersion\" set value='$VERSION_A'"; fi
+}
+
 sub=${1:-}; shift || true
 case "$sub" in
   up) cmd_up "$@" ;;
   down) cmd_down "$@" ;;
   fault) cmd_fault "$@" ;;
   psql) cmd_psql "$@" ;;
+  sql) cmd_sql "$@" ;;
   reset-a) cmd_reset_a "$@" ;;
   *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac

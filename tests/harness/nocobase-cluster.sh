@@ -4,6 +4,8 @@
 # Every process is started with its PID recorded and is stopped by PID (process group).
 #
 #   nocobase-cluster.sh pg-start    DIR PGPORT        private PG cluster; prints the postmaster PID
+#   nocobase-cluster.sh my-start    DIR PORT          or a private MariaDB server (tests/harness/mariadb.sh, under
+#                                                     DIR/my); every later command then uses MariaDB
 #   nocobase-cluster.sh db-create   DIR DB            user nocobase + database DB (empty)
 #   nocobase-cluster.sh app-install DIR DB            `yarn nocobase install` into DB (schema + root user)
 #   nocobase-cluster.sh node-start  DIR NAME PORT [DB] one node (APP_LAUNCH_MODE=node); prints its PID
@@ -11,7 +13,7 @@
 #   nocobase-cluster.sh node-wait   DIR PORT [SECS]   until /api/__health_check answers 200
 #   nocobase-cluster.sh node-stop   DIR NAME          SIGTERM to the node's process group, SIGKILL after 30 s
 #   nocobase-cluster.sh apikey      DIR PORT FILE     signs in as root, creates an API key, writes it to FILE (0600)
-#   nocobase-cluster.sh pg-stop     DIR
+#   nocobase-cluster.sh pg-stop     DIR               (also stops the MariaDB server of my-start)
 #   nocobase-cluster.sh up          DIR PGPORT PORT... all of the above for database "nocobase" + an API key in DIR/apikey
 #   nocobase-cluster.sh prepare     DIR PGPORT        fresh DIR: PG + installed database "nocobase" + empty database "empty"
 #   nocobase-cluster.sh down        DIR               stops every node and PostgreSQL recorded under DIR
@@ -21,7 +23,7 @@
 # cluster shares STORAGE_PATH=DIR/storage and APP_KEY, as a real cluster shares storage. Settings go
 # through the environment (real env beats the app's .env), so the cache is never edited.
 # NCB_FAULT_DB_PORT=<port> (node-start/node-exec): the node gets a wrong database port and never gets ready.
-# Root credentials: admin@nocobase.com / admin123 (INIT_ROOT_*), database user nocobase/nocobase.
+# Root credentials: admin@nocobase.com / admin123 (INIT_ROOT_*), database user nocobase/nocobase (both servers).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -30,6 +32,10 @@ die() { echo "nocobase-cluster: $*" >&2; exit 1; }
 need_dir() { [ -n "${1:-}" ] || die "missing DIR"; mkdir -p "$1"; cd "$1" && pwd; }
 pg_port() { cat "$1/pg/port" 2>/dev/null || die "no PostgreSQL under $1: run pg-start first"; }
 psql_su() { psql -X -q -h 127.0.0.1 -p "$(pg_port "$1")" -U postgres -d postgres -v ON_ERROR_STOP=1 "${@:2}"; }
+# The database server of DIR: MariaDB when my-start made one, else PostgreSQL.
+db_dialect() { if [ -f "$1/my/port" ]; then echo mariadb; else echo postgres; fi; }
+db_port() { if [ -f "$1/my/port" ]; then cat "$1/my/port"; else pg_port "$1"; fi; }
+my_root() { mariadb --no-defaults -uroot -S "$1/my/sock" "${@:2}"; }
 
 app_dir() { "$here/nocobase-install.sh"; }
 yarn_bin() { echo "${NCBCTL_CACHE:-$HOME/.cache/ncbctl}/yarn-1.22.22/node_modules/.bin/yarn"; }
@@ -39,7 +45,7 @@ node_env() {  # DIR DB
   local dir=$1 db=$2
   [ -f "$dir/app_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/app_key")
   printf '%s\n' "APP_ENV=production" "APP_KEY=$(cat "$dir/app_key")" \
-    "DB_DIALECT=postgres" "DB_HOST=127.0.0.1" "DB_PORT=$(pg_port "$dir")" "DB_DATABASE=$db" \
+    "DB_DIALECT=$(db_dialect "$dir")" "DB_HOST=127.0.0.1" "DB_PORT=$(db_port "$dir")" "DB_DATABASE=$db" \
     "DB_USER=nocobase" "DB_PASSWORD=nocobase" "DB_LOGGING=off" \
     "STORAGE_PATH=$dir/storage" "PLUGIN_STORAGE_PATH=$dir/storage/plugins" \
     "INIT_ROOT_EMAIL=admin@nocobase.com" "INIT_ROOT_PASSWORD=admin123" "INIT_ROOT_USERNAME=nocobase" \
@@ -70,8 +76,18 @@ cmd_pg_start() {
   head -1 "$dir/pg/data/postmaster.pid"
 }
 
+cmd_my_start() {
+  local dir; dir=$(need_dir "${1:-}"); local port=${2:?PORT}
+  "$here/mariadb.sh" start "$dir/my" "$port" nocobase-unused >/dev/null
+  my_root "$dir" -e "CREATE USER IF NOT EXISTS 'nocobase'@'127.0.0.1' IDENTIFIED BY 'nocobase';
+    GRANT ALL ON *.* TO 'nocobase'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;"
+  echo "$port" > "$dir/my/port"
+  cat "$dir/my/pid"
+}
+
 cmd_pg_stop() {
   local dir; dir=$(need_dir "${1:-}")
+  if [ -f "$dir/my/port" ]; then "$here/mariadb.sh" stop "$dir/my"; fi
   [ -f "$dir/pg/data/postmaster.pid" ] || return 0
   local pid; pid=$(head -1 "$dir/pg/data/postmaster.pid")
   su postgres -s /bin/sh -c "'$PGBIN/pg_ctl' -D '$dir/pg/data' -m fast -w -t 30 stop" >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
@@ -80,6 +96,9 @@ cmd_pg_stop() {
 
 cmd_db_create() {
   local dir; dir=$(need_dir "${1:-}"); local db=${2:?DB}
+  if [ "$(db_dialect "$dir")" = mariadb ]; then
+    my_root "$dir" -e "CREATE DATABASE IF NOT EXISTS \`$db\`"; return
+  fi
   psql_su "$dir" -tc "select 1 from pg_roles where rolname='nocobase'" | grep -q 1 \
     || psql_su "$dir" -c "create user nocobase password 'nocobase' superuser"
   psql_su "$dir" -tc "select 1 from pg_database where datname='$db'" | grep -q 1 \
@@ -205,6 +224,7 @@ cmd_down() {
 sub=${1:-}; shift || true
 case "$sub" in
   pg-start) cmd_pg_start "$@" ;;
+  my-start) cmd_my_start "$@" ;;
   pg-stop) cmd_pg_stop "$@" ;;
   db-create) cmd_db_create "$@" ;;
   app-install) cmd_app_install "$@" ;;

@@ -38,7 +38,7 @@ create_user() {  # NAME: a record written through the LB (the API, as a client w
     -d "{\"username\":\"$1\",\"email\":\"$1@example.com\",\"nickname\":\"$1\"}" >/dev/null || fail "could not create user $1"
 }
 user_exists() {  # NAME: looked up on the database itself (what every node serves)
-  [ "$("$HARNESS/cluster.sh" psql "$E2E_DIR" "select count(*) from users where username = '$1'")" = 1 ]
+  [ "$("$HARNESS/cluster.sh" sql "$E2E_DIR" "select count(*) from users where username = '$1'")" = 1 ]
 }
 
 PROBER_PID=""
