@@ -57,7 +57,9 @@ Result<DumpManifest> dump_database(ToolRunner& tools, const DatabaseSpec& db, co
 Result<DumpManifest> verify_dump(ToolRunner& tools, const DatabaseSpec& db, const std::string& path,
                                  const Deadline& deadline);
 
-// Restores a dump into the inventory's database, replacing its content (rollback). pg_restore runs
+// Restores a dump into the inventory's database, replacing its content (rollback). First its size and
+// SHA-256 against the manifest (the dump was proven readable when made); a mismatch refuses to restore
+// before anything is dropped. pg_restore runs
 // database.jobs jobs when it reads the dump by name: a directory, or a custom file pg_dump wrote itself
 // (pg_dump_args.hpp); a dump streamed into its stdin is restored by one job. PostgreSQL: the
 // database is dropped and re-created from the maintenance database when the user may do so, else the
