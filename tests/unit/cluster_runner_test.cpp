@@ -78,9 +78,10 @@ struct FakeNode final : NodeDriver {
 };
 
 struct AppState {
-    std::map<std::string, std::string> version;  // node -> version reported
-    std::set<std::string> booting;               // nodes that never become ready
-    std::vector<std::string> updates;            // pm:update calls
+    std::map<std::string, std::string> version;   // node -> version reported
+    std::set<std::string> booting;                // nodes that never become ready
+    std::vector<std::string> updates;             // pm:update calls
+    int checks = 0, waits = 0, plugin_lists = 0;  // calls, for "no repeated requests"
     std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
                                     {"hello", "@x/hello", "1", true, true, false}};
 };
@@ -90,19 +91,24 @@ struct FakeApp final : testing::StubApp {
     AppState& st;
     FakeApp(std::string n, AppState& s) : node(std::move(n)), st(s) {}
     AppStatus check(const Deadline&) override {
+        ++st.checks;
         AppStatus a;
         a.phase = st.booting.contains(node) ? AppPhase::Booting : AppPhase::Ready;
         a.version = st.version[node];
         return a;
     }
     Result<AppStatus> wait_ready(const std::optional<std::string>& v, const Deadline& d, const ProgressFn& p) override {
+        ++st.waits;
         auto a = check(d);
         if (st.booting.contains(node)) return fail(ErrorCode::Timeout, "node " + node + " not ready", true);
         if (p) p(a);
         if (v && *v != a.version) return fail(ErrorCode::Timeout, "node " + node + " not ready at " + *v, true);
         return a;
     }
-    Result<std::vector<PluginInfo>> plugins(const Deadline&) override { return st.plugins; }
+    Result<std::vector<PluginInfo>> plugins(const Deadline&) override {
+        ++st.plugin_lists;
+        return st.plugins;
+    }
     Status plugin_add(const std::string&, const std::string&, const std::string&, const Deadline&) override {
         return {};
     }
@@ -347,6 +353,19 @@ TEST_CASE("verify fails when a plugin enabled before the upgrade is not any more
     CHECK(r.error().message.find("hello") != std::string::npos);
     f.app.plugins[1].enabled = true;
     CHECK(f.run("a", "verify", {{"version", "1.0.0"}}));
+}
+
+TEST_CASE("verify of a node already ready asks once: one readiness answer and one plugin list", "[runner]") {
+    Fixture f;
+    f.app.version["a"] = "1.0.0";
+    REQUIRE(f.run("a", "verify", {{"version", "1.0.0"}}));
+    CHECK(f.app.checks == 1);
+    CHECK(f.app.waits == 0);
+    CHECK(f.app.plugin_lists == 1);
+    // At another version than deployed (a node not restarted yet): waited for, and refused at the deadline.
+    f.app.checks = f.app.waits = 0;
+    REQUIRE_FALSE(f.run("a", "verify", {{"version", "2.0.0"}}));
+    CHECK(f.app.waits == 1);
 }
 
 TEST_CASE("inventory checks run in verify: a failing command check fails the step", "[runner]") {

@@ -208,3 +208,11 @@ TEST_CASE("logs_argv: each preset's log command, the override, env, and custom w
     custom.logs = {"tail", "-n", "200", "/var/log/ncb-{{node}}.log"};
     CHECK(*logs_argv(custom, "app2", 30) == Argv{"tail", "-n", "200", "/var/log/ncb-app2.log"});
 }
+
+TEST_CASE("stop commands that wait: the presets' own, not an inventory's service.stop", "[ssh]") {
+    ServiceSpec s;
+    for (auto p : {Preset::Systemd, Preset::DockerCompose, Preset::Pm2, Preset::Supervisord}) CHECK(stop_waits(p, s));
+    CHECK_FALSE(stop_waits(Preset::Custom, s));
+    s.stop = {"/opt/app/bin/stop"};
+    CHECK_FALSE(stop_waits(Preset::Supervisord, s));
+}

@@ -144,6 +144,10 @@ std::optional<Argv> preset_argv(Preset p, const ServiceSpec& s, Action a, std::s
 
 }  // namespace
 
+bool stop_waits(Preset p, const ServiceSpec& s) {
+    return p != Preset::Custom && s.stop.empty();
+}
+
 Result<std::vector<std::string>> pm2_log_files(std::string_view jlist, const std::string& name) {
     auto env = pm2_env_of(jlist, name);
     if (!env) return fail(env.error());

@@ -21,6 +21,10 @@ enum class Preset { Systemd, DockerCompose, Pm2, Supervisord, Custom };
 Result<Preset> parse_preset(std::string_view name);
 
 enum class Action { Start, Stop, Status, Prepare, Upgrade, Version };
+// True when the preset's own stop command returns only once the service stopped (supervisorctl stop,
+// systemctl stop, pm2 stop, docker-compose stop all wait): no status poll is needed after it. False for a
+// `service.stop` command of the inventory's, whose behaviour ncbctl does not know.
+bool stop_waits(Preset p, const ServiceSpec& s);
 std::string_view to_string(Action a) noexcept;
 
 Argv substitute(const Argv& words, std::string_view node, std::string_view version);

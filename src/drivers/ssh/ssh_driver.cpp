@@ -57,6 +57,9 @@ public:
         if (st->state == ServiceState::Stopped) return {};
         if (st->state == ServiceState::Missing) return fail(ErrorCode::NotFound, who() + ": " + st->detail);
         if (auto r = run_action(Action::Stop, "", d); !r) return r;
+        // The stop step probes the service right after (node.stop: verified stopped), so a stop command
+        // that waits needs no poll of its own: one status round trip less in the window, per node.
+        if (ssh::stop_waits(preset_, node_.ssh.service)) return {};
         return wait_for(ServiceState::Stopped, d);
     }
 
