@@ -67,9 +67,12 @@ Result<std::string> json_pointer_value(const std::string& json_text, const std::
 }
 
 Result<int> run_checks(const CheckContext& ctx, const Deadline& deadline,
-                       const std::function<void(const std::string&)>& progress) {
+                       const std::function<void(const std::string&)>& progress, CheckSet which) {
     int ran = 0;
     for (const auto& c : ctx.inv.checks) {
+        const bool reads_plugins = !c.plugins_enabled.empty();
+        if ((which == CheckSet::WithoutPlugins && reads_plugins) || (which == CheckSet::WithPlugins && !reads_plugins))
+            continue;
         Status st;
         if (c.http) st = http_check(ctx, c, deadline);
         if (st && !c.plugins_enabled.empty()) st = plugins_check(ctx, c);

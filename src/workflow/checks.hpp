@@ -22,9 +22,12 @@ struct CheckContext {
     std::function<Result<ExecResult>(const std::string& node, const Argv&, const Deadline&)> exec_on;
 };
 
-// Runs every check; returns how many ran.
+// Which checks: verify runs those that do not read the plugin list while it asks the node for that list.
+enum class CheckSet { All, WithoutPlugins, WithPlugins };
+
+// Runs the checks of `which` in inventory order; returns how many ran.
 Result<int> run_checks(const CheckContext& ctx, const Deadline& deadline,
-                       const std::function<void(const std::string&)>& progress);
+                       const std::function<void(const std::string&)>& progress, CheckSet which = CheckSet::All);
 
 // The value at `pointer` in `json_text`, as text (strings unquoted); error when absent or not JSON.
 Result<std::string> json_pointer_value(const std::string& json_text, const std::string& pointer);

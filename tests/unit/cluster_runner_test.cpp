@@ -1,6 +1,9 @@
 // The real action runner's orchestration logic against recording fakes of its ports.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -25,6 +28,8 @@ struct Record {
         calls.push_back(std::move(c));
     }
 };
+
+std::atomic<bool> g_gate_entered{false};  // a `gate` command check ran (verify concurrency)
 
 struct FakeNode final : NodeDriver {
     std::string name;
@@ -62,6 +67,7 @@ struct FakeNode final : NodeDriver {
         return {};
     }
     Result<ExecResult> exec(const Argv& argv, const Deadline&) override {
+        if (argv.front() == "gate") g_gate_entered = true;  // see "verify runs ... while it lists plugins"
         rec.add("exec " + name + " " + argv.front());
         return ExecResult{argv.front() == "false" ? 1 : 0, "", argv.front() == "false" ? "nope" : ""};
     }
@@ -82,6 +88,8 @@ struct AppState {
     std::set<std::string> booting;                // nodes that never become ready
     std::vector<std::string> updates;             // pm:update calls
     int checks = 0, waits = 0, plugin_lists = 0;  // calls, for "no repeated requests"
+    bool plugins_wait_for_gate = false;           // plugins() waits up to 2 s for a `gate` command check
+    bool plugins_saw_gate = false;
     std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
                                     {"hello", "@x/hello", "1", true, true, false}};
 };
@@ -107,6 +115,9 @@ struct FakeApp final : testing::StubApp {
     }
     Result<std::vector<PluginInfo>> plugins(const Deadline&) override {
         ++st.plugin_lists;
+        for (int i = 0; st.plugins_wait_for_gate && i < 200 && !g_gate_entered; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        st.plugins_saw_gate = g_gate_entered;
         return st.plugins;
     }
     Status plugin_add(const std::string&, const std::string&, const std::string&, const Deadline&) override {
@@ -366,6 +377,21 @@ TEST_CASE("verify of a node already ready asks once: one readiness answer and on
     f.app.checks = f.app.waits = 0;
     REQUIRE_FALSE(f.run("a", "verify", {{"version", "2.0.0"}}));
     CHECK(f.app.waits == 1);
+}
+
+TEST_CASE("verify runs the checks that need no plugin list while it lists the plugins", "[runner]") {
+    Fixture f;
+    f.app.version["a"] = "1.0.0";
+    Check c;
+    c.name = "gate";
+    c.command = CommandCheck{"b", {"gate"}};
+    f.inv.checks.push_back(c);
+    g_gate_entered = false;
+    f.app.plugins_wait_for_gate = true;
+    auto r = f.run("a", "verify", {{"version", "1.0.0"}});
+    REQUIRE(r);
+    CHECK(f.app.plugins_saw_gate);  // serially the check would only start after the plugin list returned
+    CHECK(r->details["checks"] == "1");
 }
 
 TEST_CASE("inventory checks run in verify: a failing command check fails the step", "[runner]") {
