@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SIGKILL ncbctl between the in-window copy and its journal record (backup.in_window: clone), then resume.
-# ncbctl is killed the moment the server runs its CREATE DATABASE ... TEMPLATE: the psql it started finishes
-# the copy, so the copy exists while the journal has no backup/clone record. `resume` must adopt the copy (the
+# ncbctl runs psql from PATH: a wrapper first in its PATH marks the copy's CREATE DATABASE ... TEMPLATE, waits
+# 3 s, then runs it. ncbctl is SIGKILLed once the mark appears (deterministic, however fast the copy): the
+# wrapper, left running, makes the copy, so the copy exists while the journal has no backup/clone record.
+# `resume` must adopt the copy (the
 # nodes are still stopped, so it matches: reused), finish the upgrade, dump from the copy after the window and
 # drop it; the record written before the run survives and no copy is left.
 source "$(dirname "$0")/lib.sh"
@@ -15,25 +17,33 @@ creating() { sql "select count(*) from pg_stat_activity where state = 'active' a
 [ -z "$(dbs)" ] || fail "copies left before the run: $(dbs)"
 record=e2e_clone_crash_$$
 create_user "$record"
+wrap=$E2E_DIR/clone-crash-bin; mark=$E2E_DIR/clone-crash.mark; mkdir -p "$wrap"; rm -f "$mark"
+real_psql=$(command -v psql)
+cat > "$wrap/psql" <<SH
+#!/bin/sh
+case "\$*" in *"CREATE DATABASE"*TEMPLATE*) touch "$mark"; sleep 3 ;; esac
+exec "$real_psql" "\$@"
+SH
+chmod +x "$wrap/psql"
 before=$(ls "$E2E_DIR"/state/runs/ 2>/dev/null || true)
-"${CC[@]}" upgrade --to 2.2.15 > /dev/null 2>> "$E2E_DIR/clone-crash.err" & pid=$!
+PATH="$wrap:$PATH" "${CC[@]}" upgrade --to 2.2.15 > /dev/null 2>> "$E2E_DIR/clone-crash.err" & pid=$!
 seen=0
-for _ in $(seq 3600); do  # up to 3 min: preflight, maintenance, stop come first
-  [ "$(creating)" = 0 ] || { seen=1; break; }
+for _ in $(seq 1800); do  # up to 3 min: preflight, maintenance, stop come first
+  [ ! -e "$mark" ] || { seen=1; break; }
   kill -0 $pid 2>/dev/null || break
-  sleep 0.05
+  sleep 0.1
 done
 kill -0 $pid 2>/dev/null || fail "ncbctl ended before the copy began: $(tail -3 "$E2E_DIR/clone-crash.err")"
 kill -KILL $pid; wait $pid 2>/dev/null || true
-[ $seen = 1 ] || fail "the server never ran the copy's CREATE DATABASE"
+[ $seen = 1 ] || fail "ncbctl never started the copy's CREATE DATABASE"
 JOURNAL=""; for f in $(ls "$E2E_DIR"/state/runs/); do grep -qx "$f" <<< "$before" || JOURNAL=$E2E_DIR/state/runs/$f; done
 [ -n "$JOURNAL" ] || fail "no journal of the killed run"
 # The orphaned psql finishes the CREATE; then the copy exists and the journal does not record it.
-for _ in $(seq 600); do [ "$(creating)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -n "$(dbs)" ] && [ "$(creating)" = 0 ] && break; sleep 0.1; done
 copy=$(dbs)
 [ -n "$copy" ] || fail "no copy on the server after the CREATE finished"
 ! journal_has "$JOURNAL" backup/clone step.finished || fail "killed too late: the journal already records backup/clone"
-note "killed ncbctl during CREATE DATABASE $copy TEMPLATE nocobase; the copy exists, unrecorded"
+note "killed ncbctl as it started CREATE DATABASE $copy TEMPLATE nocobase; the copy exists, unrecorded"
 rc=0; "${CC[@]}" --output json resume > "$E2E_DIR/clone-crash.ndjson" 2>> "$E2E_DIR/clone-crash.err" || rc=$?
 tail -12 "$E2E_DIR/clone-crash.err" >&2
 ev=$E2E_DIR/clone-crash.ndjson
