@@ -1,10 +1,9 @@
 #pragma once
-// rediss://: one TLS connection to Redis (OpenSSL over a non-blocking socket), for the lock's few commands.
-// Debian 12's hiredis 0.14 has no TLS, so only its protocol pieces are used here: redisFormatCommandArgv
-// writes a command, a redisReader parses the reply. Every step (TCP connect, handshake, each write and read)
-// is bounded by the caller's deadline. The server's certificate is verified against tls.ca_file (else the
-// system's CAs) and the URL's host name or IP, unless tls.verify is false; a client certificate is sent when
-// cert_file/key_file are set.
+// rediss://: one TLS connection to Redis (net::TlsStream), for the lock's few commands. Debian 12's hiredis
+// 0.14 has no TLS, so only its protocol pieces are used here: redisFormatCommandArgv writes a command, a
+// redisReader parses the reply. Every step (TCP connect, handshake, each write and read) is bounded by the
+// caller's deadline, as on the plain redis:// connection (Ctrl-C does not cut them short). The
+// certificate checks are TlsStream's; an untrusted one names lock.redis.tls.ca_file.
 #include <memory>
 #include <string>
 #include <vector>

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,6 +12,7 @@
 #include <cstring>
 
 #include "ncbctl/cancel.hpp"
+#include "net/sigpipe_guard.hpp"
 #include "util/fd.hpp"
 
 extern char** environ;
@@ -49,22 +49,10 @@ std::vector<std::string> build_env(const ProcessOptions& o) {
 // ControlMaster, which holds them until the remote command ends. Read this much longer, then stop.
 constexpr Duration kReadGraceAfterKill{200};
 
-// write() that reports EPIPE instead of raising SIGPIPE (which would end ncbctl): SIGPIPE is blocked for
-// this thread around the call and a pending one taken before it is unblocked.
+// write() that reports EPIPE instead of raising SIGPIPE (which would end ncbctl).
 ssize_t write_no_sigpipe(int fd, const char* data, std::size_t len) {
-    sigset_t pipe_set, old;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    const ssize_t w = ::write(fd, data, len);
-    const int saved = errno;
-    if (w < 0 && saved == EPIPE) {
-        const timespec zero{0, 0};
-        while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {}
-    }
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    errno = saved;
-    return w;
+    const SigpipeGuard guard;
+    return ::write(fd, data, len);
 }
 
 void append_capped(std::string& buf, std::string_view chunk, std::size_t cap) {

@@ -100,6 +100,13 @@ TEST_CASE("endpoints: unix, tcp with and without TLS, ssh, garbage", "[docker]")
     CHECK(u->socket_path == "/tmp/d.sock");
     n.endpoint = "tcp://127.0.0.1";
     CHECK(parse_endpoint(n)->base_url == "http://127.0.0.1:2375");
+    CHECK(parse_endpoint(n)->host == "127.0.0.1");  // the hijacked exec's own connection
+    CHECK(parse_endpoint(n)->port == 2375);
+    n.endpoint = "tcp://[::1]:2390";
+    CHECK(parse_endpoint(n)->host == "::1");
+    CHECK(parse_endpoint(n)->port == 2390);
+    n.endpoint = "tcp://h:70000";
+    CHECK(parse_endpoint(n).error().message.find("bad port '70000'") != std::string::npos);
     n.tls.ca_file = "/ca.pem";
     n.tls.cert_file = "/c.pem";
     n.tls.key_file = "/k.pem";
@@ -107,6 +114,8 @@ TEST_CASE("endpoints: unix, tcp with and without TLS, ssh, garbage", "[docker]")
     auto t = parse_endpoint(n);
     REQUIRE(t);
     CHECK(t->base_url == "https://10.0.0.5:2376");
+    CHECK(t->host == "10.0.0.5");
+    CHECK(t->port == 2376);
     CHECK(t->tls.cert_file == "/c.pem");
     n.tls.key_file.clear();
     CHECK(parse_endpoint(n).error().code == ErrorCode::Inventory);

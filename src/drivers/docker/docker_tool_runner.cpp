@@ -31,15 +31,6 @@ public:
 
     Status check_place(const Deadline& d) override {
         if (config_error_) return fail(config_error_->with_context(where() + ": "));
-        // Dumps would work, but a rollback's restore streams the file into the exec's stdin over a hijacked
-        // connection, which ncbctl opens only on a unix socket (unix://, or ssh:// forwarded): refused here,
-        // before the window, rather than when a restore is needed.
-        if (engine_.endpoint().kind == Endpoint::Kind::Tcp)
-            return fail(ErrorCode::Unsupported,
-                        "database.run_on: " + where() +
-                            " is reached through a tcp:// engine endpoint: a restore streams the dump into the "
-                            "exec's stdin, which needs a unix:// or ssh:// endpoint (give that node one, or set "
-                            "database.run_on: local or node:NAME)");
         auto r = engine_.get("/containers/" + net::url_encode(container_) + "/json", d);
         if (!r) return fail(r.error().with_context(where() + ": "));
         const std::string key = "database.run_on: container:" + container_;

@@ -4,6 +4,8 @@
 
 #include "drivers/ssh/ssh_forward.hpp"
 #include "drivers/ssh/ssh_transport.hpp"
+#include "net/socket_stream.hpp"
+#include "net/tls_stream.hpp"
 
 namespace ncbctl::docker {
 namespace {
@@ -55,6 +57,15 @@ Result<Endpoint> parse_endpoint(const DockerNode& node) {
         const bool tls = !node.tls.ca_file.empty() || !node.tls.cert_file.empty();
         if (hostport.find(':') == std::string::npos || hostport.back() == ']') hostport += tls ? ":2376" : ":2375";
         ep.base_url = (tls ? "https://" : "http://") + hostport;
+        const auto colon = hostport.rfind(':');
+        ep.host = hostport.substr(0, colon);
+        if (ep.host.size() > 2 && ep.host.front() == '[' && ep.host.back() == ']')
+            ep.host = ep.host.substr(1, ep.host.size() - 2);
+        const std::string p = hostport.substr(colon + 1);
+        auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), ep.port);
+        if (ec != std::errc() || ptr != p.data() + p.size() || ep.port <= 0 || ep.port > 65535 || ep.host.empty())
+            return fail(ErrorCode::Inventory,
+                        "docker endpoint " + e + ": expected tcp://host:port, bad port '" + p + "'");
         if (node.tls.cert_file.empty() != node.tls.key_file.empty())
             return fail(ErrorCode::Inventory,
                         "docker endpoint " + e + ": a TLS client certificate needs both cert_file and key_file");
@@ -155,14 +166,22 @@ Result<EngineResponse> EngineClient::raw(const EngineRequest& req, const std::st
     return EngineResponse{r->status, std::move(r->body)};
 }
 
-Result<std::string> EngineClient::unix_socket(const Deadline& deadline) {
-    if (endpoint_.kind == Endpoint::Kind::Tcp)
-        return std::unexpected(Error{ErrorCode::Unsupported, "docker engine " + endpoint_.display +
-                                                                 ": streaming into an exec's stdin needs a unix:// or "
-                                                                 "ssh:// endpoint"});
+Result<std::unique_ptr<net::ByteStream>> EngineClient::open_stream(const Deadline& deadline) {
+    const std::string where = "docker engine " + endpoint_.display;
+    if (endpoint_.kind == Endpoint::Kind::Tcp) {
+        if (!endpoint_.base_url.starts_with("https://"))
+            return net::SocketStream::connect_tcp(endpoint_.host, endpoint_.port, where, deadline, net::OnAbort::Stop);
+        return net::TlsStream::open({.host = endpoint_.host,
+                                     .port = endpoint_.port,
+                                     .tls = endpoint_.tls,
+                                     .where = where,
+                                     .ca_key = "the node's docker.tls.ca_file",
+                                     .on_abort = net::OnAbort::Stop},
+                                    deadline);
+    }
     auto s = socket(deadline);
-    if (!s) return std::unexpected(s.error().with_context("docker engine " + endpoint_.display + ": "));
-    return s;
+    if (!s) return std::unexpected(s.error().with_context(where + ": "));
+    return net::SocketStream::connect_unix(*s, where);
 }
 
 Result<std::string> EngineClient::socket(const Deadline& deadline) {

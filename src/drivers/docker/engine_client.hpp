@@ -16,6 +16,7 @@
 #include "ncbctl/deadline.hpp"
 #include "ncbctl/error.hpp"
 #include "ncbctl/inventory.hpp"
+#include "net/byte_stream.hpp"
 #include "net/http.hpp"
 
 namespace ncbctl::ssh {
@@ -33,9 +34,11 @@ struct Endpoint {
     std::string display;      // the endpoint as configured, for messages
     std::string socket_path;  // Unix: the engine socket
     std::string base_url;     // Tcp: http(s)://host:port ; Unix/Ssh: http://docker
-    TlsOptions tls;           // Tcp with TLS
-    SshTarget ssh;            // Ssh: the host whose engine socket (socket_path) is forwarded
-    std::string node;         // Ssh: the node the SSH transport belongs to
+    std::string host;         // Tcp: the host (no brackets) and port of base_url
+    int port = 0;
+    TlsOptions tls;    // Tcp with TLS (https base_url)
+    SshTarget ssh;     // Ssh: the host whose engine socket (socket_path) is forwarded
+    std::string node;  // Ssh: the node the SSH transport belongs to
     Duration connect_timeout{10000};
 };
 
@@ -93,9 +96,11 @@ public:
     // NotFound for 404, Conflict for 409, Remote otherwise; transient only for 5xx that say so (never 4xx).
     [[nodiscard]] Error api_error(const EngineResponse& resp, std::string_view what) const;
     [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
-    // The local unix socket that reaches the engine (unix://, or the ssh:// forward, opened when needed), for
-    // a raw hijacked connection (exec with stdin); Unsupported for tcp:// endpoints.
-    Result<std::string> unix_socket(const Deadline& deadline);
+    // A raw connection to the engine, for a hijacked exec (stdin streamed in): the unix socket (unix://, or
+    // the ssh:// forward, opened when needed), TCP for tcp://, and TLS over it for tcp:// with TLS, with the
+    // CA, client certificate and verify setting libcurl gets for every other call. Bounded by the deadline,
+    // ended by abort (second Ctrl-C); errors name the endpoint.
+    Result<std::unique_ptr<net::ByteStream>> open_stream(const Deadline& deadline);
 
 private:
     Result<std::string> socket(const Deadline& deadline);  // the unix socket to use (opens the ssh forward)

@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +10,7 @@
 
 #include "drivers/docker/streams.hpp"
 #include "ncbctl/cancel.hpp"
+#include "net/fd_wait.hpp"
 #include "util/fd.hpp"
 
 namespace ncbctl::docker {
@@ -21,40 +20,47 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kNotFound = "executable file not found";
 
-Error io(const std::string& what) {
-    return {ErrorCode::Unreachable, what + ": " + std::strerror(errno), true};
+// Waits for `events` on the stream within the deadline (the second Ctrl-C ends it). Error Timeout/Cancelled.
+Status wait_for(const net::ByteStream& s, short events, const Deadline& d) {
+    auto w = net::wait_fd(s.fd(), events, d, net::OnAbort::Stop);
+    if (w) return {};
+    if (w.error().code == ErrorCode::Cancelled) return fail(ErrorCode::Cancelled, "exec interrupted");
+    return fail(ErrorCode::Timeout, "exec still running at its deadline", true);
 }
 
-// Waits for `events` on fd within the deadline (checking Ctrl-C every 100 ms). Error Timeout/Cancelled.
-Result<short> wait_fd(int fd, short events, const Deadline& d) {
-    for (;;) {
-        if (abort_requested()) return fail(ErrorCode::Cancelled, "exec interrupted");
-        if (d.expired()) return fail(ErrorCode::Timeout, "exec still running at its deadline", true);
-        pollfd p{fd, events, 0};
-        const int ms = static_cast<int>(std::min<long long>(100, std::max<long long>(1, d.remaining().count())));
-        const int r = ::poll(&p, 1, ms);
-        if (r < 0 && errno != EINTR) return fail(io("poll"));
-        if (r > 0) return p.revents;
+// The engine's answer to the start request: false until its headers are complete; then the frames that
+// followed them go to `demux`, or a refusal becomes the engine's error.
+Result<bool> take_head(EngineClient& engine, std::string& head, FrameDemuxer& demux) {
+    const auto end = head.find("\r\n\r\n");
+    if (end == std::string::npos) {
+        if (head.size() > 64U * 1024U) return fail(ErrorCode::Protocol, "exec start: endless headers");
+        return false;
     }
+    const bool upgraded =
+        head.starts_with("HTTP/1.1 101") || head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200");
+    if (!upgraded) {
+        EngineResponse r;
+        r.status = head.size() > 12 ? std::atol(head.c_str() + 9) : 0;
+        r.body = head.substr(end + 4);
+        return fail(engine.api_error(r, "exec start"));
+    }
+    demux.feed(std::string_view(head).substr(end + 4));
+    head.clear();
+    return true;
 }
 
-// POST /exec/{id}/start on a hijacked connection: stdin from `file`, frames to `demux`.
+// POST /exec/{id}/start on a hijacked connection (unix socket, TCP or TLS): stdin from `file`, frames to
+// `demux`. One loop drives both directions without blocking: reading whenever the engine sends, writing the
+// request, then the file, then ending the write side (the process's stdin sees end of input).
 Status start_hijacked(EngineClient& engine, const std::string& id, const std::string& file, FrameDemuxer& demux,
                       const Deadline& d) {
-    auto sock_path = engine.unix_socket(d);
-    if (!sock_path) return fail(sock_path.error());
     auto version = engine.api_version(d);
     if (!version) return fail(version.error());
     util::Fd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!in.valid()) return fail(ErrorCode::Io, "cannot read " + file + ": " + std::strerror(errno));
-    util::Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (sock_path->size() >= sizeof addr.sun_path) return fail(ErrorCode::Io, "engine socket path too long");
-    std::memcpy(addr.sun_path, sock_path->c_str(), sock_path->size() + 1);
-    if (!s.valid() || ::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return fail(io("docker engine " + engine.endpoint().display + ": connect"));
-    ::fcntl(s.get(), F_SETFL, O_NONBLOCK);
+    auto conn = engine.open_stream(d);
+    if (!conn) return fail(conn.error());
+    net::ByteStream& s = **conn;
 
     const std::string body = R"({"Detach":false,"Tty":false})";
     std::string out = "POST /" + *version + "/exec/" + id +
@@ -62,65 +68,65 @@ Status start_hijacked(EngineClient& engine, const std::string& id, const std::st
                       "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: " +
                       std::to_string(body.size()) + "\r\n\r\n" + body;
     std::size_t out_off = 0;
-    bool input_done = false, headers_done = false;
+    bool input_done = false, write_closed = false, write_failed = false, headers_done = false;
     std::string head;
     std::string buf(256U * 1024U, '\0');
     for (;;) {
-        const bool want_write = !input_done || out_off < out.size();
-        auto ev = wait_fd(s.get(), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), d);
-        if (!ev) return fail(ev.error());
-        if (*ev & (POLLIN | POLLHUP | POLLERR)) {
-            const ssize_t got = ::recv(s.get(), buf.data(), buf.size(), 0);
-            if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-            if (got < 0) return fail(io("docker engine: exec stream"));
-            if (got == 0) break;  // the process ended: the engine closed the stream
-            std::string_view chunk(buf.data(), static_cast<std::size_t>(got));
+        if (abort_requested()) return fail(ErrorCode::Cancelled, "exec interrupted");
+        if (d.expired()) return fail(ErrorCode::Timeout, "exec still running at its deadline", true);
+        bool progressed = false;
+        short want = 0;
+
+        auto r = s.try_read(buf.data(), buf.size());
+        if (!r) {
+            if (write_failed) break;  // the engine dropped the connection while we wrote: its exit code says why
+            return fail(r.error().with_context("exec stream: "));
+        }
+        if (r->eof) break;  // the process ended: the engine closed the stream
+        want |= r->want;
+        if (r->bytes > 0) {
+            progressed = true;
+            std::string_view chunk(buf.data(), r->bytes);
             if (!headers_done) {
                 head.append(chunk);
-                const auto end = head.find("\r\n\r\n");
-                if (end == std::string::npos) {
-                    if (head.size() > 64U * 1024U) return fail(ErrorCode::Protocol, "exec start: endless headers");
-                    continue;
-                }
-                const bool upgraded = head.starts_with("HTTP/1.1 101") || head.starts_with("HTTP/1.1 200") ||
-                                      head.starts_with("HTTP/1.0 200");
-                if (!upgraded) {
-                    EngineResponse r;
-                    r.status = head.size() > 12 ? std::atol(head.c_str() + 9) : 0;
-                    r.body = head.substr(end + 4);
-                    return fail(engine.api_error(r, "exec start"));
-                }
-                headers_done = true;
-                demux.feed(std::string_view(head).substr(end + 4));
-                head.clear();
-                continue;
+                auto done = take_head(engine, head, demux);
+                if (!done) return fail(done.error());
+                headers_done = *done;
+            } else {
+                demux.feed(chunk);
             }
-            demux.feed(chunk);
             if (demux.sink_failed()) return fail(ErrorCode::Io, "exec output could not be stored");
-            continue;
         }
-        if (!(*ev & POLLOUT)) continue;
-        if (out_off == out.size()) {
-            if (!headers_done) continue;  // the file goes after the engine switched protocols
-            const ssize_t got = ::read(in.get(), buf.data(), buf.size());
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) return fail(ErrorCode::Io, "cannot read " + file + ": " + std::strerror(errno));
-            if (got == 0) {
-                ::shutdown(s.get(), SHUT_WR);  // EOF on the process's stdin
-                input_done = true;
-                continue;
-            }
-            out.assign(buf.data(), static_cast<std::size_t>(got));
+
+        // The file goes after the engine switched protocols.
+        if (out_off == out.size() && headers_done && !input_done) {
+            out.resize(buf.size());
+            const ssize_t got = ::read(in.get(), out.data(), out.size());
+            if (got < 0 && errno != EINTR)
+                return fail(ErrorCode::Io, "cannot read " + file + ": " + std::strerror(errno));
+            out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
             out_off = 0;
+            input_done = got == 0;
         }
-        const ssize_t w = ::send(s.get(), out.data() + out_off, out.size() - out_off, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        if (w < 0) {  // the process stopped reading (pg_restore --list after the TOC): read what is left
-            input_done = true;
-            out_off = out.size();
-            continue;
+        if (out_off < out.size()) {
+            auto w = s.try_write(out.data() + out_off, out.size() - out_off);
+            if (!w) {  // the process stopped reading (pg_restore --list after the TOC): read what is left
+                write_failed = input_done = write_closed = true;
+                out_off = out.size();
+            } else {
+                out_off += w->bytes;
+                progressed = progressed || w->bytes > 0;
+                want |= w->want;
+            }
+        } else if (input_done && !write_closed) {
+            auto c = s.try_close_write();  // EOF on the process's stdin
+            if (!c) return fail(c.error().with_context("exec stream: "));
+            write_closed = c->bytes > 0;
+            progressed = progressed || write_closed;
+            want |= c->want;
         }
-        out_off += static_cast<std::size_t>(w);
+        if (!progressed)
+            if (auto st = wait_for(s, want != 0 ? want : static_cast<short>(POLLIN), d); !st) return fail(st.error());
     }
     if (!headers_done) return fail(ErrorCode::Protocol, "exec start: the engine closed the connection");
     return {};

@@ -2,10 +2,12 @@
 // One process run inside a running container through the Engine API (POST /containers/{id}/exec, then
 // /exec/{id}/start, then /exec/{id}/json for the exit code), with stdout streamed to a sink or captured and
 // stderr kept (capped); both demultiplexed from the 8-byte frames (FrameDemuxer).
-// Without stdin the start is an ordinary libcurl request (every endpoint kind). With stdin (a restore's
-// dump) the connection is hijacked as the docker CLI does (Connection: Upgrade, Upgrade: tcp): the file is
-// written into it, then the write side is shut down (the engine closes the process's stdin), and the
-// frames are read until the engine closes. That needs a unix socket (unix:// or the ssh:// forward).
+// Without stdin the start is an ordinary libcurl request. With stdin (a restore's dump) the connection is
+// hijacked as the docker CLI does (Connection: Upgrade, Upgrade: tcp) on a raw stream of the engine
+// (EngineClient::open_stream: the unix socket, the ssh:// forward, TCP, or TLS for tcp:// with TLS): the
+// file is written into it, then the write side is ended (TLS close_notify and a TCP half-close; the engine
+// closes the process's stdin), and the frames are read until the engine closes. Every wait is bounded by
+// the deadline and the second Ctrl-C ends it.
 // Environment values (`env`, "K=V") travel only in the exec-create body: never in an argv, never logged.
 // Failure semantics: Error NotFound (no such container), Conflict (not running), Remote (any other engine
 // answer), Unreachable/Timeout (transport), Cancelled (Ctrl-C), Io (the sink refused data); messages do

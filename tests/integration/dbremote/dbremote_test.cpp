@@ -2,7 +2,9 @@
 // peers: `node:` over the real sshd of tests/harness/docker-run.sh (root on this host, whose pg_dump /
 // mariadb-dump run there), `container:` through the real dockerd (a container of the busybox test image
 // with this host's /usr and /etc mounted read-only and the host network: the client tools come from the
-// host, nothing is pulled). PostgreSQL and MariaDB from peers.sh, both with password logins.
+// host, nothing is pulled), reached over the engine's unix socket and over its TLS-verified tcp:// port (the
+// restore's stdin then streams through ncbctl's own TLS connection). PostgreSQL and MariaDB from peers.sh,
+// both with password logins.
 #include <sys/wait.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
@@ -84,7 +86,7 @@ void ensure_tools_container() {
     done = true;
 }
 
-Inventory inventory(const std::string& run_on, bool pg, const std::string& dbname) {
+Inventory inventory(const std::string& run_on, bool pg, const std::string& dbname, bool tls = false) {
     Inventory inv;
     inv.cluster = "dbr";
     Node s;
@@ -99,6 +101,14 @@ Inventory inventory(const std::string& run_on, bool pg, const std::string& dbnam
     inv.nodes.push_back(s);
     inv.nodes.push_back(ncbtest::node("ncb-app-d1"));
     inv.nodes.back().name = "d1";
+    if (tls) {  // the same engine through tcp:// with TLS both ways (docker-run.sh's certificates)
+        const std::string dir = ncbtest::env("NCB_DOCKER_TLS_DIR");
+        auto& n = inv.nodes.back().docker;
+        n.endpoint = "tcp://" + ncbtest::env("NCB_DOCKER_TLS");
+        n.tls.ca_file = dir + "/ca.pem";
+        n.tls.cert_file = dir + "/client.pem";
+        n.tls.key_file = dir + "/client-key.pem";
+    }
     inv.database.dialect = pg ? "postgres" : "mariadb";
     inv.database.host = "127.0.0.1";
     inv.database.port = pg ? NCBCTL_DBR_PG_PORT : NCBCTL_DBR_MY_PORT;
@@ -140,10 +150,12 @@ struct Target {
     const char* label;
     const char* run_on;
     const char* where;  // expected in ToolRunner::where()
+    bool tls = false;   // the container's engine through tcp:// + TLS, not its unix socket
 };
 
 constexpr Target kTargets[] = {{"ssh", "node:app1", "node app1"},
-                               {"docker", "container:ncb-dbtools", "container ncb-dbtools"}};
+                               {"docker", "container:ncb-dbtools", "container ncb-dbtools"},
+                               {"dockertls", "container:ncb-dbtools", "container ncb-dbtools", true}};
 
 }  // namespace
 
@@ -154,7 +166,7 @@ TEST_CASE("dump, verify and restore through run_on node: and container:, Postgre
     for (bool pg : {true, false}) {
         for (const auto& t : kTargets) {
             const std::string db = std::string("ncb_rt_") + t.label;
-            DYNAMIC_SECTION((pg ? "postgres " : "mariadb ") << t.run_on) {
+            DYNAMIC_SECTION((pg ? "postgres " : "mariadb ") << t.run_on << (t.tls ? " (tcp:// + TLS)" : "")) {
                 if (pg) {
                     admin_sql(true, "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
                     admin_sql(true, "postgres", "CREATE DATABASE " + db + " OWNER ncbpw");
@@ -170,10 +182,11 @@ TEST_CASE("dump, verify and restore through run_on node: and container:, Postgre
                               "INSERT INTO bulk SELECT seq, md5(seq) FROM seq_1_to_300000; CREATE TRIGGER "
                               "users_t BEFORE INSERT ON users FOR EACH ROW SET NEW.name = NEW.name");
                 }
-                auto inv = inventory(t.run_on, pg, db);
+                auto inv = inventory(t.run_on, pg, db, t.tls);
                 auto tools = wiring::make_tool_runner(inv);
                 REQUIRE(tools);
                 CHECK((*tools)->where().find(t.where) != std::string::npos);
+                if (t.tls) CHECK((*tools)->where().find("tcp://") != std::string::npos);
                 auto pre = backup::check_database(**tools, inv.database, Deadline::after(60s));
                 INFO((pre ? *pre : pre.error().message));
                 REQUIRE(pre);
@@ -270,7 +283,7 @@ TEST_CASE("a dump killed halfway leaves no file under its final name", "[dbremot
         const std::string script =
             pg ? half_dump_tool("halfdump", real_pg) : half_dump_tool("halfdump-my", "/usr/bin/mariadb-dump");
         for (const auto& t : kTargets) {
-            auto inv = inventory(t.run_on, pg, "ncb_half");
+            auto inv = inventory(t.run_on, pg, "ncb_half", t.tls);
             inv.database.dump_command = script;
             auto tools = wiring::make_tool_runner(inv);
             REQUIRE(tools);
@@ -291,7 +304,7 @@ TEST_CASE("preflight: a missing tool or a wrong password is refused naming where
     for (const auto& t : kTargets) {
         for (bool pg : {true, false}) {
             ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
-            auto inv = inventory(t.run_on, pg, pg ? "postgres" : "mysql");
+            auto inv = inventory(t.run_on, pg, pg ? "postgres" : "mysql", t.tls);
             inv.database.dump_command = "/nonexistent/bin/dumper";
             auto tools = wiring::make_tool_runner(inv);
             REQUIRE(tools);
@@ -346,7 +359,7 @@ TEST_CASE("preflight: run_on container: names a container that exists and runs o
 namespace {
 
 // `ncbctl backup run` through the binary, for run_on node:app1 or container:ncb-dbtools, into DEST.
-fs::path cli_inventory(const std::string& label, const std::string& run_on, const fs::path& dest) {
+fs::path cli_inventory(const std::string& label, const std::string& run_on, const fs::path& dest, bool tls) {
     const fs::path dir = fs::path(NCBCTL_DBR_DIR) / ("cli-" + label);
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -357,8 +370,15 @@ fs::path cli_inventory(const std::string& label, const std::string& run_on, cons
         << ", user: root, identity_file: " << ncbtest::env("NCB_SSH_ID")
         << ", known_hosts_file: " << ncbtest::env("NCB_SSH_KNOWN_HOSTS") << "}\n"
         << "    service: {preset: supervisord, process: nocobase, app_dir: /opt/nocobase}\n"
-        << "  - {name: d1, url: \"http://127.0.0.1:9\", driver: docker, docker: {endpoint: \"unix://"
-        << ncbtest::env("NCB_DOCKER_SOCK") << "\", container: ncb-app-d1, image: x}}\n"
+        << "  - {name: d1, url: \"http://127.0.0.1:9\", driver: docker, docker: {endpoint: \"";
+    if (tls) {
+        const std::string t = ncbtest::env("NCB_DOCKER_TLS_DIR");
+        out << "tcp://" << ncbtest::env("NCB_DOCKER_TLS") << "\", tls: {ca_file: " << t << "/ca.pem, cert_file: " << t
+            << "/client.pem, key_file: " << t << "/client-key.pem}";
+    } else {
+        out << "unix://" << ncbtest::env("NCB_DOCKER_SOCK") << "\"";
+    }
+    out << ", container: ncb-app-d1, image: x}}\n"
         << "database: {dialect: postgres, host: 127.0.0.1, port: " << NCBCTL_DBR_PG_PORT
         << ", name: ncb_big, user: ncbpw, password_env: NCBCTL_DBR_PW, run_on: \"" << run_on << "\"}\n"
         << "backup: {method: database, destination: " << dest.string() << "}\n";
@@ -387,7 +407,7 @@ TEST_CASE("ncbctl killed in the middle of backup run leaves no backup under its 
     for (const auto& t : kTargets) {
         const fs::path dest = fs::path(NCBCTL_DBR_DIR) / "out" / (std::string("killed-") + t.label);
         fs::remove_all(dest);
-        const fs::path dir = cli_inventory(t.label, t.run_on, dest);
+        const fs::path dir = cli_inventory(t.label, t.run_on, dest, t.tls);
         const pid_t pid = ::fork();
         REQUIRE(pid >= 0);
         if (pid == 0) {
