@@ -338,9 +338,34 @@ struct NocoBaseClient::Impl {
     }
 
     Result<std::vector<PluginInfo>> plugins(const Deadline& d) {
-        auto data = call("GET", "pm:list", "", std::nullopt, d, opt.request_timeout);
+        return plugin_list(call("GET", "pm:list", "", std::nullopt, d, opt.request_timeout), "pm:list");
+    }
+
+    // The plugin manager's own table, enabled rows only: one database query, where pm:list reads every
+    // plugin's package on disk (0.13-0.27 s on a 2-core node against 0.01-0.02 s). A role that may not list
+    // it, or a server without it, gets pm:list's enabled entries instead.
+    Result<std::vector<PluginInfo>> enabled_plugins(const Deadline& d) {
+        static const std::string kQuery =
+            "paginate=false&filter=%7B%22enabled%22%3Atrue%7D&fields=name,packageName,version,enabled,installed,"
+            "builtIn";
+        auto rows = plugin_list(call("GET", "applicationPlugins:list", kQuery, std::nullopt, d, opt.request_timeout),
+                                "applicationPlugins:list");
+        if (!rows) {
+            // A refusal or an unknown resource: pm:list may still answer. A node that does not answer does not.
+            const auto c = rows.error().code;
+            const bool answered = c == ErrorCode::Auth || c == ErrorCode::NotFound || c == ErrorCode::Protocol ||
+                                  (c == ErrorCode::Remote && !rows.error().transient);
+            if (!answered) return rows;
+            rows = plugins(d);
+            if (!rows) return rows;
+        }
+        std::erase_if(*rows, [](const PluginInfo& p) { return !p.enabled; });
+        return rows;
+    }
+
+    Result<std::vector<PluginInfo>> plugin_list(const Result<json>& data, const std::string& action) const {
         if (!data) return fail(data.error());
-        if (!data->is_array()) return fail(ErrorCode::Protocol, opt.node + ": pm:list did not answer a list");
+        if (!data->is_array()) return fail(ErrorCode::Protocol, opt.node + ": " + action + " did not answer a list");
         std::vector<PluginInfo> out;
         for (const auto& p : *data) {
             out.push_back({str_at(p, "name"), str_at(p, "packageName"), str_at(p, "version"), bool_at(p, "enabled"),
@@ -416,6 +441,10 @@ Result<AppStatus> NocoBaseClient::wait_ready(const std::optional<std::string>& v
 
 Result<std::vector<PluginInfo>> NocoBaseClient::plugins(const Deadline& d) {
     return impl_->plugins(d);
+}
+
+Result<std::vector<PluginInfo>> NocoBaseClient::enabled_plugins(const Deadline& d) {
+    return impl_->enabled_plugins(d);
 }
 
 namespace {

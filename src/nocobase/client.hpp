@@ -65,6 +65,7 @@ public:
                                  const ProgressFn& progress = {}) override;
 
     Result<std::vector<PluginInfo>> plugins(const Deadline&) override;
+    Result<std::vector<PluginInfo>> enabled_plugins(const Deadline&) override;
     Status plugin_add(const std::string& package, const std::string& registry, const std::string& version,
                       const Deadline&) override;
     Status plugin_enable(const std::string& name, const Deadline&) override;

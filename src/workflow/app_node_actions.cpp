@@ -86,30 +86,40 @@ Result<StepResult> ClusterRunner::verify(const Node& node, const Step& step, con
         return (*s)->driver->exec(argv, d);
     };
     auto shown = [&](const std::string& m) { progress(events, m); };
-    // The inventory's checks that do not read the plugin list run on their own thread while this one asks
-    // the node for its readiness and plugins: no check waits for another's round trip.
+    // Three independent questions at once, none waiting for another's round trip: the inventory's checks that
+    // read no plugin list (on their own thread), the enabled plugins (another thread, its own client: a client
+    // is one connection), and readiness at the version (this thread).
     static const std::vector<PluginInfo> kNoPlugins;
     const CheckContext early_ctx{
         .inv = inv_, .node = node, .plugins = kNoPlugins, .http_get = ports_.http_get, .exec_on = exec_on};
     auto early = std::async(std::launch::async,
                             [&] { return run_checks(early_ctx, deadline, shown, CheckSet::WithoutPlugins); });
+    auto list_plugins = [&]() -> Result<std::vector<PluginInfo>> {
+        auto lister = ports_.node_app(node);
+        if (!lister) return fail(about(lister.error(), node.name));
+        auto r = (*lister)->enabled_plugins(deadline);
+        if (!r) return fail(about(r.error(), node.name));
+        return r;
+    };
+    auto listed = std::async(std::launch::async, list_plugins);
     auto app = ports_.node_app(node);
     if (!app) return fail(about(app.error(), node.name));
     // The canary phase has just waited for consecutive ready answers: one answer at the version is enough
     // here (no second poll, which cost the window half a second). A node not ready now (a verify resumed on
-    // its own, a node that flipped) is waited for as before.
+    // its own, a node that flipped) is waited for as before, and its plugins are asked again once it is ready.
     const std::string deployed = param(step.params, "version");
     std::string version;
     if (const AppStatus now = (*app)->check(deadline);
         now.phase == AppPhase::Ready && (deployed.empty() || now.version == expected_app_version(deployed)))
         version = now.version;
+    auto plugins = listed.get();
     if (version.empty()) {
         auto ready = wait_ready(node, deployed, step, deadline, events);
         if (!ready) return fail(ready.error());
         version = ready->details["version"];
+        plugins = list_plugins();
     }
-    auto plugins = (*app)->plugins(deadline);
-    if (!plugins) return fail(about(plugins.error(), node.name));
+    if (!plugins) return fail(plugins.error());
     std::set<std::string> enabled;
     for (const auto& p : *plugins)
         if (p.enabled) enabled.insert(p.name);

@@ -71,6 +71,9 @@ Result<StepResult> ClusterRunner::node_stop(const std::string&, const Call& c) {
         if (!p) return fail(p.error().with_context(op.prefix));
         if (p->service == ServiceState::Running)
             return fail(ErrorCode::Verification, op.prefix + "still running after stop (" + p->detail + ")", true);
+        // A stop command that exits 0 for a service it does not know (supervisorctl 3) is caught here.
+        if (p->service == ServiceState::Missing)
+            return fail(ErrorCode::NotFound, op.prefix + "service not found (" + p->detail + "); check the inventory");
         return op.out;
     });
 }

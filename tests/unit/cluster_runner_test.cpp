@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fakes/app_client.hpp"
+#include "fakes/rendezvous.hpp"
 #include "workflow/cluster_runner.hpp"
 
 using namespace ncbctl;
@@ -29,8 +30,6 @@ struct Record {
     }
 };
 
-std::atomic<bool> g_gate_entered{false};  // a `gate` command check ran (verify concurrency)
-
 struct FakeNode final : NodeDriver {
     std::string name;
     Record& rec;
@@ -40,7 +39,12 @@ struct FakeNode final : NodeDriver {
     FakeNode(std::string n, Record& r) : name(std::move(n)), rec(r) {}
     const std::string& node_name() const override { return name; }
     Result<NodeState> probe(const Deadline&) override { return NodeState{true, state, deployed, ""}; }
+    testing::Rendezvous* stops_meet = nullptr;  // stop() waits there for the other nodes' stops
+    bool stop_met = false;
+    testing::Rendezvous* gate = nullptr;  // a `gate` command check waits there (verify concurrency)
+    bool gate_met = false;
     Status stop(const Deadline&) override {
+        if (stops_meet != nullptr) stop_met = stops_meet->arrive();
         rec.add("stop " + name);
         if (!ignores_stop) state = ServiceState::Stopped;
         return {};
@@ -67,7 +71,7 @@ struct FakeNode final : NodeDriver {
         return {};
     }
     Result<ExecResult> exec(const Argv& argv, const Deadline&) override {
-        if (argv.front() == "gate") g_gate_entered = true;  // see "verify runs ... while it lists plugins"
+        if (argv.front() == "gate" && gate != nullptr) gate_met = gate->arrive();
         rec.add("exec " + name + " " + argv.front());
         return ExecResult{argv.front() == "false" ? 1 : 0, "", argv.front() == "false" ? "nope" : ""};
     }
@@ -87,9 +91,10 @@ struct AppState {
     std::map<std::string, std::string> version;   // node -> version reported
     std::set<std::string> booting;                // nodes that never become ready
     std::vector<std::string> updates;             // pm:update calls
-    int checks = 0, waits = 0, plugin_lists = 0;  // calls, for "no repeated requests"
-    bool plugins_wait_for_gate = false;           // plugins() waits up to 2 s for a `gate` command check
-    bool plugins_saw_gate = false;
+    std::atomic<int> checks = 0, waits = 0, plugin_lists = 0;  // calls, for "no repeated requests"
+    int not_ready_checks = 0;                 // the first N readiness answers are "booting"
+    testing::Rendezvous* meet = nullptr;      // the first check() and plugins() wait there for each other
+    bool check_met = false, plugins_met = false;
     std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
                                     {"hello", "@x/hello", "1", true, true, false}};
 };
@@ -99,9 +104,13 @@ struct FakeApp final : testing::StubApp {
     AppState& st;
     FakeApp(std::string n, AppState& s) : node(std::move(n)), st(s) {}
     AppStatus check(const Deadline&) override {
-        ++st.checks;
+        if (++st.checks == 1 && st.meet != nullptr) st.check_met = st.meet->arrive();
         AppStatus a;
         a.phase = st.booting.contains(node) ? AppPhase::Booting : AppPhase::Ready;
+        if (st.not_ready_checks > 0) {
+            --st.not_ready_checks;
+            a.phase = AppPhase::Booting;
+        }
         a.version = st.version[node];
         return a;
     }
@@ -114,10 +123,7 @@ struct FakeApp final : testing::StubApp {
         return a;
     }
     Result<std::vector<PluginInfo>> plugins(const Deadline&) override {
-        ++st.plugin_lists;
-        for (int i = 0; st.plugins_wait_for_gate && i < 200 && !g_gate_entered; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        st.plugins_saw_gate = g_gate_entered;
+        if (++st.plugin_lists == 1 && st.meet != nullptr) st.plugins_met = st.meet->arrive();
         return st.plugins;
     }
     Status plugin_add(const std::string&, const std::string&, const std::string&, const Deadline&) override {
@@ -354,6 +360,36 @@ TEST_CASE("node.stop is verified: a node still running fails, retryably", "[runn
     CHECK(r.error().message.find("node a") != std::string::npos);
 }
 
+TEST_CASE("node.stop of a service the stop did not know is NotFound, not stopped", "[runner]") {
+    Fixture f;
+    REQUIRE(f.run("a", "node.probe"));
+    f.nodes["a"]->state = ServiceState::Missing;
+    f.nodes["a"]->ignores_stop = true;
+    auto r = f.run("a", "node.stop");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::NotFound);
+}
+
+TEST_CASE("node.stop on every node at once: no stop waits for another node's", "[runner]") {
+    Fixture f;
+    REQUIRE(f.run("a", "node.probe"));
+    REQUIRE(f.run("b", "node.probe"));
+    testing::Rendezvous meet(2);
+    f.nodes["a"]->stops_meet = f.nodes["b"]->stops_meet = &meet;
+    Result<StepResult> ra = fail(ErrorCode::Internal, "not run"), rb = ra;
+    std::thread other([&] {
+        Step s{.id = "stop/b", .target = "b", .action = "node.stop"};
+        NullSink own;  // the fixture's sink is this thread's
+        rb = f.runner->run(s, Deadline::after(5s), own);
+    });
+    ra = f.run("a", "node.stop");
+    other.join();
+    REQUIRE(ra);
+    REQUIRE(rb);
+    CHECK(f.nodes["a"]->stop_met);
+    CHECK(f.nodes["b"]->stop_met);
+}
+
 TEST_CASE("verify fails when a plugin enabled before the upgrade is not any more", "[runner]") {
     Fixture f;
     REQUIRE(f.run("cluster", "app.record"));
@@ -366,31 +402,53 @@ TEST_CASE("verify fails when a plugin enabled before the upgrade is not any more
     CHECK(f.run("a", "verify", {{"version", "1.0.0"}}));
 }
 
-TEST_CASE("verify of a node already ready asks once: one readiness answer and one plugin list", "[runner]") {
+TEST_CASE("verify of a node already ready asks once: one readiness answer, one plugin list, each check once",
+          "[runner]") {
     Fixture f;
     f.app.version["a"] = "1.0.0";
+    Check c;
+    c.name = "smoke";
+    c.command = CommandCheck{"b", {"true"}};
+    f.inv.checks.push_back(c);
     REQUIRE(f.run("a", "verify", {{"version", "1.0.0"}}));
     CHECK(f.app.checks == 1);
     CHECK(f.app.waits == 0);
     CHECK(f.app.plugin_lists == 1);
+    CHECK(std::ranges::count(f.rec.calls, std::string("exec b true")) == 1);
     // At another version than deployed (a node not restarted yet): waited for, and refused at the deadline.
     f.app.checks = f.app.waits = 0;
     REQUIRE_FALSE(f.run("a", "verify", {{"version", "2.0.0"}}));
     CHECK(f.app.waits == 1);
 }
 
-TEST_CASE("verify runs the checks that need no plugin list while it lists the plugins", "[runner]") {
+TEST_CASE("verify of a node not ready yet waits for it, then lists its plugins again", "[runner]") {
+    Fixture f;
+    f.app.not_ready_checks = 1;
+    auto r = f.run("a", "verify", {{"version", "1.0.0"}});
+    REQUIRE(r);
+    CHECK(f.app.waits == 1);
+    CHECK(f.app.plugin_lists == 2);  // the list taken while it was not ready is not the one checked
+    CHECK(r->details["version"] == "1.0.0");
+}
+
+TEST_CASE("verify asks readiness, the plugin list and the checks that need no plugin list at once", "[runner]") {
     Fixture f;
     f.app.version["a"] = "1.0.0";
     Check c;
     c.name = "gate";
     c.command = CommandCheck{"b", {"gate"}};
     f.inv.checks.push_back(c);
-    g_gate_entered = false;
-    f.app.plugins_wait_for_gate = true;
+    // Each of the three waits for the other two: issued one after another, none would see the others.
+    testing::Rendezvous meet(3);
+    f.app.meet = &meet;
+    REQUIRE(f.run("a", "node.probe"));
+    REQUIRE(f.run("b", "node.probe"));
+    f.nodes["b"]->gate = &meet;
     auto r = f.run("a", "verify", {{"version", "1.0.0"}});
     REQUIRE(r);
-    CHECK(f.app.plugins_saw_gate);  // serially the check would only start after the plugin list returned
+    CHECK(f.app.check_met);
+    CHECK(f.app.plugins_met);
+    CHECK(f.nodes["b"]->gate_met);
     CHECK(r->details["checks"] == "1");
 }
 

@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
 #include "fakes/engine.hpp"
+#include "fakes/rendezvous.hpp"
 #include "ncbctl/cancel.hpp"
 #include "plan/workflows.hpp"
 #include "run/executor.hpp"
@@ -94,6 +97,25 @@ TEST_CASE("executor keeps phases ordered and `after` respected with parallel wor
         CHECK(pos("upgrade/app" + n) > pos("backup/database"));
     }
     CHECK(pos("live/traffic") == static_cast<long>(order.size()) - 1);
+}
+
+TEST_CASE("upgrade: every node's stop runs at once, none waits for another node's", "[executor]") {
+    RecordingRunner runner;
+    RecordingSink sink;
+    ncbctl::testing::Rendezvous meet(3);
+    std::mutex mu;
+    std::map<std::string, bool> met;
+    for (int i = 1; i <= 3; ++i) {
+        const std::string id = "stop/app" + std::to_string(i);
+        runner.on_run[id] = [&, id] {
+            const bool all = meet.arrive();  // serial stops never meet: the first waits alone
+            std::lock_guard lock(mu);
+            met[id] = all;
+        };
+    }
+    auto out = run::execute(upgrade(3), runner, sink, opts());
+    REQUIRE(out.exit == ExitCode::Ok);
+    CHECK(met == std::map<std::string, bool>{{"stop/app1", true}, {"stop/app2", true}, {"stop/app3", true}});
 }
 
 TEST_CASE("executor never exceeds --parallel", "[executor]") {

@@ -173,6 +173,23 @@ private:
                     R"({"errors":[{"message":"Your session has expired.","code":"EXPIRED_SESSION"}]})";
                 send_all(fd, head(401, "application/json", e.size()) + e);
             }
+        } else if (fault == "plugintable" || fault == "pmonly") {
+            // plugintable: the plugin manager's table answers, pm:list would fail. pmonly: the role may not
+            // list the table (403), pm:list answers with an enabled and a disabled plugin.
+            const bool table = path.find("/api/applicationPlugins:list?") != std::string::npos;
+            const bool filtered = path.find("filter=%7B%22enabled%22%3Atrue%7D") != std::string::npos;
+            std::string body;
+            int status = 200;
+            if (table && fault == "plugintable" && filtered) {
+                body = R"({"data":[{"name":"acl","packageName":"@nocobase/plugin-acl","enabled":true}]})";
+            } else if (!table && fault == "pmonly" && path.find("/api/pm:list") != std::string::npos) {
+                body = R"({"data":[{"name":"acl","packageName":"@nocobase/plugin-acl","enabled":true},)"
+                       R"({"name":"hello","packageName":"@x/hello","enabled":false}]})";
+            } else {
+                status = fault == "pmonly" ? 403 : 500;
+                body = R"({"errors":[{"message":"No permissions"}]})";
+            }
+            send_all(fd, head(status, "application/json", body.size()) + body);
         } else if (fault == "full") {  // chunked, as the real server sends backups
             send_all(fd,
                      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n"
@@ -306,6 +323,21 @@ TEST_CASE("backup downloads: only a complete, verified file is kept", "[fault]")
         if (fault == "notzip") CHECK(r.error().code == ErrorCode::Verification);
     }
     fs::remove_all(dir);
+}
+
+TEST_CASE("enabled_plugins: the plugin table's enabled rows, else pm:list's enabled entries", "[fault]") {
+    FaultServer server;
+    NocoBaseClient table(opts("plugintable"));
+    auto t = table.enabled_plugins(Deadline::after(10s));
+    REQUIRE(t);
+    REQUIRE(t->size() == 1);
+    CHECK(t->front().package_name == "@nocobase/plugin-acl");
+    CHECK(t->front().enabled);
+    NocoBaseClient refused(opts("pmonly"));
+    auto p = refused.enabled_plugins(Deadline::after(10s));
+    REQUIRE(p);
+    REQUIRE(p->size() == 1);
+    CHECK(p->front().name == "acl");
 }
 
 TEST_CASE("auth: x-new-token replaces the token; an expired session signs in once more", "[fault]") {

@@ -4,9 +4,11 @@
 // share the node.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "net/process.hpp"
 #include "nocobase/client.hpp"
@@ -107,6 +109,15 @@ TEST_CASE("auth: API key by file, account sign-in, and one clear message for bad
     for (const auto& p : *list)
         if (p.package_name == "@nocobase/plugin-backups" && p.enabled) backups = true;
     CHECK(backups);
+    // The plugin table's enabled rows name the same plugins as pm:list's enabled entries.
+    auto enabled = good.enabled_plugins(Deadline::after(60s));
+    REQUIRE(enabled);
+    std::set<std::string> from_list, from_table;
+    for (const auto& p : *list)
+        if (p.enabled) from_list.insert(p.name + " " + p.package_name);
+    for (const auto& p : *enabled) from_table.insert(p.name + " " + p.package_name);
+    CHECK(from_table == from_list);
+    CHECK(from_table.size() > 50);
 
     const std::string bad_token = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VySWQiOjF9.not-a-signature";
     const std::string bad_file = kDir + "/bad-token";
@@ -133,6 +144,9 @@ TEST_CASE("auth: API key by file, account sign-in, and one clear message for bad
     account.password.env = "NCBCTL_NB_TEST_PASSWORD";
     NocoBaseClient signed_in(options(NB_PORT, account));
     CHECK(signed_in.plugins(Deadline::after(60s)));
+    auto as_admin = signed_in.enabled_plugins(Deadline::after(60s));
+    REQUIRE(as_admin);
+    CHECK(as_admin->size() == from_table.size());
     account.password.env = "NCBCTL_NB_TEST_WRONG";
     NocoBaseClient wrong(options(NB_PORT, account));
     auto w = wrong.plugins(Deadline::after(60s));
@@ -157,7 +171,13 @@ TEST_CASE("plugins: add sample-hello from the registry, enable, its route, disab
     CHECK(missing.error().message.find("Failed to enable plugin") != std::string::npos);
     REQUIRE(c.wait_ready(std::nullopt, deadline()));
 
+    auto on = c.enabled_plugins(Deadline::after(60s));
+    REQUIRE(on);
+    CHECK(std::ranges::any_of(*on, [](const PluginInfo& p) { return p.name == "sample-hello"; }));
     REQUIRE(c.plugin_disable("sample-hello", deadline()));
+    auto off = c.enabled_plugins(Deadline::after(60s));
+    REQUIRE(off);
+    CHECK(std::ranges::none_of(*off, [](const PluginInfo& p) { return p.name == "sample-hello"; }));
     auto gone = c.call("GET", "testHello:getInfo", "", std::nullopt, Deadline::after(60s));
     REQUIRE_FALSE(gone);
     CHECK(gone.error().code == ErrorCode::NotFound);

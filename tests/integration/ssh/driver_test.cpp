@@ -152,6 +152,10 @@ TEST_CASE("supervisord preset: real program started and stopped", "[ssh][driver]
     auto r = missing->start(Deadline::after(10s));
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::NotFound);
+    // The stop runs without a status first: its failure is what asks, and a missing program stays NotFound.
+    auto st = missing->stop(Deadline::after(10s));
+    REQUIRE_FALSE(st);
+    CHECK(st.error().code == ErrorCode::NotFound);
 }
 
 TEST_CASE("pm2 preset: real pm2 process started and stopped", "[ssh][driver]") {
