@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "backup/database_dump.hpp"
-#include "util/backup_names.hpp"
 #include "net/process.hpp"
+#include "util/backup_names.hpp"
 
 namespace ncbctl::backup {
 namespace {

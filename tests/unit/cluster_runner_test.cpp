@@ -88,12 +88,12 @@ struct FakeNode final : NodeDriver {
 };
 
 struct AppState {
-    std::map<std::string, std::string> version;   // node -> version reported
-    std::set<std::string> booting;                // nodes that never become ready
-    std::vector<std::string> updates;             // pm:update calls
+    std::map<std::string, std::string> version;                // node -> version reported
+    std::set<std::string> booting;                             // nodes that never become ready
+    std::vector<std::string> updates;                          // pm:update calls
     std::atomic<int> checks = 0, waits = 0, plugin_lists = 0;  // calls, for "no repeated requests"
-    int not_ready_checks = 0;                 // the first N readiness answers are "booting"
-    testing::Rendezvous* meet = nullptr;      // the first check() and plugins() wait there for each other
+    int not_ready_checks = 0;                                  // the first N readiness answers are "booting"
+    testing::Rendezvous* meet = nullptr;  // the first check() and plugins() wait there for each other
     bool check_met = false, plugins_met = false;
     std::vector<PluginInfo> plugins{{"acl", "@nocobase/plugin-acl", "1", true, true, true},
                                     {"hello", "@x/hello", "1", true, true, false}};
