@@ -38,12 +38,19 @@ Result<std::string> admin(ToolRunner& tools, const DatabaseSpec& db, const std::
     return run_psql(tools, db, kMaintenanceDb, sql, d);
 }
 
-// The sessions on `name` other than ours, one line each: "pid 123 user nocobase (psql) from 10.0.0.5".
+// The sessions on `name` other than ours, one line each: "pid 123 user nocobase (psql) from 10.0.0.5" (a
+// process that is no client session says what it is when the user may see it: "pid 9 walsender user repl").
+// Autovacuum workers are not counted: CREATE DATABASE ... TEMPLATE ends them itself (and waits for that), and
+// after a large restore or import one is often at work on the database when the nodes stop. A role without
+// pg_read_all_stats sees backend_type (and client_addr) as NULL on other roles' rows; a worker's row also has no
+// role, which no client session lacks.
 std::string sessions_sql(const std::string& name, bool other_roles_only) {
-    return "select 'pid ' || pid || ' user ' || coalesce(usename::text, '?') || coalesce(' (' || "
-           "nullif(application_name, '') || ')', '') || coalesce(' from ' || host(client_addr), ' (local socket)') "
-           "from pg_stat_activity where datname = " +
-           pg_literal(name) + " and pid <> pg_backend_pid()" +
+    return "select 'pid ' || pid || coalesce(' ' || nullif(backend_type, 'client backend'), '') || ' user ' || "
+           "coalesce(usename::text, '?') || coalesce(' (' || nullif(application_name, '') || ')', '') || "
+           "coalesce(' from ' || host(client_addr), ' (local socket)') from pg_stat_activity where datname = " +
+           pg_literal(name) +
+           " and pid <> pg_backend_pid() and backend_type is distinct from 'autovacuum worker' and not "
+           "(backend_type is null and usename is null)" +
            (other_roles_only ? " and usename is distinct from current_user" : "") + " order by pid";
 }
 

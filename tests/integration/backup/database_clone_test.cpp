@@ -112,6 +112,54 @@ TEST_CASE("clone preflight: rights, free names, and no session of another role o
     }
 }
 
+// Found at 3 GB by bench/upgrade: after a large restore, an autovacuum worker was at work on the database, and the
+// preflight named it as a session of another role (user ?), refusing the clone.
+TEST_CASE("clone: an autovacuum worker on the database is no session: the preflight passes, the copy ends it",
+          "[backup][postgres][clone]") {
+    fresh_database("ncb_clone_av");
+    // Half of a table's rows dead, and its vacuum slowed to a crawl (cost limit 1, 100 ms per page): once the
+    // launcher (naptime 1 s here) sends a worker, it stays on the database for minutes.
+    psql("ncb_clone_av",
+         "SET ROLE ncb_owner; CREATE TABLE churn AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 200000) "
+         "g; ALTER TABLE churn SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, "
+         "autovacuum_analyze_threshold = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1); "
+         "DELETE FROM churn WHERE id % 2 = 0");
+    struct Naptime {
+        Naptime() { set("ALTER SYSTEM SET autovacuum_naptime = 1"); }
+        ~Naptime() { set("ALTER SYSTEM RESET autovacuum_naptime"); }
+        // ALTER SYSTEM runs alone (no transaction block); no REQUIRE here: the destructor may run while a failed
+        // REQUIRE unwinds.
+        static void set(const std::string& sql) {
+            for (const std::string& q : {sql, std::string("SELECT pg_reload_conf()")})
+                (void)net::run_process(
+                    {.argv = {"psql", "-X", "-At", "-h", "127.0.0.1", "-p", std::to_string(NCBCTL_PG_PORT), "-U",
+                              "postgres", "-d", "postgres", "-c", q}},
+                    Deadline::after(30s));
+        }
+    } naptime;
+    const std::string workers =
+        "select count(*) from pg_stat_activity where datname = 'ncb_clone_av' and backend_type = 'autovacuum worker'";
+    for (int i = 0; i < 600 && psql("postgres", workers) == "0"; ++i) std::this_thread::sleep_for(50ms);
+    REQUIRE(psql("postgres", workers) == "1");
+
+    auto tools = make_local_tool_runner();
+    const auto names = backup::clone_names("ncb_clone_av", "20261203T000000Z-aaaaab");
+    // As the owner (backend_type hidden on the worker's row) and as a superuser (it shows "autovacuum worker").
+    for (const auto& spec : {owner_spec("ncb_clone_av"), test::pg_spec(NCBCTL_PG_PORT, "ncb_clone_av")}) {
+        auto pre = backup::clone_preflight(*tools, spec, names, Deadline::after(30s));
+        INFO(spec.user << ": " << (pre ? *pre : pre.error().message));
+        REQUIRE(pre);
+    }
+    REQUIRE(psql("postgres", workers) == "1");  // still at work when the copy starts
+    auto c = backup::clone_database(*tools, owner_spec("ncb_clone_av"), names.copy, 2s, Deadline::after(60s));
+    INFO((c ? c->verified : c.error().message));
+    REQUIRE(c);
+    CHECK_FALSE(c->reused);
+    CHECK(psql("postgres", "select count(*) from pg_database where datname = '" + names.copy + "'") == "1");
+    CHECK(psql(names.copy, "select count(*) from churn") == "100000");
+    psql("postgres", "DROP DATABASE " + names.copy + " WITH (FORCE)");
+}
+
 TEST_CASE("clone: made and verified, kept on a re-run, swapped back in place, the failed database set aside",
           "[backup][postgres][clone]") {
     fresh_database("ncb_clone");
