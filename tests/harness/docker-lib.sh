@@ -6,6 +6,7 @@
 DOCKER_REGISTRY_PORT=${DOCKER_REGISTRY_PORT:-13198}
 DOCKER_SSH_PORT=${DOCKER_SSH_PORT:-13197}
 DOCKER_TLS_PORT=${DOCKER_TLS_PORT:-13196}
+DOCKER_TCP_PORT=${DOCKER_TCP_PORT:-13195}
 TEST_REPO=127.0.0.1:$DOCKER_REGISTRY_PORT/ncb-test/app   # loopback registries are plain HTTP for dockerd
 
 dapi() { curl -sS --unix-socket "$DW/docker.sock" -H 'Content-Type: application/json' "$@"; }
@@ -118,9 +119,21 @@ docker_kill_tree() {  # PID: the process and all its descendants, SIGKILL
   kill -KILL "$1" 2>/dev/null
 }
 
+# A plain tcp://127.0.0.1:$DOCKER_TCP_PORT endpoint of the same engine: socat relaying it to the unix socket, as
+# an SSH tunnel or a TCP proxy in front of a dockerd would. -t 600: after one side half-closes, the other
+# direction stays open (a hijacked exec's stdin ends while the tool's output still flows back).
+docker_tcp_relay() {
+  socat -t 600 "TCP-LISTEN:$DOCKER_TCP_PORT,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$DW/docker.sock" &
+  TCP_RELAY_PID=$!
+  dwait curl -sf "http://127.0.0.1:$DOCKER_TCP_PORT/_ping" ||
+    { echo "docker harness: the tcp relay on $DOCKER_TCP_PORT did not answer" >&2; return 1; }
+}
+
 docker_cleanup() {
   set +e
   docker_remove_containers
+  # the relay and the per-connection children it forked
+  if [ -n "${TCP_RELAY_PID:-}" ]; then docker_kill_tree "$TCP_RELAY_PID"; wait "$TCP_RELAY_PID" 2>/dev/null; fi
   if [ -n "${SSHD_PID:-}" ]; then kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null; fi
   if [ -n "${REGISTRY_PID:-}" ]; then kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null; fi
   if [ -n "${DOCKERD_PID:-}" ]; then

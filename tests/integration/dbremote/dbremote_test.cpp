@@ -86,7 +86,11 @@ void ensure_tools_container() {
     done = true;
 }
 
-Inventory inventory(const std::string& run_on, bool pg, const std::string& dbname, bool tls = false) {
+// How the tools container's engine is reached: its unix socket, plain tcp:// (docker-run.sh's socat relay to
+// that socket), or tcp:// with TLS both ways (docker-run.sh's certificates).
+enum class Via { Unix, Tcp, Tls };
+
+Inventory inventory(const std::string& run_on, bool pg, const std::string& dbname, Via via = Via::Unix) {
     Inventory inv;
     inv.cluster = "dbr";
     Node s;
@@ -101,7 +105,8 @@ Inventory inventory(const std::string& run_on, bool pg, const std::string& dbnam
     inv.nodes.push_back(s);
     inv.nodes.push_back(ncbtest::node("ncb-app-d1"));
     inv.nodes.back().name = "d1";
-    if (tls) {  // the same engine through tcp:// with TLS both ways (docker-run.sh's certificates)
+    if (via == Via::Tcp) inv.nodes.back().docker.endpoint = "tcp://" + ncbtest::env("NCB_DOCKER_TCP");
+    if (via == Via::Tls) {
         const std::string dir = ncbtest::env("NCB_DOCKER_TLS_DIR");
         auto& n = inv.nodes.back().docker;
         n.endpoint = "tcp://" + ncbtest::env("NCB_DOCKER_TLS");
@@ -149,13 +154,18 @@ bool file_contains(const fs::path& p, const std::string& needle) {
 struct Target {
     const char* label;
     const char* run_on;
-    const char* where;  // expected in ToolRunner::where()
-    bool tls = false;   // the container's engine through tcp:// + TLS, not its unix socket
+    const char* where;    // expected in ToolRunner::where()
+    Via via = Via::Unix;  // how the container's engine is reached
 };
 
 constexpr Target kTargets[] = {{"ssh", "node:app1", "node app1"},
                                {"docker", "container:ncb-dbtools", "container ncb-dbtools"},
-                               {"dockertls", "container:ncb-dbtools", "container ncb-dbtools", true}};
+                               {"dockertcp", "container:ncb-dbtools", "container ncb-dbtools", Via::Tcp},
+                               {"dockertls", "container:ncb-dbtools", "container ncb-dbtools", Via::Tls}};
+
+const char* via_label(Via v) {
+    return v == Via::Tls ? " (tcp:// + TLS)" : v == Via::Tcp ? " (plain tcp://)" : "";
+}
 
 }  // namespace
 
@@ -166,7 +176,7 @@ TEST_CASE("dump, verify and restore through run_on node: and container:, Postgre
     for (bool pg : {true, false}) {
         for (const auto& t : kTargets) {
             const std::string db = std::string("ncb_rt_") + t.label;
-            DYNAMIC_SECTION((pg ? "postgres " : "mariadb ") << t.run_on << (t.tls ? " (tcp:// + TLS)" : "")) {
+            DYNAMIC_SECTION((pg ? "postgres " : "mariadb ") << t.run_on << via_label(t.via)) {
                 if (pg) {
                     admin_sql(true, "postgres", "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
                     admin_sql(true, "postgres", "CREATE DATABASE " + db + " OWNER ncbpw");
@@ -182,11 +192,11 @@ TEST_CASE("dump, verify and restore through run_on node: and container:, Postgre
                               "INSERT INTO bulk SELECT seq, md5(seq) FROM seq_1_to_300000; CREATE TRIGGER "
                               "users_t BEFORE INSERT ON users FOR EACH ROW SET NEW.name = NEW.name");
                 }
-                auto inv = inventory(t.run_on, pg, db, t.tls);
+                auto inv = inventory(t.run_on, pg, db, t.via);
                 auto tools = wiring::make_tool_runner(inv);
                 REQUIRE(tools);
                 CHECK((*tools)->where().find(t.where) != std::string::npos);
-                if (t.tls) CHECK((*tools)->where().find("tcp://") != std::string::npos);
+                if (t.via != Via::Unix) CHECK((*tools)->where().find("tcp://") != std::string::npos);
                 auto pre = backup::check_database(**tools, inv.database, Deadline::after(60s));
                 INFO((pre ? *pre : pre.error().message));
                 REQUIRE(pre);
@@ -283,7 +293,7 @@ TEST_CASE("a dump killed halfway leaves no file under its final name", "[dbremot
         const std::string script =
             pg ? half_dump_tool("halfdump", real_pg) : half_dump_tool("halfdump-my", "/usr/bin/mariadb-dump");
         for (const auto& t : kTargets) {
-            auto inv = inventory(t.run_on, pg, "ncb_half", t.tls);
+            auto inv = inventory(t.run_on, pg, "ncb_half", t.via);
             inv.database.dump_command = script;
             auto tools = wiring::make_tool_runner(inv);
             REQUIRE(tools);
@@ -304,7 +314,7 @@ TEST_CASE("preflight: a missing tool or a wrong password is refused naming where
     for (const auto& t : kTargets) {
         for (bool pg : {true, false}) {
             ::setenv("NCBCTL_DBR_PW", password().c_str(), 1);
-            auto inv = inventory(t.run_on, pg, pg ? "postgres" : "mysql", t.tls);
+            auto inv = inventory(t.run_on, pg, pg ? "postgres" : "mysql", t.via);
             inv.database.dump_command = "/nonexistent/bin/dumper";
             auto tools = wiring::make_tool_runner(inv);
             REQUIRE(tools);
@@ -359,7 +369,7 @@ TEST_CASE("preflight: run_on container: names a container that exists and runs o
 namespace {
 
 // `ncbctl backup run` through the binary, for run_on node:app1 or container:ncb-dbtools, into DEST.
-fs::path cli_inventory(const std::string& label, const std::string& run_on, const fs::path& dest, bool tls) {
+fs::path cli_inventory(const std::string& label, const std::string& run_on, const fs::path& dest, Via via) {
     const fs::path dir = fs::path(NCBCTL_DBR_DIR) / ("cli-" + label);
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -371,7 +381,9 @@ fs::path cli_inventory(const std::string& label, const std::string& run_on, cons
         << ", known_hosts_file: " << ncbtest::env("NCB_SSH_KNOWN_HOSTS") << "}\n"
         << "    service: {preset: supervisord, process: nocobase, app_dir: /opt/nocobase}\n"
         << "  - {name: d1, url: \"http://127.0.0.1:9\", driver: docker, docker: {endpoint: \"";
-    if (tls) {
+    if (via == Via::Tcp) {
+        out << "tcp://" << ncbtest::env("NCB_DOCKER_TCP") << "\"";
+    } else if (via == Via::Tls) {
         const std::string t = ncbtest::env("NCB_DOCKER_TLS_DIR");
         out << "tcp://" << ncbtest::env("NCB_DOCKER_TLS") << "\", tls: {ca_file: " << t << "/ca.pem, cert_file: " << t
             << "/client.pem, key_file: " << t << "/client-key.pem}";
@@ -407,7 +419,7 @@ TEST_CASE("ncbctl killed in the middle of backup run leaves no backup under its 
     for (const auto& t : kTargets) {
         const fs::path dest = fs::path(NCBCTL_DBR_DIR) / "out" / (std::string("killed-") + t.label);
         fs::remove_all(dest);
-        const fs::path dir = cli_inventory(t.label, t.run_on, dest, t.tls);
+        const fs::path dir = cli_inventory(t.label, t.run_on, dest, t.via);
         const pid_t pid = ::fork();
         REQUIRE(pid >= 0);
         if (pid == 0) {
