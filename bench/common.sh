@@ -47,30 +47,30 @@ keep() {  # KEY FILE
 
 # ~55 % text rows with jsonb and two secondary indexes, ~40 % incompressible 8 KiB attachments (bytea, TOAST),
 # 100 small tables (NocoBase has many): a dump that pg_dump must really compress.
-seed() {  # DB SIZE_MB
-  local db=$1 mb=$(($2 > 16 ? $2 - 12 : 4))  # an empty database with pgcrypto and the small tables: ~12 MB
-  psql_q -d postgres -c "CREATE DATABASE $db"
+seed() {  # DB SIZE_MB [PREFIX]: a new database DB; with PREFIX, tables PREFIXusers... added to the existing DB
+  local db=$1 mb=$(($2 > 16 ? $2 - 12 : 4)) p=${3:-}  # an empty database with pgcrypto and the small tables: ~12 MB
+  [ -n "$p" ] || psql_q -d postgres -c "CREATE DATABASE $db"
   psql_q -d "$db" <<SQL
-CREATE EXTENSION pgcrypto;
-CREATE TABLE users(id bigserial PRIMARY KEY, email text NOT NULL, name text, bio text, meta jsonb,
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TABLE ${p}users(id bigserial PRIMARY KEY, email text NOT NULL, name text, bio text, meta jsonb,
                    created_at timestamptz NOT NULL);
-INSERT INTO users(email, name, bio, meta, created_at)
+INSERT INTO ${p}users(email, name, bio, meta, created_at)
   SELECT 'user' || g || '@example.com', 'Name ' || md5(g::text), repeat(md5(random()::text) || ' ', 4),
          jsonb_build_object('n', g, 'tags', jsonb_build_array('a', 'b', g % 100), 'score', random()),
          now() - g * interval '1 minute'
   FROM generate_series(1, $((mb * 1375))) g;
-CREATE INDEX ON users(email);
-CREATE INDEX ON users(created_at);
-CREATE TABLE attachments(id bigserial PRIMARY KEY, user_id bigint NOT NULL, filename text, data bytea);
-INSERT INTO attachments(user_id, filename, data)
+CREATE INDEX ON ${p}users(email);
+CREATE INDEX ON ${p}users(created_at);
+CREATE TABLE ${p}attachments(id bigserial PRIMARY KEY, user_id bigint NOT NULL, filename text, data bytea);
+INSERT INTO ${p}attachments(user_id, filename, data)
   SELECT g, 'file' || g || '.bin',
          (SELECT string_agg(gen_random_bytes(1024), ''::bytea) FROM generate_series(1, 8) k WHERE k <= g + 8)
   FROM generate_series(1, $((mb * 48))) g;
-CREATE INDEX ON attachments(user_id);
+CREATE INDEX ON ${p}attachments(user_id);
 DO \$\$ BEGIN
   FOR i IN 1..100 LOOP
-    EXECUTE format('CREATE TABLE small_%s(id serial PRIMARY KEY, v text)', i);
-    EXECUTE format('INSERT INTO small_%s(v) SELECT md5(g::text) FROM generate_series(1, 50) g', i);
+    EXECUTE format('CREATE TABLE ${p}small_%s(id serial PRIMARY KEY, v text)', i);
+    EXECUTE format('INSERT INTO ${p}small_%s(v) SELECT md5(g::text) FROM generate_series(1, 50) g', i);
   END LOOP;
 END \$\$;
 VACUUM ANALYZE;
