@@ -223,9 +223,9 @@ Result<std::string> verify_clone(ToolRunner& tools, const DatabaseSpec& db, cons
 }
 
 Result<CloneResult> clone_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,
-                                   Duration wait_sessions, const Deadline& d) {
+                                   Duration wait_sessions, const Deadline& d, const std::string& strategy) {
     const auto started = Clock::now();
-    CloneResult out{.copy = copy, .strategy = "WAL_LOG"};
+    CloneResult out{.copy = copy, .strategy = strategy == "FILE_COPY" ? "FILE_COPY" : "WAL_LOG"};
     auto exists = database_exists(tools, db, copy, d);
     if (!exists) return fail(exists.error());
     if (*exists) {

@@ -55,8 +55,10 @@ struct CloneResult {
 // Makes and verifies the copy. Sessions still on `db` (a node's connections closing) are waited for up to
 // `wait_sessions`, then named in a Conflict error: nothing is terminated on the live database. An existing
 // copy (a crashed run's) is verified and kept when it matches, else dropped and made again.
+// `strategy`: "WAL_LOG" or "FILE_COPY" (backup.clone_strategy).
 Result<CloneResult> clone_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,
-                                   Duration wait_sessions, const Deadline& deadline);
+                                   Duration wait_sessions, const Deadline& deadline,
+                                   const std::string& strategy = "WAL_LOG");
 
 // Compares `copy` with `db`: relation list and the counts of clone_count_tables(). Returns the summary.
 Result<std::string> verify_clone(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,

@@ -2,6 +2,7 @@
 // Per-section parsing of the inventory document (schema_*.cpp) and the cross-reference checks that
 // need every section (validate.cpp). Internal to src/inventory/.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct RefMarks {
     bool has_backup = false;
     YAML::Mark backup;
     YAML::Mark backup_in_window;
+    std::optional<YAML::Mark> backup_clone_strategy;  // set when the key is given
     YAML::Mark lock_node;
     struct CheckNode {
         YAML::Mark mark;

@@ -149,7 +149,8 @@ void parse_database(const MapView& root, Inventory& inv, RefMarks& marks) {
 }
 
 void parse_backup(const MapView& root, Inventory& inv, RefMarks& marks) {
-    auto b = root.map("backup", {"method", "destination", "storage_path", "in_window", "retention", "ping"}, true);
+    auto b = root.map(
+        "backup", {"method", "destination", "storage_path", "in_window", "clone_strategy", "retention", "ping"}, true);
     if (!b) return;
     marks.has_backup = true;
     marks.backup = b->mark();
@@ -158,6 +159,8 @@ void parse_backup(const MapView& root, Inventory& inv, RefMarks& marks) {
     b->local_path("destination", spec.destination, true);
     b->string("storage_path", spec.storage_path, {.check = check_remote_path, .expand = Expand::Yes});
     if (b->choice("in_window", spec.in_window, {"dump", "clone"})) marks.backup_in_window = b->value_mark("in_window");
+    if (b->choice("clone_strategy", spec.clone_strategy, {"wal_log", "file_copy"}))
+        marks.backup_clone_strategy = b->value_mark("clone_strategy");
     if (auto r = b->map("retention", {"keep_last", "keep_daily", "keep_weekly"})) {
         r->integer("keep_last", spec.retention.keep_last, 0, 10000);
         r->integer("keep_daily", spec.retention.keep_daily, 0, 10000);

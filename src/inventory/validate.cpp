@@ -78,6 +78,9 @@ void validate_references(const Inventory& inv, const NodeIndex& index, const Ref
                        inv.database.dialect + " backs up with `in_window: dump`");
     if (inv.backup.in_window == "clone" && inv.backup.method != "database")
         sink.error(marks.backup_in_window, "backup.in_window: `clone` needs `backup.method: database`");
+    if (marks.backup_clone_strategy && inv.backup.in_window != "clone")
+        sink.error(*marks.backup_clone_strategy,
+                   "backup.clone_strategy is how `backup.in_window: clone` copies; set in_window: clone or drop it");
 
     if (!inv.lock.node.empty()) check_ref(inv.lock.node, marks.lock_node, "lock.node", index, sink);
 

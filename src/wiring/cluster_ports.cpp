@@ -96,7 +96,8 @@ workflow::ClusterPorts make_cluster_ports(const Inventory& inv) {
     p.database_clone = [&inv](const std::string& copy, const Deadline& d) -> Result<Params> {
         auto tools = make_tool_runner(inv);
         if (!tools) return fail(tools.error());
-        auto r = backup::clone_database(**tools, inv.database, copy, kCloneSessionWait, d);
+        auto r = backup::clone_database(**tools, inv.database, copy, kCloneSessionWait, d,
+                                        inv.backup.clone_strategy == "file_copy" ? "FILE_COPY" : "WAL_LOG");
         if (!r) return fail(r.error());
         return Params{{"copy", r->copy},
                       {"strategy", r->strategy},

@@ -252,16 +252,29 @@ TEST_CASE("database and backup sections", "[inventory][sections]") {
 }
 
 TEST_CASE("backup.in_window: clone on PostgreSQL", "[inventory][sections][clone]") {
-    auto inv = parse_inventory(
-        "cluster: c\napi: {lb_url: http://lb, token_env: T}\n"
-        "nodes:\n  - {name: a, url: \"http://a:13000\", driver: docker, docker: {container: a, "
-        "image: nocobase/nocobase}}\n"
-        "database: {name: nocobase, user: nocobase}\n"
-        "backup: {method: database, destination: /b, in_window: clone}\n",
-        "clone.yaml");
+    auto with_backup = [](const std::string& extra) {
+        return parse_inventory(
+            "cluster: c\napi: {lb_url: http://lb, token_env: T}\n"
+            "nodes:\n  - {name: a, url: \"http://a:13000\", driver: docker, docker: {container: a, "
+            "image: nocobase/nocobase}}\n"
+            "database: {name: nocobase, user: nocobase}\n"
+            "backup: {method: database, destination: /b, in_window: clone" +
+                extra + "}\n",
+            "clone.yaml");
+    };
+    auto inv = with_backup("");
     if (!inv) FAIL(test::joined(inv.error()));
     CHECK(inv->backup.in_window == "clone");
+    CHECK(inv->backup.clone_strategy == "wal_log");
     CHECK(inv->database.dialect == "postgres");
+
+    auto file = with_backup(", clone_strategy: file_copy");
+    if (!file) FAIL(test::joined(file.error()));
+    CHECK(file->backup.clone_strategy == "file_copy");
+
+    auto bad = with_backup(", clone_strategy: copy");
+    REQUIRE_FALSE(bad);
+    CHECK(test::joined(bad.error()).find("clone_strategy") != std::string::npos);
 }
 
 TEST_CASE("checks: http, plugins_enabled, command", "[inventory][sections]") {

@@ -160,6 +160,22 @@ TEST_CASE("clone: an autovacuum worker on the database is no session: the prefli
     psql("postgres", "DROP DATABASE " + names.copy + " WITH (FORCE)");
 }
 
+TEST_CASE("clone: backup.clone_strategy file_copy makes the same verified copy", "[backup][postgres][clone]") {
+    fresh_database("ncb_clone_fc");
+    auto tools = make_local_tool_runner();
+    const auto names = backup::clone_names("ncb_clone_fc", "20261203T000000Z-aaaaac");
+    auto c =
+        backup::clone_database(*tools, owner_spec("ncb_clone_fc"), names.copy, 2s, Deadline::after(60s), "FILE_COPY");
+    INFO((c ? c->verified : c.error().message));
+    REQUIRE(c);
+    CHECK(c->strategy == "FILE_COPY");
+    CHECK(c->verified.find("applicationVersion=1 migrations=3") != std::string::npos);
+    CHECK(psql(names.copy, "select count(*) from users") == "500");
+    CHECK(psql("postgres", "select pg_get_userbyid(datdba) from pg_database where datname = '" + names.copy + "'") ==
+          "ncb_owner");
+    psql("postgres", "DROP DATABASE " + names.copy + " WITH (FORCE)");
+}
+
 TEST_CASE("clone: made and verified, kept on a re-run, swapped back in place, the failed database set aside",
           "[backup][postgres][clone]") {
     fresh_database("ncb_clone");
