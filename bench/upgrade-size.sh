@@ -56,6 +56,8 @@ variant() {  # MODE READY -> the inventory path
     -e 's|^  password_file: \(.*db-password\)$|  password_file: \1\n  dump_format: directory\n  jobs: 2|' "$DIR/ncbctl.yaml" ;;
   clone) sed -e "s/^  ready: .*/  ready: $2/" -e 's/^  method: database$/  method: database\n  in_window: clone/' \
     "$DIR/ncbctl.yaml" ;;
+  clone-file) sed -e "s/^  ready: .*/  ready: $2/" \
+    -e 's/^  method: database$/  method: database\n  in_window: clone\n  clone_strategy: file_copy/' "$DIR/ncbctl.yaml" ;;
   esac >"$f"
   echo "$f"
 }
@@ -100,7 +102,7 @@ sized() {  # SIZE
   echo "| in-window backup | run | 503 window | inside it | ncbctl run, wall | ncbctl peak RSS |"
   echo "|---|---|---|---|---|---|"
   local mode inv
-  for mode in custom directory clone; do
+  for mode in ${MODES:-custom directory clone clone-file}; do
     fresh_a
     inv=$(variant "$mode" 240s)
     run_nc "$W/r" "$inv" upgrade --to 2.2.15
