@@ -76,7 +76,8 @@ Result<StepResult> ClusterRunner::wait_ready(const Node& node, const std::string
 }
 
 Result<StepResult> ClusterRunner::verify(const Node& node, const Step& step, const Deadline& deadline,
-                                         EventSink& events) {
+                                         EventSink& caller_events) {
+    SerialSink events(caller_events);  // the checks' thread and this one both report progress
     auto exec_on = [this](const std::string& name, const Argv& argv, const Deadline& d) -> Result<ExecResult> {
         const Node* n = inv_.find_node(name);
         if (n == nullptr) return fail(ErrorCode::Inventory, "check names unknown node " + name);

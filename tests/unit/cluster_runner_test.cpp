@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -450,6 +451,45 @@ TEST_CASE("verify asks readiness, the plugin list and the checks that need no pl
     CHECK(f.app.plugins_met);
     CHECK(f.nodes["b"]->gate_met);
     CHECK(r->details["checks"] == "1");
+}
+
+// A sink that notices two events delivered at once: each of the first two waits (at most 500 ms) inside
+// on_event for another to enter. EventSink promises one event at a time; a plain vector sink (the CLI's
+// reporters, this file's NullSink) would be written from two threads otherwise.
+struct OverlapSink final : EventSink {
+    std::mutex mu;
+    std::condition_variable cv;
+    int inside = 0, waited = 0;
+    bool overlapped = false;
+    void on_event(const Event&) override {
+        std::unique_lock lock(mu);
+        ++inside;
+        cv.notify_all();
+        if (waited < 2) {
+            ++waited;
+            if (cv.wait_for(lock, 500ms, [this] { return inside >= 2; })) overlapped = true;
+        }
+        --inside;
+    }
+};
+
+TEST_CASE("verify reports progress from its checks' thread and its own one event at a time", "[runner]") {
+    Fixture f;
+    f.app.version["a"] = "1.0.0";
+    f.app.not_ready_checks = 1;  // this thread waits for readiness and reports it...
+    Check c;
+    c.name = "smoke";
+    c.command = CommandCheck{"b", {"true"}};
+    f.inv.checks.push_back(c);  // ...while the checks' thread reports "check smoke: ok"
+    OverlapSink sink;
+    Step s;
+    s.id = "verify/a";
+    s.target = "a";
+    s.action = "verify";
+    s.params = {{"version", "1.0.0"}};
+    REQUIRE(f.runner->run(s, Deadline::after(5s), sink));
+    CHECK(sink.waited == 2);
+    CHECK_FALSE(sink.overlapped);
 }
 
 TEST_CASE("inventory checks run in verify: a failing command check fails the step", "[runner]") {
