@@ -111,10 +111,18 @@ CloneNames clone_names(const std::string& db, const std::string& run_id) {
     return {fit(db, "__ncbctl_" + s), fit(db, "__ncbctl_failed_" + s)};
 }
 
+CloneStrategy clone_strategy_of(std::string_view inventory_value) {
+    return inventory_value == "file_copy" ? CloneStrategy::FileCopy : CloneStrategy::WalLog;
+}
+
+std::string_view to_sql(CloneStrategy s) {
+    return s == CloneStrategy::FileCopy ? "FILE_COPY" : "WAL_LOG";
+}
+
 std::string clone_sql(const std::string& source, const std::string& copy, const std::string& owner,
-                      const std::string& strategy) {
+                      CloneStrategy strategy) {
     std::string sql = "CREATE DATABASE " + pg_ident(copy) + " TEMPLATE " + pg_ident(source);
-    if (!strategy.empty()) sql += " STRATEGY " + std::string(strategy == "FILE_COPY" ? "FILE_COPY" : "WAL_LOG");
+    sql += " STRATEGY " + std::string(to_sql(strategy));
     if (!owner.empty()) sql += " OWNER " + pg_ident(owner);
     return sql;
 }
@@ -223,9 +231,9 @@ Result<std::string> verify_clone(ToolRunner& tools, const DatabaseSpec& db, cons
 }
 
 Result<CloneResult> clone_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,
-                                   Duration wait_sessions, const Deadline& d, const std::string& strategy) {
+                                   Duration wait_sessions, const Deadline& d, CloneStrategy strategy) {
     const auto started = Clock::now();
-    CloneResult out{.copy = copy, .strategy = strategy == "FILE_COPY" ? "FILE_COPY" : "WAL_LOG"};
+    CloneResult out{.copy = copy};
     auto exists = database_exists(tools, db, copy, d);
     if (!exists) return fail(exists.error());
     if (*exists) {
@@ -257,8 +265,9 @@ Result<CloneResult> clone_database(ToolRunner& tools, const DatabaseSpec& db, co
     auto owner =
         admin(tools, db, "select pg_get_userbyid(datdba) from pg_database where datname = " + pg_literal(db.name), d);
     if (!owner) return fail(owner.error());
-    auto created = admin(tools, db, clone_sql(db.name, copy, *owner, out.strategy), d);
+    auto created = admin(tools, db, clone_sql(db.name, copy, *owner, strategy), d);
     if (!created) return fail(created.error().with_context("copying " + db.name + " to " + copy + ": "));
+    out.strategy = to_sql(strategy);
     auto v = verify_clone(tools, db, copy, d);
     if (!v) {
         (void)drop_database(tools, db, copy, d);  // a copy that does not match is no backup

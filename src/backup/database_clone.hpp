@@ -8,6 +8,7 @@
 // Failure semantics: Error (Remote with the server's line, Verification, Conflict for a name already taken or
 // a session still connected); nothing here drops a database that is not a copy this run created.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ncbctl/deadline.hpp"
@@ -26,9 +27,14 @@ struct CloneNames {
 };
 CloneNames clone_names(const std::string& db, const std::string& run_id);
 
+// How CREATE DATABASE copies (backup.clone_strategy): the one place the inventory's word becomes the SQL one.
+enum class CloneStrategy { WalLog, FileCopy };
+CloneStrategy clone_strategy_of(std::string_view inventory_value);  // "file_copy" -> FileCopy, else WalLog
+std::string_view to_sql(CloneStrategy s);                           // "WAL_LOG" | "FILE_COPY"
+
 // The statements, names quoted as identifiers. Pure (unit-tested).
 std::string clone_sql(const std::string& source, const std::string& copy, const std::string& owner,
-                      const std::string& strategy = "WAL_LOG");
+                      CloneStrategy strategy = CloneStrategy::WalLog);
 // Terminates what is still connected to `db` or `copy`, waiting for each (pg_terminate_backend's timeout).
 std::string terminate_sql(const std::string& db, const std::string& copy);
 // One transaction: `db` becomes `failed`, `copy` becomes `db`.
@@ -47,7 +53,7 @@ Result<std::string> clone_preflight(ToolRunner& tools, const DatabaseSpec& db, c
 
 struct CloneResult {
     std::string copy;
-    std::string strategy;
+    std::string strategy;  // the SQL word of the copy made now; empty for a reused copy (made by an earlier run)
     std::string verified;  // "142 relations, applicationVersion=1 migrations=310 applicationPlugins=63"
     bool reused = false;   // the copy existed (a resumed run) and matched its source
     double seconds = 0;    // create + verify
@@ -55,10 +61,9 @@ struct CloneResult {
 // Makes and verifies the copy. Sessions still on `db` (a node's connections closing) are waited for up to
 // `wait_sessions`, then named in a Conflict error: nothing is terminated on the live database. An existing
 // copy (a crashed run's) is verified and kept when it matches, else dropped and made again.
-// `strategy`: "WAL_LOG" or "FILE_COPY" (backup.clone_strategy).
 Result<CloneResult> clone_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,
                                    Duration wait_sessions, const Deadline& deadline,
-                                   const std::string& strategy = "WAL_LOG");
+                                   CloneStrategy strategy = CloneStrategy::WalLog);
 
 // Compares `copy` with `db`: relation list and the counts of clone_count_tables(). Returns the summary.
 Result<std::string> verify_clone(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,

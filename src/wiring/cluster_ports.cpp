@@ -97,7 +97,7 @@ workflow::ClusterPorts make_cluster_ports(const Inventory& inv) {
         auto tools = make_tool_runner(inv);
         if (!tools) return fail(tools.error());
         auto r = backup::clone_database(**tools, inv.database, copy, kCloneSessionWait, d,
-                                        inv.backup.clone_strategy == "file_copy" ? "FILE_COPY" : "WAL_LOG");
+                                        backup::clone_strategy_of(inv.backup.clone_strategy));
         if (!r) return fail(r.error());
         return Params{{"copy", r->copy},
                       {"strategy", r->strategy},

@@ -164,8 +164,8 @@ TEST_CASE("clone: backup.clone_strategy file_copy makes the same verified copy",
     fresh_database("ncb_clone_fc");
     auto tools = make_local_tool_runner();
     const auto names = backup::clone_names("ncb_clone_fc", "20261203T000000Z-aaaaac");
-    auto c =
-        backup::clone_database(*tools, owner_spec("ncb_clone_fc"), names.copy, 2s, Deadline::after(60s), "FILE_COPY");
+    auto c = backup::clone_database(*tools, owner_spec("ncb_clone_fc"), names.copy, 2s, Deadline::after(60s),
+                                    backup::CloneStrategy::FileCopy);
     INFO((c ? c->verified : c.error().message));
     REQUIRE(c);
     CHECK(c->strategy == "FILE_COPY");
@@ -208,6 +208,7 @@ TEST_CASE("clone: made and verified, kept on a re-run, swapped back in place, th
     auto again = backup::clone_database(*tools, db, names.copy, 5s, Deadline::after(120s));
     REQUIRE(again);
     CHECK(again->reused);
+    CHECK(again->strategy.empty());  // not made now: no claim about how
 
     // The verification sees a difference.
     psql(names.copy, "INSERT INTO migrations VALUES ('extra')");
