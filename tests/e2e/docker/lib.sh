@@ -1,6 +1,7 @@
 # Shared by the Docker e2e scripts (tests/harness/docker-cluster.sh): the upgrade suite's helpers (LB
 # prober, window shape, users, versions) on the Docker cluster's ports. CTest passes NCBCTL, LB_PROBER, E2E_DIR.
 export LBPORT=${LBPORT:-13390} NODE_PORTS=${NODE_PORTS:-"13311 13312 13313"}
+CANARY_READY=${CANARY_READY:-45s}  # a container's boot is a little slower than a process's
 source "$(dirname "${BASH_SOURCE[0]}")/../upgrade/lib.sh"
 DC=$HARNESS/docker-cluster.sh
 user_exists() {  # NAME: looked up on the database itself

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 [ "$(versions)" = "2.2.14 2.2.14 2.2.14" ] || reset_to_a
 create_user e2e_rollback
 ids=$(for i in 1 2 3; do dapi "http://d/v1.41/containers/ncb-app$i/json" | jq -r .Id; done)
-sed 's/^  ready: .*/  ready: 60s/' "$INV" > "$E2E_DIR/short.yaml"
+short_ready "$INV" "$E2E_DIR/short.yaml"
 "$DC" break-b "$E2E_DIR" on
 probe=$E2E_DIR/rollback.probe; : > "$probe"
 prober_start "$probe"

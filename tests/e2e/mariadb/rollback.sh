@@ -5,7 +5,7 @@
 # window) is gone, proving the database was replaced by the dump.
 source "$(dirname "$0")/../upgrade/lib.sh"
 [ "$(versions)" = "2.2.14 2.2.14" ] || reset_to_a
-sed 's/^  ready: .*/  ready: 60s/' "$INV" > "$E2E_DIR/short.yaml"
+short_ready "$INV" "$E2E_DIR/short.yaml"
 runon_inventory "$E2E_DIR/short.yaml" "$E2E_DIR/short-runon.yaml"
 create_user e2e_rollback_before
 before=$(ls "$E2E_DIR"/state/runs/ 2>/dev/null || true)

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 mode=${1:?upgrade|rollback}
 [ "$(versions)" = "2.2.14 2.2.14 2.2.14" ] || reset_to_a
 # The rollback's canary never gets ready: a short readiness timeout; the upgrade keeps the inventory's.
-ready=(); [ "$mode" = rollback ] && ready=(-e 's/^  ready: .*/  ready: 60s/')
+ready=(); [ "$mode" = rollback ] && ready=(-e "s/^  ready: .*/  ready: $CANARY_READY/")
 sed "${ready[@]}" -e 's/^  method: database$/  method: database\n  in_window: clone/' "$INV" > "$E2E_DIR/clone.yaml"
 grep -q 'in_window: clone' "$E2E_DIR/clone.yaml" || fail "no in_window: clone in the inventory"
 "$NCBCTL" -i "$E2E_DIR/clone.yaml" validate >/dev/null || fail "validate refuses the clone inventory"

@@ -9,6 +9,11 @@ NC=("$NCBCTL" -i "$INV" --state-dir "$E2E_DIR/state" --no-color)
 LB=http://127.0.0.1:$LBPORT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# The `ready` timeout of the rollback tests whose canary never gets ready: each waits it out once, so it is
+# most of their time. The nodes put back on A then boot well inside it (three at once on 2 cores: under 20 s;
+# bench/upgrade runs its rollbacks with 20s). CANARY_READY overrides it.
+CANARY_READY=${CANARY_READY:-35s}
+short_ready() { sed "s/^  ready: .*/  ready: $CANARY_READY/" "$1" > "$2"; grep -q "^  ready: $CANARY_READY\$" "$2"; }
 # SRC DEST: the inventory with `database.run_on: node:app1` (the dump and restores run on app1's host over
 # SSH and stream back), the variant upgrade.sh and rollback.sh canary-never-ready use.
 runon_inventory() { sed '/^  password_file: .*db-password$/a\  run_on: node:app1' "$1" > "$2"; grep -q 'run_on: node:app1' "$2"; }

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 fault=${1:?fault}
 [ "$(versions)" = "2.2.14 2.2.14 2.2.14" ] || reset_to_a
-sed 's/^  ready: .*/  ready: 60s/' "$INV" > "$E2E_DIR/short.yaml"
+short_ready "$INV" "$E2E_DIR/short.yaml"
 # canary-never-ready takes its backup and restores it through run_on node:app1 (SSH); check-fails locally.
 if [ "$fault" = canary-never-ready ]; then runon_inventory "$E2E_DIR/short.yaml" "$E2E_DIR/short-runon.yaml" &&
   mv "$E2E_DIR/short-runon.yaml" "$E2E_DIR/short.yaml"; fi
