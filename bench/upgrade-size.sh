@@ -58,6 +58,8 @@ variant() {  # MODE READY -> the inventory path
     "$DIR/ncbctl.yaml" ;;
   clone-file) sed -e "s/^  ready: .*/  ready: $2/" \
     -e 's/^  method: database$/  method: database\n  in_window: clone\n  clone_strategy: file_copy/' "$DIR/ncbctl.yaml" ;;
+  clone-wal) sed -e "s/^  ready: .*/  ready: $2/" \
+    -e 's/^  method: database$/  method: database\n  in_window: clone\n  clone_strategy: wal_log/' "$DIR/ncbctl.yaml" ;;
   esac >"$f"
   echo "$f"
 }
@@ -102,7 +104,7 @@ sized() {  # SIZE
   echo "| in-window backup | run | 503 window | inside it | ncbctl run, wall | ncbctl peak RSS |"
   echo "|---|---|---|---|---|---|"
   local mode inv
-  for mode in ${MODES:-custom directory clone clone-file}; do
+  for mode in ${MODES:-custom directory clone-wal clone-file}; do
     fresh_a
     inv=$(variant "$mode" 240s)
     run_nc "$W/r" "$inv" upgrade --to 2.2.15

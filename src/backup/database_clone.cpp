@@ -112,7 +112,7 @@ CloneNames clone_names(const std::string& db, const std::string& run_id) {
 }
 
 CloneStrategy clone_strategy_of(std::string_view inventory_value) {
-    return inventory_value == "file_copy" ? CloneStrategy::FileCopy : CloneStrategy::WalLog;
+    return inventory_value == "wal_log" ? CloneStrategy::WalLog : CloneStrategy::FileCopy;
 }
 
 std::string_view to_sql(CloneStrategy s) {

@@ -1,7 +1,7 @@
 #pragma once
 // The upgrade's in-window backup as a server-side copy (backup.in_window: clone, PostgreSQL only):
-// `CREATE DATABASE <copy> TEMPLATE <db> STRATEGY WAL_LOG` while every node is stopped, proven by comparing the
-// copy with its source (it accepts a connection, same relation list, same row counts of NocoBase's own
+// `CREATE DATABASE <copy> TEMPLATE <db> STRATEGY FILE_COPY` (or WAL_LOG) while every node is stopped, proven by
+// comparing the copy with its source (it accepts a connection, same relation list, same row counts of NocoBase's own
 // tables); a rollback swaps it back in place by two renames in one transaction (well under a second at any
 // size), keeping the failed database aside. Every statement runs through psql on the ToolRunner, so it works
 // wherever `database.run_on` reaches the server. docs/backup.md ("In-window clone") is the contract.
@@ -29,12 +29,12 @@ CloneNames clone_names(const std::string& db, const std::string& run_id);
 
 // How CREATE DATABASE copies (backup.clone_strategy): the one place the inventory's word becomes the SQL one.
 enum class CloneStrategy { WalLog, FileCopy };
-CloneStrategy clone_strategy_of(std::string_view inventory_value);  // "file_copy" -> FileCopy, else WalLog
+CloneStrategy clone_strategy_of(std::string_view inventory_value);  // "wal_log" -> WalLog, else FileCopy
 std::string_view to_sql(CloneStrategy s);                           // "WAL_LOG" | "FILE_COPY"
 
 // The statements, names quoted as identifiers. Pure (unit-tested).
 std::string clone_sql(const std::string& source, const std::string& copy, const std::string& owner,
-                      CloneStrategy strategy = CloneStrategy::WalLog);
+                      CloneStrategy strategy = CloneStrategy::FileCopy);
 // Terminates what is still connected to `db` or `copy`, waiting for each (pg_terminate_backend's timeout).
 std::string terminate_sql(const std::string& db, const std::string& copy);
 // One transaction: `db` becomes `failed`, `copy` becomes `db`.
@@ -63,7 +63,7 @@ struct CloneResult {
 // copy (a crashed run's) is verified and kept when it matches, else dropped and made again.
 Result<CloneResult> clone_database(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,
                                    Duration wait_sessions, const Deadline& deadline,
-                                   CloneStrategy strategy = CloneStrategy::WalLog);
+                                   CloneStrategy strategy = CloneStrategy::FileCopy);
 
 // Compares `copy` with `db`: relation list and the counts of clone_count_tables(). Returns the summary.
 Result<std::string> verify_clone(ToolRunner& tools, const DatabaseSpec& db, const std::string& copy,

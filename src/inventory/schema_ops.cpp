@@ -159,7 +159,7 @@ void parse_backup(const MapView& root, Inventory& inv, RefMarks& marks) {
     b->local_path("destination", spec.destination, true);
     b->string("storage_path", spec.storage_path, {.check = check_remote_path, .expand = Expand::Yes});
     if (b->choice("in_window", spec.in_window, {"dump", "clone"})) marks.backup_in_window = b->value_mark("in_window");
-    if (b->choice("clone_strategy", spec.clone_strategy, {"wal_log", "file_copy"}))
+    if (b->choice("clone_strategy", spec.clone_strategy, {"file_copy", "wal_log"}))
         marks.backup_clone_strategy = b->value_mark("clone_strategy");
     if (auto r = b->map("retention", {"keep_last", "keep_daily", "keep_weekly"})) {
         r->integer("keep_last", spec.retention.keep_last, 0, 10000);

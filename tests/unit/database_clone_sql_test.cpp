@@ -20,13 +20,13 @@ TEST_CASE("clone names come from the run id, lowercased, within 63 bytes", "[bac
 
 TEST_CASE("clone statements quote every name as an identifier", "[backup][clone]") {
     CHECK(backup::clone_sql("noco\"base", "noco\"base__ncbctl_r", "own er") ==
-          "CREATE DATABASE \"noco\"\"base__ncbctl_r\" TEMPLATE \"noco\"\"base\" STRATEGY WAL_LOG OWNER \"own er\"");
-    CHECK(backup::clone_sql("a", "b", "", backup::CloneStrategy::FileCopy) ==
-          "CREATE DATABASE \"b\" TEMPLATE \"a\" STRATEGY FILE_COPY");
-    // The inventory's words map to the SQL ones in one place; anything else is WAL_LOG, never text in the SQL.
+          "CREATE DATABASE \"noco\"\"base__ncbctl_r\" TEMPLATE \"noco\"\"base\" STRATEGY FILE_COPY OWNER \"own er\"");
+    CHECK(backup::clone_sql("a", "b", "", backup::CloneStrategy::WalLog) ==
+          "CREATE DATABASE \"b\" TEMPLATE \"a\" STRATEGY WAL_LOG");
+    // The inventory's words map to the SQL ones in one place; anything else is the default, never text in the SQL.
     CHECK(backup::clone_strategy_of("file_copy") == backup::CloneStrategy::FileCopy);
     CHECK(backup::clone_strategy_of("wal_log") == backup::CloneStrategy::WalLog);
-    CHECK(backup::clone_strategy_of("x; DROP") == backup::CloneStrategy::WalLog);
+    CHECK(backup::clone_strategy_of("x; DROP") == backup::CloneStrategy::FileCopy);
     CHECK(backup::to_sql(backup::CloneStrategy::WalLog) == "WAL_LOG");
     CHECK(backup::swap_sql("db", "db__c", "db__f") ==
           "BEGIN; ALTER DATABASE \"db\" RENAME TO \"db__f\"; ALTER DATABASE \"db__c\" RENAME TO \"db\"; COMMIT;");

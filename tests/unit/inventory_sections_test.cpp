@@ -265,12 +265,12 @@ TEST_CASE("backup.in_window: clone on PostgreSQL", "[inventory][sections][clone]
     auto inv = with_backup("");
     if (!inv) FAIL(test::joined(inv.error()));
     CHECK(inv->backup.in_window == "clone");
-    CHECK(inv->backup.clone_strategy == "wal_log");
+    CHECK(inv->backup.clone_strategy == "file_copy");
     CHECK(inv->database.dialect == "postgres");
 
-    auto file = with_backup(", clone_strategy: file_copy");
-    if (!file) FAIL(test::joined(file.error()));
-    CHECK(file->backup.clone_strategy == "file_copy");
+    auto wal = with_backup(", clone_strategy: wal_log");
+    if (!wal) FAIL(test::joined(wal.error()));
+    CHECK(wal->backup.clone_strategy == "wal_log");
 
     auto bad = with_backup(", clone_strategy: copy");
     REQUIRE_FALSE(bad);

@@ -160,15 +160,15 @@ TEST_CASE("clone: an autovacuum worker on the database is no session: the prefli
     psql("postgres", "DROP DATABASE " + names.copy + " WITH (FORCE)");
 }
 
-TEST_CASE("clone: backup.clone_strategy file_copy makes the same verified copy", "[backup][postgres][clone]") {
-    fresh_database("ncb_clone_fc");
+TEST_CASE("clone: backup.clone_strategy wal_log makes the same verified copy", "[backup][postgres][clone]") {
+    fresh_database("ncb_clone_wl");
     auto tools = make_local_tool_runner();
-    const auto names = backup::clone_names("ncb_clone_fc", "20261203T000000Z-aaaaac");
-    auto c = backup::clone_database(*tools, owner_spec("ncb_clone_fc"), names.copy, 2s, Deadline::after(60s),
-                                    backup::CloneStrategy::FileCopy);
+    const auto names = backup::clone_names("ncb_clone_wl", "20261203T000000Z-aaaaac");
+    auto c = backup::clone_database(*tools, owner_spec("ncb_clone_wl"), names.copy, 2s, Deadline::after(60s),
+                                    backup::CloneStrategy::WalLog);
     INFO((c ? c->verified : c.error().message));
     REQUIRE(c);
-    CHECK(c->strategy == "FILE_COPY");
+    CHECK(c->strategy == "WAL_LOG");
     CHECK(c->verified.find("applicationVersion=1 migrations=3") != std::string::npos);
     CHECK(psql(names.copy, "select count(*) from users") == "500");
     CHECK(psql("postgres", "select pg_get_userbyid(datdba) from pg_database where datname = '" + names.copy + "'") ==
@@ -197,7 +197,7 @@ TEST_CASE("clone: made and verified, kept on a re-run, swapped back in place, th
     INFO((made ? std::string() : made.error().message));
     REQUIRE(made);
     CHECK_FALSE(made->reused);
-    CHECK(made->strategy == "WAL_LOG");
+    CHECK(made->strategy == "FILE_COPY");  // the default
     CHECK(made->verified.find("applicationVersion=1 migrations=3") != std::string::npos);
     CHECK(psql(names.copy, "select count(*) from users") == "500");
     CHECK(psql("postgres", "select pg_get_userbyid(datdba) from pg_database where datname = '" + names.copy + "'") ==
