@@ -122,8 +122,8 @@ $programs
 CONF
   supervisord -c "$dir/supervisord.conf" > "$dir/logs/supervisord.out" 2>&1 &
   echo $! > "$dir/supervisord.pid.harness"
-  waitfor supervisorctl -c "$dir/supervisord.conf" status || [ $? -ne 0 ] || true
-  waitfor test -S "$dir/sv.sock" || die "supervisord did not start: see $dir/logs"
+  # `pid` answers 0 once supervisord serves its socket (`status` exits 3 while programs are stopped).
+  waitfor supervisorctl -c "$dir/supervisord.conf" pid || die "supervisord did not start: see $dir/logs"
 
   # sshd on loopback with its own keys; root's .bashrc hidden (slow pyenv init on this image).
   say "sshd on 127.0.0.1:$SSHPORT"
@@ -253,6 +253,13 @@ cmd_down() {
   [ -f "$dir/sshd.pid.harness" ] && pkill -TERM -P "$(cat "$dir/sshd.pid.harness")" 2>/dev/null || true
   stop_pidfile "$dir/sshd.pid.harness"
   "$NCB" down "$dir" || true
+  # NocoBase's pm:update restarts through pm2, whose daemon detaches (its own session) with the node's
+  # PM2_HOME under $dir: stopped by its PID, found by that home.
+  local p; for p in $(pgrep -f "God Daemon \\($dir/" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
+  for p in $(pgrep -f "God Daemon \\($dir/" 2>/dev/null); do
+    for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
   # Anything a test left in the nodes' process groups (a crashed supervisord leaves orphans).
   pkill -KILL -f "$dir/bin/node-run" 2>/dev/null || true
   rm -rf "$dir"
