@@ -230,16 +230,17 @@ YAML
   (umask 077; echo nocobase > "$dir/db-password"; echo admin123 > "$dir/admin-password")
 }
 
+stop_pid() {  # PID [signal]: stop the process and wait for it (30 s), then SIGKILL
+  local pid=$1 sig=${2:-TERM} i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -"$sig" "$pid" 2>/dev/null || true
+  for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
 stop_pidfile() {  # FILE [signal]: stop the process recorded in FILE and wait for it
-  local f=$1 sig=${2:-TERM} pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -"$sig" "$pid" 2>/dev/null || true
-    local i; for i in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$f"
+  [ -f "$1" ] || return 0
+  stop_pid "$(cat "$1")" "${2:-TERM}"
+  rm -f "$1"
 }
 
 cmd_down() {
@@ -255,11 +256,7 @@ cmd_down() {
   "$NCB" down "$dir" || true
   # NocoBase's pm:update restarts through pm2, whose daemon detaches (its own session) with the node's
   # PM2_HOME under $dir: stopped by its PID, found by that home.
-  local p; for p in $(pgrep -f "God Daemon \\($dir/" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-  for p in $(pgrep -f "God Daemon \\($dir/" 2>/dev/null); do
-    for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
+  local p; for p in $(pgrep -f "God Daemon \\($dir/" 2>/dev/null); do stop_pid "$p"; done
   # Anything a test left in the nodes' process groups (a crashed supervisord leaves orphans).
   pkill -KILL -f "$dir/bin/node-run" 2>/dev/null || true
   rm -rf "$dir"
